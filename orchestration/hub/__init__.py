@@ -1,0 +1,1 @@
+"""The Hugging Face Hub side: archive format, simulator, local Hub server, client resource and snapshot assets."""
