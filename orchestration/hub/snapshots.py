@@ -1,0 +1,334 @@
+"""Raw snapshot partitions: Hub API items -> typed Arrow rows -> one Parquet file per snapshot date.
+
+Pure functions (no Dagster, no network). A raw partition keeps every item exactly as the Hub returned it
+(`item_json`) beside typed columns for the fields the warehouse models. A typed column is null when the
+field is absent or of an unexpected type: the raw JSON still has it, so nothing is lost.
+Items that cannot be used at all (no `id`, or an id that is not `org/name`) go to a rejects partition
+with the reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from orchestration.hub.archive import parse_snapshot_date
+
+# The `expand` fields the warehouse needs from `/api/models`. `cardData` is left out on purpose: on the
+# real Hub it is large, and the typed `base_model:` tags and `baseModels` already carry the lineage.
+EXPAND_FIELDS: tuple[str, ...] = (
+    "author",
+    "baseModels",
+    "createdAt",
+    "disabled",
+    "downloads",
+    "downloadsAllTime",
+    "evalResults",
+    "gated",
+    "lastModified",
+    "library_name",
+    "likes",
+    "model-index",
+    "pipeline_tag",
+    "private",
+    "safetensors",
+    "sha",
+    "tags",
+    "trendingScore",
+)
+
+# Fields whose absence is counted per partition (metadata in the UI, and a quality check).
+TRACKED_OPTIONAL_FIELDS: tuple[str, ...] = (
+    "createdAt",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "library_name",
+    "pipeline_tag",
+    "safetensors",
+    "tags",
+)
+
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+$")
+
+RAW_SCHEMA = pa.schema(
+    [
+        pa.field("snapshot_date", pa.date32(), nullable=False),
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("object_id", pa.string()),
+        pa.field("author", pa.string()),
+        pa.field("created_at", pa.timestamp("ms", tz="UTC")),
+        pa.field("last_modified", pa.timestamp("ms", tz="UTC")),
+        pa.field("downloads", pa.int64()),
+        pa.field("downloads_all_time", pa.int64()),
+        pa.field("likes", pa.int64()),
+        pa.field("trending_score", pa.float64()),
+        pa.field("pipeline_tag", pa.string()),
+        pa.field("library_name", pa.string()),
+        pa.field("gated", pa.string()),
+        pa.field("private", pa.bool_()),
+        pa.field("disabled", pa.bool_()),
+        pa.field("sha", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field("safetensors_total", pa.int64()),
+        pa.field("base_models_json", pa.string()),
+        pa.field("eval_results_json", pa.string()),
+        pa.field("model_index_json", pa.string()),
+        pa.field("item_json", pa.string(), nullable=False),
+    ]
+)
+
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("snapshot_date", pa.date32(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("item_json", pa.string(), nullable=False),
+    ]
+)
+
+PARTITION_FILE = "part-0.parquet"
+
+
+@dataclass
+class SnapshotRows:
+    """One snapshot date's items split into usable rows and rejects, with counts for the UI."""
+
+    snapshot_date: dt.date
+    table: pa.Table
+    rejects: pa.Table
+    duplicates: int = 0
+    conflicting_duplicates: int = 0
+    missing_fields: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+    def summary(self) -> dict:
+        """Plain-number summary of the partition (metadata, logs, CLI output)."""
+        authors = self.table.column("author").drop_null().unique()
+        return {
+            "rows": self.rows,
+            "organisations": len(authors),
+            "rejected": self.rejects.num_rows,
+            "duplicates_merged": self.duplicates,
+            "conflicting_duplicates": self.conflicting_duplicates,
+            "missing_fields": dict(self.missing_fields),
+        }
+
+
+def _int(value) -> int | None:
+    # bool is an int in Python; a boolean download count is a wrong type, not 0/1.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _float(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return None
+
+
+def _str(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _bool(value) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _timestamp(value) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def _gated(value) -> str | None:
+    # The Hub sends `false`, `"auto"` or `"manual"` (and `true` in old data): keep one text form.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _json_or_none(value) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _tags(value) -> list[str] | None:
+    if not isinstance(value, list):
+        return None
+    return [tag for tag in value if isinstance(tag, str)]
+
+
+def _safetensors_total(value) -> int | None:
+    if isinstance(value, dict):
+        return _int(value.get("total"))
+    return None
+
+
+def reject_reason(item) -> str | None:
+    """Why an item cannot be a raw row (None when it can)."""
+    if not isinstance(item, dict):
+        return f"item is a {type(item).__name__}, not a JSON object"
+    model_id = item.get("id", item.get("modelId"))
+    if model_id is None:
+        return "no id"
+    if not isinstance(model_id, str):
+        return f"id is a {type(model_id).__name__}, not a string"
+    if not _MODEL_ID.match(model_id):
+        return f"id {model_id[:200]!r} is not of the form org/name"
+    return None
+
+
+def _row(item: dict, model_id: str, day: dt.date, item_json: str) -> dict:
+    return {
+        "snapshot_date": day,
+        "id": model_id,
+        "object_id": _str(item.get("_id")),
+        "author": _str(item.get("author")) or model_id.split("/", 1)[0],
+        "created_at": _timestamp(item.get("createdAt")),
+        "last_modified": _timestamp(item.get("lastModified")),
+        "downloads": _int(item.get("downloads")),
+        "downloads_all_time": _int(item.get("downloadsAllTime")),
+        "likes": _int(item.get("likes")),
+        "trending_score": _float(item.get("trendingScore")),
+        "pipeline_tag": _str(item.get("pipeline_tag")),
+        "library_name": _str(item.get("library_name")),
+        "gated": _gated(item.get("gated")),
+        "private": _bool(item.get("private")),
+        "disabled": _bool(item.get("disabled")),
+        "sha": _str(item.get("sha")),
+        "tags": _tags(item.get("tags")),
+        "safetensors_total": _safetensors_total(item.get("safetensors")),
+        "base_models_json": _json_or_none(item.get("baseModels")),
+        "eval_results_json": _json_or_none(item.get("evalResults")),
+        "model_index_json": _json_or_none(item.get("model-index")),
+        "item_json": item_json,
+    }
+
+
+def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> SnapshotRows:
+    """Turn one date's Hub items into raw rows (sorted by id, deduplicated) and rejects.
+
+    An id seen twice (the same model found by two scope queries) is kept once; the first copy wins and a
+    copy that differs is counted as a conflict (the live Hub moved between two requests).
+    """
+    day = parse_snapshot_date(snapshot_date) if isinstance(snapshot_date, str) else snapshot_date
+    rows: dict[str, dict] = {}
+    rejects: list[dict] = []
+    duplicates = conflicts = 0
+    missing: Counter[str] = Counter()
+    for position, item in enumerate(items):
+        item_json = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+        reason = reject_reason(item)
+        if reason is not None:
+            rejects.append({"snapshot_date": day, "position": position, "reason": reason, "item_json": item_json})
+            continue
+        model_id = item.get("id", item.get("modelId"))
+        if model_id in rows:
+            duplicates += 1
+            if rows[model_id]["item_json"] != item_json:
+                conflicts += 1
+            continue
+        for name in TRACKED_OPTIONAL_FIELDS:
+            if item.get(name) is None:
+                missing[name] += 1
+        rows[model_id] = _row(item, model_id, day, item_json)
+    ordered = [rows[key] for key in sorted(rows)]
+    table = pa.Table.from_pylist(ordered, schema=RAW_SCHEMA)
+    rejects_table = pa.Table.from_pylist(rejects, schema=REJECTS_SCHEMA)
+    return SnapshotRows(
+        snapshot_date=day,
+        table=table,
+        rejects=rejects_table,
+        duplicates=duplicates,
+        conflicting_duplicates=conflicts,
+        missing_fields={name: missing.get(name, 0) for name in TRACKED_OPTIONAL_FIELDS},
+    )
+
+
+def partition_dir(root: Path, day: dt.date) -> Path:
+    """`root/snapshot_date=YYYY-MM-DD`: the Hive-style folder of one date."""
+    return Path(root) / f"snapshot_date={day.isoformat()}"
+
+
+def _write_table_atomically(table: pa.Table, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        # Row groups sized for DuckDB's parallel scan; no timestamps in the file, so equal rows give equal bytes.
+        pq.write_table(table, tmp, compression="zstd", row_group_size=122_880, write_statistics=True)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_snapshot_partition(raw_root: Path, rejects_root: Path, rows: SnapshotRows) -> Path:
+    """Write (or replace whole) one date's raw partition and its rejects; return the data file.
+
+    Each file is written to a hidden temporary name and renamed over the old one, so a reader sees the old
+    partition or the new one, never a mix or a half-written file. A date with no rejects has no rejects file.
+    """
+    target = partition_dir(raw_root, rows.snapshot_date) / PARTITION_FILE
+    _write_table_atomically(rows.table, target)
+    rejects_target = partition_dir(rejects_root, rows.snapshot_date) / PARTITION_FILE
+    if rows.rejects.num_rows:
+        _write_table_atomically(rows.rejects, rejects_target)
+    else:
+        rejects_target.unlink(missing_ok=True)
+    return target
+
+
+def read_partition_items(raw_root: Path, day: dt.date) -> list[dict]:
+    """The items of one raw partition exactly as received (for export back to the archive format)."""
+    path = partition_dir(raw_root, day) / PARTITION_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no raw partition for {day}: {path}")
+    column = pq.read_table(path, columns=["item_json"]).column("item_json")
+    return [json.loads(text) for text in column.to_pylist()]
+
+
+def list_partitions(raw_root: Path) -> list[dt.date]:
+    """Dates that have a raw partition, sorted."""
+    root = Path(raw_root)
+    if not root.is_dir():
+        return []
+    days = []
+    for child in root.iterdir():
+        if child.name.startswith("snapshot_date=") and (child / PARTITION_FILE).exists():
+            days.append(parse_snapshot_date(child.name.split("=", 1)[1]))
+    return sorted(days)
