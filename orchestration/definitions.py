@@ -5,13 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.hub.assets import hub_model_snapshots
-from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.resources import hub_client_from_env, paths_from_env, scope_from_env
 
 ingest_job = dg.define_asset_job(
     name="ingest_hub_snapshots",
     selection=dg.AssetSelection.assets(hub_model_snapshots),
-    partitions_def=daily_snapshot_partitions,
     description="Fetch the day's Hub snapshot of the scope into its raw partition.",
 )
 

@@ -12,7 +12,6 @@ from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.hub.snapshots import build_snapshot_rows, write_snapshot_partition
 from orchestration.resources import HubpulsePaths, SnapshotScope
 
-
 # BackfillPolicy is marked beta, but single-run backfills are what the issue asks for: silence the notice.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 

@@ -127,7 +127,7 @@ class HubClient(dg.ConfigurableResource):
         """Refuse a snapshot date the source cannot describe (live: only today or the day just ended)."""
         if self.source != "live":
             return
-        today = today or dt.datetime.now(dt.timezone.utc).date()
+        today = today or dt.datetime.now(dt.UTC).date()
         if day not in (today, today - dt.timedelta(days=1)):
             raise LiveHistoryError(
                 f"snapshot {day} is in the past: the live Hub only shows today's state ({today} UTC), so a past "

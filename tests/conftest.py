@@ -1,0 +1,71 @@
+"""Shared fixtures: small hand-made archives and a local Hub on loopback. Tests write only under tmp_path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from orchestration.hub.archive import write_snapshot
+
+DAY1 = dt.date(2025, 3, 1)
+DAY2 = dt.date(2025, 3, 2)
+
+
+def make_item(model_id: str, *, downloads_all_time: int, created_at: str = "2024-12-01T10:00:00.000Z",
+              downloads: int | None = None, likes: int = 3, trending: float = 1.0, tags: list[str] | None = None,
+              **extra) -> dict:
+    """A Hub API model item in the wire shape `/api/models?expand=...` returns."""
+    author = model_id.split("/", 1)[0]
+    item = {
+        "_id": hashlib.sha1(model_id.encode()).hexdigest()[:24],
+        "id": model_id,
+        "modelId": model_id,
+        "author": author,
+        "createdAt": created_at,
+        "lastModified": created_at,
+        "downloads": downloads if downloads is not None else downloads_all_time // 3,
+        "downloadsAllTime": downloads_all_time,
+        "likes": likes,
+        "trendingScore": trending,
+        "tags": tags if tags is not None else ["transformers", "text-generation", "license:apache-2.0", "en"],
+        "pipeline_tag": "text-generation",
+        "library_name": "transformers",
+        "gated": False,
+        "private": False,
+        "disabled": False,
+        "sha": "0" * 40,
+    }
+    item.update(extra)
+    return item
+
+
+def tiny_hub_items(day_index: int, n_models: int = 40) -> list[dict]:
+    """A deterministic little Hub: a few tracked orgs and many community models, growing by day."""
+    orgs = ["Qwen", "deepseek-ai", "meta-llama", "mistralai"]
+    items = []
+    for i in range(n_models):
+        org = orgs[i % len(orgs)] if i < 16 else f"user-{i:03d}"
+        base = 1000 * (n_models - i) ** 2
+        extra = {}
+        if i >= 16 and i % 3 == 0:
+            parent = f"{orgs[i % 4]}/model-{i % 4:03d}"
+            extra = {
+                "baseModels": {"relation": "quantized", "models": [{"id": parent}]},
+                "tags": ["gguf", f"base_model:{parent}", f"base_model:quantized:{parent}", "license:mit"],
+                "library_name": "gguf",
+            }
+        items.append(make_item(f"{org}/model-{i:03d}", downloads_all_time=base + day_index * (n_models - i) * 10,
+                               likes=(n_models - i) + day_index, trending=float(i % 7), **extra))
+    return items
+
+
+@pytest.fixture
+def tiny_archive(tmp_path: Path) -> Path:
+    """Two snapshot dates of a 40-model Hub."""
+    archive = tmp_path / "archive"
+    write_snapshot(archive, DAY1, tiny_hub_items(0))
+    write_snapshot(archive, DAY2, tiny_hub_items(1))
+    return archive
