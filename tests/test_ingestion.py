@@ -30,8 +30,8 @@ ALL_ORGS = ("Qwen", "deepseek-ai", "meta-llama", "mistralai")
 
 
 def _expected_projection(item: dict) -> dict:
-    """What `/api/models?expand=EXPAND_FIELDS` returns for an item: the expanded fields plus `_id` and `id`."""
-    keep = set(EXPAND_FIELDS) | {"_id", "id"}
+    """What `/api/models?expand=EXPAND_FIELDS` returns for an item: the expanded fields plus the ids."""
+    keep = set(EXPAND_FIELDS) | {"_id", "id", "modelId"}
     return {k: v for k, v in item.items() if k in keep}
 
 

@@ -25,11 +25,13 @@ import pyarrow.parquet as pq
 
 from orchestration.hub.archive import parse_snapshot_date
 
-# The `expand` fields the warehouse needs from `/api/models`. `cardData` is left out on purpose: on the
-# real Hub it is large, and the typed `base_model:` tags and `baseModels` already carry the lineage.
+# The `expand` fields the warehouse needs from `/api/models`. `cardData` is asked for although the typed
+# `base_model:` tags already carry the lineage: it holds `base_model_relation`, licence and languages as the
+# author wrote them, and raw partitions should keep what a later model may want.
 EXPAND_FIELDS: tuple[str, ...] = (
     "author",
     "baseModels",
+    "cardData",
     "createdAt",
     "disabled",
     "downloads",
