@@ -117,6 +117,7 @@ def write_snapshot(archive_dir: Path, day: dt.date, items: Iterable[dict], *, gz
             else:
                 raw.write(payload)
             raw.flush()
+            os.fchmod(raw.fileno(), 0o644)  # mkstemp makes 0600; an archive is meant to be shared
             os.fsync(raw.fileno())
         os.replace(tmp, target)
     except BaseException:

@@ -292,6 +292,7 @@ def _write_table_atomically(table: pa.Table, target: Path) -> None:
         # Row groups sized for DuckDB's parallel scan; no timestamps in the file, so equal rows give equal bytes.
         pq.write_table(table, tmp, compression="zstd", row_group_size=122_880, write_statistics=True)
         with open(tmp, "rb") as fh:
+            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; BI tools and other users read raw files
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
