@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import orjson
+
 _SNAPSHOT_FILE = re.compile(r"^(?P<stem>.+?)\.jsonl(?P<gz>\.gz)?$")
 
 
@@ -64,6 +66,13 @@ def list_snapshots(archive_dir: Path) -> dict[dt.date, Path]:
     return dict(sorted(found.items()))
 
 
+def _loads(line: str):
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)  # NaN / Infinity, which orjson refuses and the standard library reads
+
+
 def _open_text(path: Path) -> io.TextIOBase:
     if path.name.endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
@@ -79,7 +88,7 @@ def iter_snapshot_items(path: Path) -> Iterator[dict]:
                 if not line.strip():
                     continue
                 try:
-                    item = json.loads(line)
+                    item = _loads(line)
                 except json.JSONDecodeError as exc:
                     raise ArchiveError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
                 if not isinstance(item, dict):

@@ -9,7 +9,7 @@ import dagster as dg
 from orchestration.hub.archive import parse_snapshot_date
 from orchestration.hub.client import HubClient
 from orchestration.hub.partitions import daily_snapshot_partitions
-from orchestration.hub.snapshots import build_snapshot_rows, write_snapshot_partition
+from orchestration.hub.snapshots import build_snapshot_rows, gc_paused, write_snapshot_partition
 from orchestration.resources import HubpulsePaths, SnapshotScope
 
 # BackfillPolicy is marked beta, but single-run backfills are what the issue asks for: silence the notice.
@@ -39,8 +39,10 @@ def hub_model_snapshots(
     with hub.serving() as endpoint_for:
         for done, (key, day) in enumerate(zip(keys, days, strict=True), start=1):
             day_started = time.monotonic()
-            items, stats = hub.fetch_snapshot(day, snapshot_scope, endpoint_for(day), log=context.log.info)
-            rows = build_snapshot_rows(items, day)
+            with gc_paused():
+                items, stats = hub.fetch_snapshot(day, snapshot_scope, endpoint_for(day), log=context.log.info)
+                rows = build_snapshot_rows(items, day)
+                del items
             path = write_snapshot_partition(paths.raw_models, paths.raw_rejects, rows)
             summary = rows.summary()
             totals["rows"] += rows.rows

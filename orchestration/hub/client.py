@@ -14,6 +14,8 @@ import contextlib
 import datetime as dt
 import json
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 import dagster as dg
+import orjson
 from pydantic import Field, PrivateAttr
 
 from orchestration.hub.scope import ModelQuery, Scope
@@ -29,8 +32,20 @@ from orchestration.hub.snapshots import EXPAND_FIELDS
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
+def decode_json(payload: bytes):
+    """Parse a response body: orjson for speed, the standard library for what orjson refuses (NaN, 1e400)."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)
+
+
 class HubFetchError(RuntimeError):
     """A listing that could not be fetched completely; nothing of the partition is written."""
+
+
+class MissingSnapshotError(ValueError):
+    """The local archive has no snapshot for the requested date."""
 
 
 class LiveHistoryError(ValueError):
@@ -98,6 +113,14 @@ def _retry_after(headers) -> float | None:
         return None
 
 
+@dataclass(frozen=True)
+class _ServedHub:
+    url: str
+
+    def endpoint(self, day: dt.date) -> str:
+        return f"{self.url}/as-of/{day.isoformat()}"
+
+
 class HubClient(dg.ConfigurableResource):
     """The Hugging Face Hub as a source of daily snapshots: `live` (HF_ENDPOINT) or `local` (an archive).
 
@@ -126,6 +149,8 @@ class HubClient(dg.ConfigurableResource):
     def check_date(self, day: dt.date, today: dt.date | None = None) -> None:
         """Refuse a snapshot date the source cannot describe (live: only today or the day just ended)."""
         if self.source != "live":
+            if not self.endpoint and self.archive_dir:
+                self._check_archive_has(day)
             return
         today = today or dt.datetime.now(dt.UTC).date()
         if day not in (today, today - dt.timedelta(days=1)):
@@ -136,6 +161,18 @@ class HubClient(dg.ConfigurableResource):
             )
         if day > today:
             raise LiveHistoryError(f"snapshot {day} is in the future (today is {today} UTC)")
+
+    def _check_archive_has(self, day: dt.date) -> None:
+        from orchestration.hub.archive import list_snapshots
+
+        dates = list_snapshots(Path(self.archive_dir))
+        if day not in dates:
+            span = f"{min(dates)} .. {max(dates)} ({len(dates)} dates)" if dates else "no dates at all"
+            raise MissingSnapshotError(
+                f"the local archive {self.archive_dir} has no snapshot for {day} (it holds {span}): "
+                "a day the Hub was not crawled cannot be materialized; the warehouse spreads the next day's "
+                "downloads over the gap"
+            )
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[Callable[[dt.date], str]]:
@@ -158,9 +195,11 @@ class HubClient(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def local_hub(self):
-        """An in-process local Hub over `archive_dir`, for the duration of the block."""
-        from orchestration.hub.server import LocalHub
+        """A local Hub over `archive_dir` for the duration of the block, as a child process.
 
+        A process of its own gives the server its own core and GIL: it parses the next date while the
+        client parses this one. It exits when this process closes its stdin, even if this one is killed.
+        """
         if not self.archive_dir:
             raise ValueError("HubClient(source='local') needs archive_dir (HUBPULSE_ARCHIVE) or endpoint")
         archive = Path(self.archive_dir)
@@ -168,11 +207,25 @@ class HubClient(dg.ConfigurableResource):
             raise FileNotFoundError(
                 f"archive folder {archive} does not exist: create one with `hubpulse simulate --out {archive}`"
             )
-        hub = LocalHub(archive, page_size=self.local_page_size).start()
+        command = [
+            sys.executable, "-m", "orchestration.cli", "serve-hub", "--archive", str(archive),
+            "--host", "127.0.0.1", "--port", "0", "--page-size", str(self.local_page_size),
+            "--cache-dates", "3", "--prefetch-next", "--exit-with-stdin",
+        ]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
-            yield hub
+            url = process.stdout.readline().strip()
+            if not url.startswith("http://127.0.0.1:"):
+                raise RuntimeError(f"the local Hub did not start (exit code {process.poll()}); see its stderr above")
+            yield _ServedHub(url)
         finally:
-            hub.stop()
+            process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.stdout.close()
 
     # ------------------------------------------------------------------ fetching
     def _headers(self) -> dict:
@@ -220,7 +273,7 @@ class HubClient(dg.ConfigurableResource):
                             f"{str(exc).splitlines()[0]}"
                         ) from None
                     try:
-                        data = json.loads(response.content)
+                        data = decode_json(response.content)
                     except ValueError as exc:
                         last_problem = f"invalid or truncated JSON ({exc.msg} at byte {exc.pos})"
                         wait = self._backoff(attempt)

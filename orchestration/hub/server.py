@@ -458,6 +458,11 @@ class _SnapshotCache:
         self._loading: dict[dt.date, threading.Lock] = {}
         self.loads = 0
 
+    def contains(self, day: dt.date) -> bool:
+        """Whether a date is cached (whatever its file's signature)."""
+        with self._lock:
+            return day in self._items
+
     def get(self, day: dt.date, path: Path) -> _Snapshot:
         st = path.stat()
         signature = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
@@ -750,6 +755,7 @@ class LocalHub:
         cache_dates: int = 8,
         allow_non_loopback: bool = False,
         verbose: bool = False,
+        prefetch_next: bool = False,
     ) -> None:
         if not allow_non_loopback and not _is_loopback(host):
             raise ValueError(
@@ -764,6 +770,10 @@ class LocalHub:
         self.port = port
         self.page_size = page_size
         self.verbose = verbose
+        # A crawl walks dates in order: parsing the next date while this one is served hides the parse time
+        # (useful when the server has a core of its own, i.e. runs as a separate process).
+        self.prefetch_next = prefetch_next
+        self._prefetching: set[dt.date] = set()
         self._faults = faults or FaultConfig()
         self._cache = _SnapshotCache(cache_dates)
         self._lock = threading.Lock()
@@ -918,13 +928,38 @@ class LocalHub:
         if path is None:
             raise _HubError(404, f"No snapshot for {day.isoformat()} in the archive")
         try:
-            return self._cache.get(day, path)
+            snapshot = self._cache.get(day, path)
+            if self.prefetch_next:
+                self._prefetch_after(day, listing)
+            return snapshot
         except FileNotFoundError:
             # Replaced or removed between the listing and now: look again once.
             path = self._snapshots(refresh=True).get(day)
             if path is None:
                 raise _HubError(404, f"No snapshot for {day.isoformat()} in the archive") from None
             return self._cache.get(day, path)
+
+    def _prefetch_after(self, day: dt.date, listing: dict[dt.date, Path]) -> None:
+        later = [d for d in listing if d > day]
+        if not later:
+            return
+        following = later[0]
+        with self._lock:
+            if following in self._prefetching or self._cache.contains(following):
+                return
+            self._prefetching.add(following)
+
+        def load() -> None:
+            try:
+                self._cache.get(following, listing[following])
+            except (ArchiveError, OSError) as exc:  # reported when the date is asked for, not by the prefetch
+                if self.verbose:
+                    print(f"prefetch of {following} failed: {exc}", file=sys.stderr)
+            finally:
+                with self._lock:
+                    self._prefetching.discard(following)
+
+        threading.Thread(target=load, name=f"prefetch-{following}", daemon=True).start()
 
     # -- request handling ------------------------------------------------------------------------------
 
@@ -1112,6 +1147,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--allow-non-loopback", action="store_true", help="allow a non-loopback --host (no authentication!)"
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--prefetch-next", action="store_true",
+                        help="parse the next archive date in the background while one is served")
+    parser.add_argument("--exit-with-stdin", action="store_true",
+                        help="stop when standard input closes (for a server started by another process)")
     faults = parser.add_argument_group("fault injection (all off by default)")
     faults.add_argument("--rate-limit", type=int, default=None, help="requests allowed per window, then 429")
     faults.add_argument(
@@ -1173,6 +1212,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         cache_dates=args.cache_dates,
         allow_non_loopback=args.allow_non_loopback,
         verbose=args.verbose,
+        prefetch_next=args.prefetch_next,
     )
     hub.start()
     # Ctrl-C may come as soon as the URL is out: everything after start() is inside the try.
@@ -1191,8 +1231,12 @@ def run_from_args(args: argparse.Namespace) -> int:
             changed = {f.name: getattr(hub.faults, f.name) for f in fields(hub.faults)}
             changed = {k: v for k, v in changed.items() if v != getattr(defaults, k)}
             print(f"faults: {changed} (seed {hub.faults.seed})", file=sys.stderr, flush=True)
-        while True:
-            time.sleep(3600)
+        if args.exit_with_stdin:
+            # Started by another process: stop when it goes away (its end of the pipe closes), even on kill -9.
+            sys.stdin.read()
+        else:
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:

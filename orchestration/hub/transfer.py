@@ -9,6 +9,7 @@ from pathlib import Path
 from orchestration.hub.archive import iter_snapshot_items, list_snapshots, write_snapshot
 from orchestration.hub.snapshots import (
     build_snapshot_rows,
+    gc_paused,
     list_partitions,
     read_partition_items,
     write_snapshot_partition,
@@ -36,7 +37,8 @@ def import_archive(
         raise ValueError(f"no snapshot files in {archive_dir} between {start or 'the start'} and {end or 'the end'}")
     summaries = []
     for index, (day, path) in enumerate(chosen.items(), start=1):
-        rows = build_snapshot_rows(iter_snapshot_items(path), day)
+        with gc_paused():
+            rows = build_snapshot_rows(iter_snapshot_items(path), day)
         write_snapshot_partition(raw_root, rejects_root, rows)
         summary = {"snapshot_date": day.isoformat(), "file": path.name, **rows.summary()}
         summaries.append(summary)

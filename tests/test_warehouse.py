@@ -1,0 +1,452 @@
+"""The dbt warehouse, built for real (dbt CLI, DuckDB file under tmp_path) from a small simulated history.
+
+Every mart is compared with an independent Python recomputation of the SPEC definitions
+(`tests/warehouse_reference.py`) and, where it applies, with the simulator's ground truth. Daily windowed
+incremental runs must end equal to a full refresh. The history is simulated and built once per module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+import warehouse_reference as reference
+
+from orchestration.hub.simulator import SimulationConfig, simulate
+from orchestration.hub.transfer import import_archive
+
+PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+DBT = Path(sys.executable).with_name("dbt")
+
+START, END = dt.date(2025, 1, 6), dt.date(2025, 2, 9)  # spans R1 (2025-01-20) and a month boundary
+MISSING_DATES = (dt.date(2025, 1, 19), dt.date(2025, 2, 5))
+DAILY_FROM = dt.date(2025, 2, 3)  # day-by-day runs from here to END: the rename, a missing date, both scope moves
+# A model absent 2025-01-22 .. 2025-02-03 (previous snapshot older than any fixed look-back), and a
+# long-existing model that only enters the scope on 2025-02-06.
+ABSENT_FROM, ABSENT_TO = dt.date(2025, 1, 22), dt.date(2025, 2, 3)
+ENTERS_ON = dt.date(2025, 2, 6)
+
+INCREMENTAL_MODELS = {
+    "int_models_daily_downloads": ("intermediate", ["model_id", "download_date"]),
+    "fct_model_daily": ("marts", ["model_id", "snapshot_date"]),
+    "fct_download_velocity": ("marts", ["entity_type", "entity_id", "metric_date"]),
+}
+RELATIONS = {
+    **INCREMENTAL_MODELS,
+    "int_model_lineage": ("intermediate", ["child_model_id", "parent_key"]),
+    "int_releases": ("intermediate", ["model_id"]),
+    "dim_models": ("marts", ["model_id"]),
+    "dim_organizations": ("marts", ["organization"]),
+    "fct_release_cadence": ("marts", ["entity_type", "entity_id", "week_start"]),
+    "fct_derivatives": ("marts", ["base_model_id"]),
+    "fct_supply_chain": ("marts", ["month_start", "child_region", "base_region", "relation"]),
+    "fct_ecosystem_vs_benchmark": ("marts", ["organization", "month_start"]),
+    "fct_benchmark_adoption_correlation": ("marts", ["month_start"]),
+}
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def run_dbt(home: Path, *args: str, window: tuple[dt.date, dt.date] | None = None,
+            env_extra: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the dbt CLI against `home` (its warehouse and raw partitions); target and logs stay in `home`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBPULSE_WINDOW_")}
+    env["HUBPULSE_HOME"] = str(home)
+    if window is not None:
+        env["HUBPULSE_WINDOW_START"], env["HUBPULSE_WINDOW_END"] = window[0].isoformat(), window[1].isoformat()
+    env.update(env_extra or {})
+    cmd = [str(DBT), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+           "--target-path", str(home / "dbt_target"), "--log-path", str(home / "dbt_logs")]
+    result = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=600)
+    if check:
+        assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+    return result
+
+
+def read_relations(home: Path, names) -> dict[str, list[dict]]:
+    """Rows of each relation as Python values (dates, tz-aware datetimes, floats, lists)."""
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        out = {}
+        for name in names:
+            schema = RELATIONS[name][0]
+            cursor = con.execute(f"select * from {schema}.{name}")
+            columns = [d[0] for d in cursor.description]
+            out[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return out
+    finally:
+        con.close()
+
+
+def _value(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+    if hasattr(v, "item") and not isinstance(v, (list, tuple)) and type(v).__module__ == "numpy":
+        v = v.item()
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dt.UTC) if v.tzinfo else v
+    if isinstance(v, (list, tuple)) or type(v).__name__ == "ndarray":
+        return [_value(x) for x in v]
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    return v
+
+
+def _same(a, b) -> bool:
+    a, b = _value(a), _value(b)
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+    return a == b
+
+
+def assert_same_rows(actual: list[dict], expected: pd.DataFrame | list[dict], keys: list[str], name: str) -> None:
+    """Same key set, same columns, equal values (floats within a tight tolerance, nulls equal)."""
+    expected_rows = expected.to_dict("records") if isinstance(expected, pd.DataFrame) else expected
+    assert actual, f"{name}: the warehouse relation is empty"
+    assert set(actual[0]) == set(expected_rows[0]), (
+        f"{name}: columns differ: only in dbt {set(actual[0]) - set(expected_rows[0])}, "
+        f"only in reference {set(expected_rows[0]) - set(actual[0])}")
+
+    def keyed(rows):
+        out = {}
+        for row in rows:
+            key = tuple(_value(row[k]) for k in keys)
+            assert key not in out, f"{name}: duplicate key {key}"
+            out[key] = row
+        return out
+
+    a, e = keyed(actual), keyed(expected_rows)
+    assert set(a) == set(e), (f"{name}: keys only in dbt {sorted(set(a) - set(e), key=str)[:5]}, "
+                              f"only in reference {sorted(set(e) - set(a), key=str)[:5]}")
+    mismatches = [
+        (key, column, a[key][column], e[key][column])
+        for key in a for column in a[key] if not _same(a[key][column], e[key][column])
+    ]
+    assert not mismatches, f"{name}: {len(mismatches)} values differ, e.g. {mismatches[:5]}"
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+
+
+@dataclass
+class History:
+    archive: Path
+    raw_root: Path
+    absent_model: str  # object id of the model removed from the raw partitions ABSENT_FROM..ABSENT_TO
+    late_model: str  # object id of the model removed before ENTERS_ON
+
+    def truth(self, name: str) -> pd.DataFrame:
+        path = self.archive / "ground_truth" / name
+        with (gzip.open(path, "rt") if path.suffix == ".gz" else open(path)) as fh:
+            return pd.read_csv(fh, keep_default_na=False, na_values=[""], dtype=str)
+
+
+def _edit_partitions(raw_root: Path, object_id: str, first: dt.date | None, last: dt.date) -> None:
+    """Drop a model from the raw partitions of [first, last]: it leaves the scope, then comes back."""
+    for path in sorted(raw_root.glob("snapshot_date=*/part-0.parquet")):
+        day = dt.date.fromisoformat(path.parent.name.split("=", 1)[1])
+        if (first is None or day >= first) and day <= last:
+            table = pq.read_table(path)
+            pq.write_table(table.filter(pc.not_equal(table["object_id"], object_id)), path)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> History:
+    """A 35-day simulated Hub imported into raw partitions, with two models moved out of scope a while."""
+    root = tmp_path_factory.mktemp("warehouse_history")
+    archive = root / "archive"
+    simulate(SimulationConfig(start=START, end=END, seed=15, community_authors=30, catalogue_fraction=0.08,
+                              missing_dates=MISSING_DATES, rename_at=0.85, deleted_share=0.03,
+                              recount_share=0.03, missing_downloads_all_time=0.01), archive, log=lambda _: None)
+    raw_root = root / "raw" / "hub_models"
+    import_archive(archive, raw_root, root / "raw" / "hub_models_rejects", log=lambda _: None)
+    models = pd.read_csv(archive / "ground_truth" / "models.csv", dtype=str, keep_default_na=False)
+    stable = models[(models["first_date"] == START.isoformat()) & (models["last_date"] == END.isoformat())
+                    & (models["is_placeholder_created_at"] == "false") & (models["renamed_from"] == "")
+                    & (models["created_at"] < START.isoformat())].sort_values("object_id")
+    absent, late = stable["object_id"].iloc[0], stable["object_id"].iloc[1]
+    _edit_partitions(raw_root, absent, ABSENT_FROM, ABSENT_TO)
+    _edit_partitions(raw_root, late, None, ENTERS_ON - dt.timedelta(days=1))
+    return History(archive=archive, raw_root=raw_root, absent_model=absent, late_model=late)
+
+
+def _home_with_raw(root: Path, history: History) -> Path:
+    home = root / "home"
+    (home / "raw").mkdir(parents=True)
+    shutil.copytree(history.raw_root, home / "raw" / "hub_models")
+    return home
+
+
+@pytest.fixture(scope="module")
+def full_home(history, tmp_path_factory) -> Path:
+    """`dbt build` (seeds, models, unit tests, data tests) of the whole history, then `dbt docs generate`."""
+    home = _home_with_raw(tmp_path_factory.mktemp("warehouse_full"), history)
+    run_dbt(home, "build")
+    run_dbt(home, "docs", "generate")
+    return home
+
+
+@pytest.fixture(scope="module")
+def built(full_home) -> dict[str, list[dict]]:
+    return read_relations(full_home, RELATIONS)
+
+
+@pytest.fixture(scope="module")
+def expected(history) -> dict[str, pd.DataFrame]:
+    return reference.compute(history.raw_root, PROJECT_DIR)
+
+
+# ---------------------------------------------------------------------------- marts vs the reference
+
+
+@pytest.mark.parametrize("name", list(RELATIONS))
+def test_relation_equals_python_recomputation(name, built, expected):
+    assert_same_rows(built[name], expected[name], RELATIONS[name][1], name)
+
+
+def test_history_exercises_every_daily_download_rule(expected, history):
+    daily = expected["int_models_daily_downloads"]
+    assert daily["is_interpolated"].sum() > 0
+    assert daily["is_recount"].sum() > 0
+    assert daily["is_new_model"].sum() > 0
+    assert daily["is_entered_scope"].sum() > 0
+    missing_all_time = daily[~daily["is_entered_scope"] & daily["daily_downloads"].isna()]
+    assert len(missing_all_time) > 0
+    late = daily[(daily["model_id"] == history.late_model) & (daily["snapshot_date"] == ENTERS_ON)]
+    assert late["is_entered_scope"].all() and late["daily_downloads"].isna().all()
+    back = daily[(daily["model_id"] == history.absent_model) & (daily["snapshot_date"] == ABSENT_TO + dt.timedelta(days=1))]
+    assert len(back) == (ABSENT_TO - ABSENT_FROM).days + 2 and back["is_interpolated"].all()
+
+
+# ----------------------------------------------------------------------------- vs the simulator truth
+
+
+def test_daily_downloads_equal_simulator_truth(built, history):
+    truth = history.truth("daily_downloads.csv.gz")
+    true_daily = {(r.object_id, dt.date.fromisoformat(r.snapshot_date)): int(r.true_daily_downloads)
+                  for r in truth.itertuples()}
+    rows = built["int_models_daily_downloads"]
+    clean = [r for r in rows if r["daily_downloads"] is not None and not r["is_interpolated"]
+             and not r["is_recount"]]
+    assert len(clean) > 1000
+    wrong = [(r["model_id"], r["download_date"], r["daily_downloads"], true_daily[(r["model_id"], r["download_date"])])
+             for r in clean if r["daily_downloads"] != true_daily[(r["model_id"], r["download_date"])]]
+    assert not wrong, f"{len(wrong)} clean days differ from the truth, e.g. {wrong[:5]}"
+    # A spread interval (missing date, model out of scope) sums to the true downloads of its days.
+    intervals: dict[tuple, list] = {}
+    for r in rows:
+        if r["is_interpolated"] and r["daily_downloads"] is not None and not r["is_recount"]:
+            intervals.setdefault((r["model_id"], r["snapshot_date"]), []).append(r)
+    assert len(intervals) > 20
+    for (model_id, _), days in intervals.items():
+        assert math.isclose(sum(d["daily_downloads"] for d in days),
+                            sum(true_daily[(model_id, d["download_date"])] for d in days), abs_tol=1e-6)
+
+
+def test_model_daily_carries_the_reported_counters(built, history):
+    truth = history.truth("daily_downloads.csv.gz")
+    reported = {(r.object_id, dt.date.fromisoformat(r.snapshot_date)): r for r in truth.itertuples()}
+    for row in built["fct_model_daily"]:
+        t = reported[(row["model_id"], row["snapshot_date"])]
+        assert row["downloads_30d"] == int(t.downloads_30d)
+        assert row["likes"] == int(t.likes)
+        assert row["downloads_all_time"] == (None if pd.isna(t.reported_downloads_all_time)
+                                             else int(t.reported_downloads_all_time))
+
+
+def test_releases_equal_simulator_truth(built, history):
+    truth = history.truth("releases.csv")
+    seen = {r["model_id"] for r in built["dim_models"]}
+    truth = truth[truth["object_id"].isin(seen)]
+    releases = {r["model_id"]: r for r in built["int_releases"]}
+    assert set(releases) == set(truth["object_id"])
+    for t in truth.itertuples():
+        r = releases[t.object_id]
+        assert (r["release_date"].isoformat(), r["relation"], r["origin"] or "", r["organization"], r["region"]) == (
+            t.created_date, t.relation, "" if pd.isna(t.origin) else t.origin, t.author, t.region), t
+
+
+def test_derivative_edges_equal_simulator_truth(built, history):
+    truth = history.truth("derivative_edges.csv")
+    seen = {r["model_id"] for r in built["dim_models"]}
+    truth = truth[truth["child_object_id"].isin(seen)]
+    edges = {(r["child_model_id"], r["parent_model_id"] or r["parent_repo_id"]): r for r in built["int_model_lineage"]}
+    expected_keys = {
+        (t.child_object_id, t.parent_object_id if t.parent_object_id in seen else t.parent_id)
+        for t in truth.itertuples()
+    }
+    assert set(edges) == expected_keys
+    for t in truth.itertuples():
+        e = edges[(t.child_object_id, t.parent_object_id if t.parent_object_id in seen else t.parent_id)]
+        assert (e["relation"], "same_org" if e["is_same_org"] else "cross_org") == (t.relation, t.origin)
+        assert e["child_region"] == t.child_region and e["parent_region"] == t.parent_region
+
+
+def test_models_equal_simulator_truth(built, history):
+    truth = history.truth("models.csv").set_index("object_id")
+    edited = {history.absent_model, history.late_model}
+    for m in built["dim_models"]:
+        t = truth.loc[m["model_id"]]
+        assert m["repo_id"] == t.model_id
+        assert m["is_placeholder_created_at"] == (t.is_placeholder_created_at == "true")
+        if m["model_id"] not in edited:
+            assert (m["first_seen_date"].isoformat(), m["last_seen_date"].isoformat()) == (t.first_date, t.last_date)
+        assert m["is_deleted"] == (not pd.isna(t.deleted_on)), m["repo_id"]
+    assert any(m["is_deleted"] for m in built["dim_models"])
+    assert any(m["is_placeholder_created_at"] for m in built["dim_models"])
+
+
+def test_carried_benchmark_results_equal_simulator_truth(built, history):
+    truth = history.truth("eval_results.csv")
+    means = truth.assign(value=truth["value"].astype(float)).groupby("object_id")["value"].mean()
+    carried = {m["model_id"]: m["carried_score"] for m in built["dim_models"] if m["carried_score"] is not None}
+    assert carried, "the simulated history carries no benchmark results"
+    present = {m["model_id"] for m in built["dim_models"]}
+    assert set(carried) == set(means.index) & present
+    for model_id, score in carried.items():
+        assert math.isclose(score, means[model_id], abs_tol=1e-9)
+
+
+# ------------------------------------------------------------------------- joins and organisations
+
+
+def test_leaderboard_joins_models_by_hub_id(built):
+    board = pd.read_csv(PROJECT_DIR / reference.LEADERBOARD_CSV)
+    board = board[~board["features_is_flagged"]]
+    best = board.groupby("model_name")["model_average_score"].max()
+    aliases = reference.load_seeds(PROJECT_DIR).aliases
+    scored = [m for m in built["dim_models"] if m["leaderboard_score"] is not None]
+    assert len(scored) >= 3
+    assert any(m["first_repo_id"] != m["repo_id"] for m in scored), "no renamed model joined the leaderboard"
+    for m in built["dim_models"]:
+        names = {m["repo_id"], m["first_repo_id"]}
+        # The leaderboard may name a model under its namespace's former name (THUDM/x for zai-org/x).
+        names |= {f"{old}/{n.split('/', 1)[1]}" for n in set(names) for old, new in aliases.items()
+                  if n.split("/", 1)[0] == new}
+        matches = [best[n] for n in names if n in best.index]
+        assert m["leaderboard_score"] == (max(matches) if matches else None), m["repo_id"]
+    assert all(m["benchmark_score"] >= m["leaderboard_score"] for m in scored)
+
+
+def test_renamed_namespace_is_one_organisation(built):
+    renamed = [m for m in built["dim_models"] if m["first_repo_id"].startswith("THUDM/")]
+    assert renamed, "the simulated history has no THUDM -> zai-org rename"
+    assert any(m["repo_id"].startswith("zai-org/") for m in renamed)
+    assert {m["organization"] for m in renamed} == {"zai-org"}
+    organizations = {o["organization"]: o for o in built["dim_organizations"]}
+    assert "THUDM" not in organizations and "CohereForAI" not in organizations
+    assert organizations["zai-org"]["legacy_namespaces"] == "THUDM"
+    assert organizations["zai-org"]["region"] == "china"
+    daily_orgs = {r["organization"] for r in built["fct_model_daily"] if r["model_id"] in {m["model_id"] for m in renamed}}
+    assert daily_orgs == {"zai-org"}
+    assert not [r for r in built["fct_download_velocity"] if r["entity_type"] == "organization"
+                and r["entity_id"] == "THUDM"]
+
+
+def test_unknown_authors_are_unclassified_and_counted(built):
+    organizations = {o["organization"]: o for o in built["dim_organizations"]}
+    unclassified = [o for o in organizations.values() if o["region"] == "unclassified"]
+    assert unclassified and all(not o["is_region_classified"] for o in unclassified)
+    assert sum(o["models"] for o in unclassified) > 0
+    models = built["dim_models"]
+    assert all(m["organization"] in organizations for m in models)
+    assert sum(o["models"] for o in organizations.values()) == len(models)
+    # Their downloads stay in the totals: the regions' shares of the tracked total sum to 1.
+    regions = [r for r in built["fct_download_velocity"] if r["entity_type"] == "region"]
+    assert any(r["entity_id"] == "unclassified" and r["velocity_28d"] for r in regions)
+    by_day: dict[dt.date, float] = {}
+    for r in regions:
+        if r["share_of_total"] is not None:  # null only while nothing is known yet (the first date)
+            by_day[r["metric_date"]] = by_day.get(r["metric_date"], 0.0) + r["share_of_total"]
+    assert len(by_day) >= (END - START).days
+    assert all(math.isclose(total, 1.0, abs_tol=1e-9) for total in by_day.values())
+
+
+# ------------------------------------------------------------------------------------ incrementals
+
+
+@pytest.fixture(scope="module")
+def incremental_home(history, tmp_path_factory) -> Path:
+    """A second warehouse built as Dagster would: one window up to DAILY_FROM - 1, then one run per day."""
+    home = _home_with_raw(tmp_path_factory.mktemp("warehouse_incremental"), history)
+    # cautious: only the tests whose parents are all selected (the relationships to the dimensions wait
+    # for the run that builds the dimensions).
+    run_dbt(home, "build", "--select", "+tag:daily_partitioned", "--indirect-selection", "cautious",
+            window=(START, DAILY_FROM - dt.timedelta(days=1)))
+    day = DAILY_FROM
+    while day <= END:
+        run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(day, day))
+        day += dt.timedelta(days=1)
+    return home
+
+
+def test_daily_incremental_runs_equal_full_refresh(incremental_home, built):
+    incremental = read_relations(incremental_home, INCREMENTAL_MODELS)
+    for name, (_, keys) in INCREMENTAL_MODELS.items():
+        assert_same_rows(incremental[name], built[name], keys, name)
+
+
+def test_rerunning_a_window_gives_the_same_rows(incremental_home, built):
+    # The window holds the day after the missing date and the model back from its absence.
+    window = (dt.date(2025, 2, 4), dt.date(2025, 2, 6))
+    run_dbt(incremental_home, "run", "--select", "tag:daily_partitioned", window=window)
+    incremental = read_relations(incremental_home, INCREMENTAL_MODELS)
+    for name, (_, keys) in INCREMENTAL_MODELS.items():
+        assert_same_rows(incremental[name], built[name], keys, name)
+
+
+def test_window_needs_both_bounds(incremental_home):
+    result = run_dbt(incremental_home, "run", "--select", "fct_model_daily", check=False,
+                     env_extra={"HUBPULSE_WINDOW_START": "2025-02-01"})
+    assert result.returncode != 0
+    assert "HUBPULSE_WINDOW_START and HUBPULSE_WINDOW_END" in result.stdout
+
+
+# ------------------------------------------------------------------------------------ the project
+
+
+def test_every_model_and_column_is_documented_and_tagged_right(full_home):
+    manifest = json.loads((full_home / "dbt_target" / "manifest.json").read_text())
+    catalog = json.loads((full_home / "dbt_target" / "catalog.json").read_text())
+    models = {n["name"]: n for n in manifest["nodes"].values()
+              if n["resource_type"] == "model" and n["package_name"] == "hubpulse"}
+    assert set(RELATIONS) <= set(models)
+    undocumented = [name for name, n in models.items() if not n["description"].strip()]
+    assert not undocumented
+    for name, node in models.items():
+        built_columns = {c.lower() for c in catalog["nodes"][node["unique_id"]]["columns"]}
+        described = {c for c, v in node["columns"].items() if v["description"].strip()}
+        assert built_columns == described, f"{name}: undocumented {built_columns - described}, stale {described - built_columns}"
+    tagged = {name for name, n in models.items() if "daily_partitioned" in n["tags"]}
+    assert tagged == set(INCREMENTAL_MODELS)
+    for name in INCREMENTAL_MODELS:
+        assert models[name]["config"]["materialized"] == "incremental"
+        assert models[name]["config"]["incremental_strategy"] == "delete+insert"
+    unit_tests = [n for n in manifest["unit_tests"].values() if n["model"] == "int_models_daily_downloads"]
+    assert len(unit_tests) >= 5
+    sources = {n["source_name"] + "." + n["name"] for n in manifest["sources"].values()}
+    assert {"hub.hub_model_snapshots", "benchmarks.open_llm_leaderboard_v2"} <= sources
+    seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
+    assert "open_llm_leaderboard_v2_2025-03-21" not in seeds

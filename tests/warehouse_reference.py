@@ -1,0 +1,838 @@
+"""An independent Python recomputation of the warehouse marts from the raw partitions (SPEC definitions).
+
+Written from `../shared/SPEC.md` and the rules documented in `dbt_project/models/**/_*__models.yml`, in plain
+Python loops over the raw rows rather than by translating the SQL, so a mart and its reference only agree
+when both follow the definitions. `compute(raw_root, project_dir)` returns one DataFrame per model, keyed like
+the dbt relations (`int_models_daily_downloads`, `fct_model_daily`, ...), with the same columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+PLACEHOLDER_CREATED_AT = dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=dt.UTC)
+R1 = dt.date(2025, 1, 20)
+RELATION_PRIORITY = ("merge", "adapter", "quantized", "finetune")
+LEADERBOARD_CSV = "seeds/open_llm_leaderboard_v2_2025-03-21.csv"
+ONE_DAY = dt.timedelta(days=1)
+
+
+# ------------------------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """The reference tables: namespace -> (region, notes), legacy namespace -> organisation, benchmarks."""
+
+    regions: dict[str, tuple[str, str | None]]
+    aliases: dict[str, str]
+    eval_datasets: dict[str, str]  # evalResults dataset id -> benchmark
+    model_index_types: dict[str, str]  # model-index dataset type -> benchmark
+
+    def organization(self, namespace: str) -> str:
+        return self.aliases.get(namespace, namespace)
+
+    def region(self, name: str | None) -> str | None:
+        found = self.regions.get(name) if name is not None else None
+        return found[0] if found else None
+
+    def canonical(self, repo_id: str) -> str:
+        if "/" not in repo_id:
+            return repo_id
+        namespace, rest = repo_id.split("/", 1)
+        return f"{self.organization(namespace)}/{rest}"
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_seeds(project_dir: Path) -> Seeds:
+    seeds = Path(project_dir) / "seeds"
+    regions = {r["hf_org"]: (r["region"], r["notes"] or None) for r in _csv_rows(seeds / "organization_regions.csv")}
+    aliases = {r["legacy_namespace"]: r["organization"] for r in _csv_rows(seeds / "organization_aliases.csv")}
+    bench = _csv_rows(seeds / "open_llm_leaderboard_benchmarks.csv")
+    return Seeds(
+        regions=regions,
+        aliases=aliases,
+        eval_datasets={b["eval_results_dataset_id"]: b["benchmark"] for b in bench},
+        model_index_types={b["model_index_dataset_type"]: b["benchmark"] for b in bench},
+    )
+
+
+def load_raw(raw_root: Path) -> list[dict]:
+    """Every raw row of every partition, as Python dicts."""
+    rows: list[dict] = []
+    for path in sorted(Path(raw_root).glob("snapshot_date=*/*.parquet")):
+        rows.extend(pq.read_table(path).to_pylist())
+    return rows
+
+
+# --------------------------------------------------------------------------------------- snapshots
+
+
+def _language(tag: str) -> bool:
+    return (re.fullmatch(r"[a-z]{2}", tag) is not None and tag != "tf") or tag == "multilingual"
+
+
+def typed_snapshots(raw: list[dict], seeds: Seeds) -> list[dict]:
+    """One typed row per model (Hub `_id`) and date; a rename seen twice in one crawl keeps the later name."""
+    chosen: dict[tuple[str, dt.date], dict] = {}
+    for row in raw:
+        model_id = row["object_id"] or row["id"]
+        key = (model_id, row["snapshot_date"])
+        if key not in chosen or row["id"] > chosen[key]["repo_id"]:
+            chosen[key] = {**row, "repo_id": row["id"], "model_id": model_id}
+    out = []
+    for (model_id, day), row in sorted(chosen.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        namespace = row["repo_id"].split("/", 1)[0]
+        author = row["author"] or namespace
+        organization = seeds.organization(author)
+        created = row["created_at"]
+        placeholder = created is not None and created == PLACEHOLDER_CREATED_AT
+        tags = sorted({t for t in (row["tags"] or []) if t is not None})
+        out.append({
+            "snapshot_date": day,
+            "model_id": model_id,
+            "repo_id": row["repo_id"],
+            "author": author,
+            "organization": organization,
+            "region": seeds.region(organization) or seeds.region(author) or "unclassified",
+            "created_at": created,
+            "created_date": created.astimezone(dt.UTC).date() if created is not None and not placeholder else None,
+            "is_placeholder_created_at": placeholder,
+            "downloads_30d": row["downloads"],
+            "downloads_all_time": row["downloads_all_time"],
+            "likes": row["likes"],
+            "trending_score": row["trending_score"],
+            "pipeline_tag": row["pipeline_tag"],
+            "library_name": row["library_name"],
+            "is_gated": row["gated"] in ("auto", "manual", "true"),
+            "gated_mode": row["gated"],
+            "is_private": row["private"],
+            "is_disabled": row["disabled"],
+            "parameter_count": row["safetensors_total"],
+            "tags": tags,
+            "base_models_json": row["base_models_json"],
+            "eval_results_json": row["eval_results_json"],
+            "model_index_json": row["model_index_json"],
+        })
+    return out
+
+
+# ---------------------------------------------------------------------------------- daily downloads
+
+
+def daily_downloads(snaps: list[dict]) -> pd.DataFrame:
+    """SPEC daily downloads: one row per model and day of (p, d], spread evenly as fractional doubles."""
+    dates = sorted({s["snapshot_date"] for s in snaps})
+    previous_date = {d: (dates[i - 1] if i else None) for i, d in enumerate(dates)}
+    by_model: dict[str, list[dict]] = defaultdict(list)
+    for s in snaps:
+        by_model[s["model_id"]].append(s)
+    rows = []
+    for model_id, obs in by_model.items():
+        obs.sort(key=lambda s: s["snapshot_date"])
+        prev = None
+        for s in obs:
+            d = s["snapshot_date"]
+            new = entered = False
+            if prev is not None:
+                first = prev["snapshot_date"] + ONE_DAY
+                both = s["downloads_all_time"] is not None and prev["downloads_all_time"] is not None
+                delta = s["downloads_all_time"] - prev["downloads_all_time"] if both else None
+            else:
+                cutoff = previous_date[d] or d - ONE_DAY
+                if s["created_date"] is not None and s["created_date"] > cutoff:
+                    new = True
+                    first = min(s["created_date"], d)
+                    delta = s["downloads_all_time"]
+                else:
+                    entered = True
+                    first = d
+                    delta = None
+            k = (d - first).days + 1
+            daily = None if delta is None else (0.0 if delta < 0 else delta / k)
+            for offset in range(k):
+                rows.append({
+                    "model_id": model_id,
+                    "download_date": first + dt.timedelta(days=offset),
+                    "snapshot_date": d,
+                    "previous_snapshot_date": prev["snapshot_date"] if prev else None,
+                    "days_in_interval": k,
+                    "repo_id": s["repo_id"],
+                    "organization": s["organization"],
+                    "region": s["region"],
+                    "downloads_all_time": s["downloads_all_time"],
+                    "previous_downloads_all_time": prev["downloads_all_time"] if prev else None,
+                    "interval_downloads": delta,
+                    "daily_downloads": daily,
+                    "is_interpolated": k > 1,
+                    "is_recount": delta is not None and delta < 0,
+                    "is_new_model": new,
+                    "is_entered_scope": entered,
+                })
+            prev = s
+    return pd.DataFrame(rows)
+
+
+def model_daily(snaps: list[dict], daily: pd.DataFrame) -> pd.DataFrame:
+    observed = {
+        (r.model_id, r.snapshot_date): r for r in daily.itertuples() if r.download_date == r.snapshot_date
+    }
+    rows = []
+    for s in snaps:
+        d = observed[(s["model_id"], s["snapshot_date"])]
+        rows.append({
+            "model_id": s["model_id"],
+            "snapshot_date": s["snapshot_date"],
+            "repo_id": s["repo_id"],
+            "organization": s["organization"],
+            "region": s["region"],
+            "downloads_30d": s["downloads_30d"],
+            "downloads_all_time": s["downloads_all_time"],
+            "daily_downloads": d.daily_downloads,
+            "is_interpolated": d.is_interpolated,
+            "is_recount": d.is_recount,
+            "is_new_model": d.is_new_model,
+            "is_entered_scope": d.is_entered_scope,
+            "likes": s["likes"],
+            "trending_score": s["trending_score"],
+            "is_gated": s["is_gated"],
+            "is_private": s["is_private"],
+            "is_disabled": s["is_disabled"],
+        })
+    return pd.DataFrame(rows)
+
+
+def _known_sum(values) -> float | None:
+    known = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return sum(known) if known else None
+
+
+def download_velocity(daily: pd.DataFrame) -> pd.DataFrame:
+    """Velocities per (entity_type, entity_id, day) for days on which the entity has daily-download rows."""
+    per_entity: dict[tuple[str, str], dict[dt.date, list]] = defaultdict(lambda: defaultdict(list))
+    names: dict[tuple[str, str, dt.date], str] = {}
+    for r in daily.itertuples():
+        value = None if pd.isna(r.daily_downloads) else float(r.daily_downloads)
+        for key, name in (
+            (("model", r.model_id), r.repo_id),
+            (("organization", r.organization), r.organization),
+            (("region", r.region), r.region),
+            (("total", "total"), "all tracked models"),
+        ):
+            per_entity[key][r.download_date].append(value)
+            names[(*key, r.download_date)] = max(name, names.get((*key, r.download_date), name))
+    sums = {key: {day: _known_sum(v) for day, v in days.items()} for key, days in per_entity.items()}
+
+    def window_sum(key, day, start_back, end_back):
+        values = [sums[key].get(day - dt.timedelta(days=b)) for b in range(end_back, start_back + 1)]
+        return _known_sum(values)
+
+    rows = []
+    for key, days in sums.items():
+        for day in days:
+            v7 = window_sum(key, day, 6, 0)
+            previous_v7 = window_sum(key, day, 13, 7)
+            rows.append({
+                "entity_type": key[0],
+                "entity_id": key[1],
+                "entity_name": names[(*key, day)],
+                "metric_date": day,
+                "daily_downloads": days[day],
+                "velocity_7d": v7,
+                "velocity_28d": window_sum(key, day, 27, 0),
+                "acceleration": v7 - previous_v7 if v7 is not None and previous_v7 is not None else None,
+            })
+    frame = pd.DataFrame(rows)
+    totals = {r.metric_date: r.velocity_28d for r in frame.itertuples() if r.entity_type == "total"}
+    frame["share_of_total"] = [
+        (r.velocity_28d / totals[r.metric_date])
+        if r.velocity_28d is not None and not pd.isna(r.velocity_28d) and totals[r.metric_date]
+        else None
+        for r in frame.itertuples()
+    ]
+    return frame
+
+
+# ------------------------------------------------------------------------------- models and lineage
+
+
+def profiles(snaps: list[dict]) -> dict[str, dict]:
+    """Per model: its latest snapshot's attributes plus first/last seen and names."""
+    latest_date = max(s["snapshot_date"] for s in snaps)
+    out: dict[str, dict] = {}
+    for s in sorted(snaps, key=lambda s: s["snapshot_date"]):
+        p = out.get(s["model_id"])
+        if p is None:
+            p = out[s["model_id"]] = {"first_seen_date": s["snapshot_date"], "first_repo_id": s["repo_id"],
+                                      "snapshots_seen": 0, "names": set()}
+        p.update({k: v for k, v in s.items() if k not in ("tags",)})
+        p["latest_tags"] = s["tags"]
+        p["last_seen_date"] = s["snapshot_date"]
+        p["snapshots_seen"] += 1
+        p["names"].add(s["repo_id"])
+    for p in out.values():
+        p["is_deleted"] = p["last_seen_date"] < latest_date
+        licenses = [t.split(":", 1)[1] for t in p["latest_tags"] if t.startswith("license:")]
+        p["license"] = min(licenses) if licenses else None
+        languages = sorted(t for t in p["latest_tags"] if _language(t))
+        p["languages"] = languages or None
+    return out
+
+
+def name_owners(snaps: list[dict], seeds: Seeds) -> dict[str, str]:
+    """Canonical repo id -> the model that last carried it (a reused name belongs to its latest holder)."""
+    spans: dict[tuple[str, str], list[dt.date]] = {}
+    for s in snaps:
+        key = (s["model_id"], s["repo_id"])
+        first, last = spans.get(key, [s["snapshot_date"], s["snapshot_date"]])
+        spans[key] = [min(first, s["snapshot_date"]), max(last, s["snapshot_date"])]
+    best: dict[str, tuple] = {}
+    for (model_id, repo_id), (first, last) in spans.items():
+        canonical = seeds.canonical(repo_id)
+        candidate = (last, first, _Desc(model_id))
+        if canonical not in best or candidate > best[canonical][0]:
+            best[canonical] = (candidate, model_id)
+    return {canonical: value[1] for canonical, value in best.items()}
+
+
+class _Desc:
+    """Reverses the order of a string inside a sort key (ties go to the smallest id)."""
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def __lt__(self, other: _Desc) -> bool:
+        return self.value > other.value
+
+    def __gt__(self, other: _Desc) -> bool:
+        return self.value < other.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.value == other.value
+
+
+def _priority(relations) -> str | None:
+    for relation in RELATION_PRIORITY:
+        if relation in relations:
+            return relation
+    return None
+
+
+def snapshot_edges(snap: dict) -> dict[str, str]:
+    """parent repo id -> relation for one snapshot row: typed tag, else baseModels.relation, else finetune."""
+    tagged: dict[str, set] = defaultdict(set)
+    listed: dict[str, set] = defaultdict(set)
+    for tag in snap["tags"]:
+        if not tag.startswith("base_model:"):
+            continue
+        value = tag[len("base_model:"):]
+        if ":" in value:
+            relation, parent = value.split(":", 1)
+            tagged[parent].add(relation)
+        else:
+            tagged[value]
+    if snap["base_models_json"]:
+        field = json.loads(snap["base_models_json"])
+        if isinstance(field, dict):
+            relation = field.get("relation")
+            for model in field.get("models") or []:
+                if isinstance(model, dict) and isinstance(model.get("id"), str):
+                    listed[model["id"]].add(relation)
+    edges = {}
+    for parent in set(tagged) | set(listed):
+        if "/" not in parent:
+            continue
+        edges[parent] = _priority(tagged.get(parent, ())) or _priority(listed.get(parent, ())) or "finetune"
+    return edges
+
+
+def lineage(snaps: list[dict], seeds: Seeds, models: dict[str, dict], owners: dict[str, str]) -> pd.DataFrame:
+    """One row per (child, parent): the relation of the child's latest snapshot naming the parent."""
+    seen: dict[tuple[str, str], list] = {}
+    for s in snaps:
+        for parent_as_tagged, relation in snapshot_edges(s).items():
+            canonical = seeds.canonical(parent_as_tagged)
+            parent_model = owners.get(canonical)
+            if parent_model == s["model_id"]:
+                continue
+            key = (s["model_id"], parent_model or canonical)
+            rank = (s["snapshot_date"], -RELATION_PRIORITY.index(relation), parent_as_tagged)
+            entry = seen.get(key)
+            if entry is None:
+                seen[key] = [rank, relation, parent_as_tagged, canonical, parent_model, s["snapshot_date"],
+                             s["snapshot_date"]]
+            else:
+                if rank > entry[0]:
+                    entry[:5] = [rank, relation, parent_as_tagged, canonical, parent_model]
+                entry[5] = min(entry[5], s["snapshot_date"])
+                entry[6] = max(entry[6], s["snapshot_date"])
+    rows = []
+    for (child, parent_key), (_, relation, as_tagged, canonical, parent_model, first, last) in seen.items():
+        c = models[child]
+        p = models.get(parent_model) if parent_model else None
+        parent_namespace = canonical.split("/", 1)[0]
+        parent_org = p["organization"] if p else parent_namespace
+        rows.append({
+            "child_model_id": child,
+            "parent_key": parent_key,
+            "parent_model_id": parent_model,
+            "child_repo_id": c["repo_id"],
+            "child_organization": c["organization"],
+            "child_region": c["region"],
+            "child_created_date": c["created_date"],
+            "parent_repo_id": p["repo_id"] if p else canonical,
+            "parent_repo_id_as_tagged": as_tagged,
+            "parent_organization": parent_org,
+            "parent_region": p["region"] if p else (seeds.region(parent_namespace) or "unclassified"),
+            "parent_created_date": p["created_date"] if p else None,
+            "is_parent_tracked": p is not None,
+            "relation": relation,
+            "is_same_org": c["organization"] == parent_org,
+            "first_seen_date": first,
+            "last_seen_date": last,
+        })
+    return pd.DataFrame(rows)
+
+
+def _base_classification(edges: pd.DataFrame) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for child, group in edges.groupby("child_model_id"):
+        out[child] = {
+            "relation": _priority(set(group["relation"])),
+            "origin": "same_org" if group["is_same_org"].all() else "cross_org",
+            "base_models": len(group),
+            "first_base_repo_id": min(group["parent_repo_id"]),
+        }
+    return out
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def releases(models: dict[str, dict], edges: pd.DataFrame) -> pd.DataFrame:
+    bases = _base_classification(edges)
+    rows = []
+    for model_id, p in models.items():
+        if p["created_date"] is None:
+            continue
+        b = bases.get(model_id)
+        rows.append({
+            "model_id": model_id,
+            "repo_id": p["repo_id"],
+            "organization": p["organization"],
+            "region": p["region"],
+            "created_at": p["created_at"],
+            "release_date": p["created_date"],
+            "release_week": _monday(p["created_date"]),
+            "release_month": p["created_date"].replace(day=1),
+            "relation": b["relation"] if b else "original",
+            "origin": b["origin"] if b else None,
+            "base_models": b["base_models"] if b else 0,
+            "first_base_repo_id": b["first_base_repo_id"] if b else None,
+            "pipeline_tag": p["pipeline_tag"],
+            "is_post_r1": p["created_date"] >= R1,
+        })
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------- benchmarks
+
+
+def _float(value) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def carried_results(snap: dict, seeds: Seeds) -> list[tuple[str, float]]:
+    """(benchmark, normalised value) of the Open LLM Leaderboard results a snapshot row carries."""
+    out = []
+    if snap["eval_results_json"]:
+        for result in json.loads(snap["eval_results_json"]) or []:
+            if not isinstance(result, dict):
+                continue
+            dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else {}
+            benchmark = seeds.eval_datasets.get(dataset.get("id"))
+            value = _float(result.get("value"))
+            if benchmark and value is not None:
+                out.append((benchmark, value))
+    if snap["model_index_json"]:
+        for entry in json.loads(snap["model_index_json"]) or []:
+            for result in (entry.get("results") or []) if isinstance(entry, dict) else []:
+                dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else {}
+                benchmark = seeds.model_index_types.get(dataset.get("type"))
+                for metric in result.get("metrics") or []:
+                    value = _float(metric.get("value")) if isinstance(metric, dict) else None
+                    if benchmark and value is not None:
+                        out.append((benchmark, value))
+    return out
+
+
+def benchmark_scores(snaps: list[dict], seeds: Seeds, owners: dict[str, str], leaderboard: pd.DataFrame,
+                     models: dict[str, dict]) -> dict[str, dict]:
+    board: dict[str, list[float]] = defaultdict(list)
+    for row in leaderboard.itertuples():
+        if row.features_is_flagged:
+            continue
+        owner = owners.get(seeds.canonical(row.model_name))
+        if owner is not None:
+            board[owner].append(float(row.model_average_score))
+    latest_carried: dict[str, tuple[dt.date, list]] = {}
+    for s in snaps:
+        results = carried_results(s, seeds)
+        if results and (s["model_id"] not in latest_carried or s["snapshot_date"] > latest_carried[s["model_id"]][0]):
+            latest_carried[s["model_id"]] = (s["snapshot_date"], results)
+    n_benchmarks = len(seeds.eval_datasets)
+    out = {}
+    for model_id in models:
+        leaderboard_score = max(board[model_id]) if board.get(model_id) else None
+        carried = None
+        if model_id in latest_carried:
+            best: dict[str, float] = {}
+            for benchmark, value in latest_carried[model_id][1]:
+                best[benchmark] = max(value, best.get(benchmark, value))
+            if len(best) == n_benchmarks:
+                carried = sum(best.values()) / n_benchmarks
+        candidates = [v for v in (leaderboard_score, carried) if v is not None]
+        out[model_id] = {
+            "leaderboard_score": leaderboard_score,
+            "leaderboard_submissions": len(board.get(model_id, [])),
+            "carried_score": carried,
+            "benchmark_score": max(candidates) if candidates else None,
+        }
+    return out
+
+
+# ------------------------------------------------------------------------------------------ marts
+
+
+def dim_models(models: dict[str, dict], edges: pd.DataFrame, release_ids: set[str],
+               scores: dict[str, dict]) -> pd.DataFrame:
+    bases = _base_classification(edges)
+    rows = []
+    for model_id, p in models.items():
+        b = bases.get(model_id)
+        rows.append({
+            "model_id": model_id,
+            "repo_id": p["repo_id"],
+            "first_repo_id": p["first_repo_id"],
+            "repo_ids_seen": len(p["names"]),
+            "author": p["author"],
+            "organization": p["organization"],
+            "region": p["region"],
+            "created_at": p["created_at"],
+            "created_date": p["created_date"],
+            "is_placeholder_created_at": p["is_placeholder_created_at"],
+            "is_release": model_id in release_ids,
+            "relation": b["relation"] if b else "original",
+            "origin": b["origin"] if b else None,
+            "base_models": b["base_models"] if b else 0,
+            "pipeline_tag": p["pipeline_tag"],
+            "library_name": p["library_name"],
+            "license": p["license"],
+            "languages": p["languages"],
+            "parameter_count": p["parameter_count"],
+            "is_gated": p["is_gated"],
+            "gated_mode": p["gated_mode"],
+            "downloads_all_time": p["downloads_all_time"],
+            "downloads_30d": p["downloads_30d"],
+            "likes": p["likes"],
+            "trending_score": p["trending_score"],
+            **{k: scores[model_id][k] for k in ("leaderboard_score", "carried_score", "benchmark_score")},
+            "first_seen_date": p["first_seen_date"],
+            "last_seen_date": p["last_seen_date"],
+            "snapshots_seen": p["snapshots_seen"],
+            "is_deleted": p["is_deleted"],
+        })
+    return pd.DataFrame(rows)
+
+
+def dim_organizations(snaps: list[dict], seeds: Seeds, models: dict[str, dict],
+                      release_frame: pd.DataFrame) -> pd.DataFrame:
+    observed: dict[str, list[dt.date]] = {}
+    for s in snaps:
+        span = observed.setdefault(s["organization"], [s["snapshot_date"], s["snapshot_date"]])
+        span[0], span[1] = min(span[0], s["snapshot_date"]), max(span[1], s["snapshot_date"])
+    names = {n for n in seeds.regions if n not in seeds.aliases} | set(observed)
+    legacy: dict[str, list[str]] = defaultdict(list)
+    for old, new in seeds.aliases.items():
+        legacy[new].append(old)
+    rows = []
+    for org in sorted(names):
+        own = seeds.regions.get(org)
+        old_rows = [seeds.regions[n] for n in legacy.get(org, []) if n in seeds.regions]
+        legacy_region = min(r[0] for r in old_rows) if old_rows else None
+        legacy_notes = min((r[1] for r in old_rows if r[1] is not None), default=None)
+        org_models = [p for p in models.values() if p["organization"] == org]
+        org_releases = release_frame[release_frame["organization"] == org] if len(release_frame) else release_frame
+        rows.append({
+            "organization": org,
+            "region": own[0] if own else (legacy_region or "unclassified"),
+            "is_region_classified": own is not None or legacy_region is not None,
+            "region_notes": own[1] if own else legacy_notes,
+            "legacy_namespaces": ", ".join(sorted(legacy[org])) if legacy.get(org) else None,
+            "models": len(org_models),
+            "live_models": sum(not p["is_deleted"] for p in org_models),
+            "releases": len(org_releases),
+            "first_release_date": min(org_releases["release_date"]) if len(org_releases) else None,
+            "last_release_date": max(org_releases["release_date"]) if len(org_releases) else None,
+            "first_seen_date": observed[org][0] if org in observed else None,
+            "last_seen_date": observed[org][1] if org in observed else None,
+            "is_observed": org in observed,
+        })
+    return pd.DataFrame(rows)
+
+
+def release_cadence(release_frame: pd.DataFrame, latest_snapshot_date: dt.date) -> pd.DataFrame:
+    last_week = _monday(latest_snapshot_date)
+    rows = []
+    for entity_type, column in (("organization", "organization"), ("region", "region")):
+        for entity_id, group in release_frame.groupby(column):
+            ordered = group.sort_values(["created_at", "model_id"])
+            gaps: dict[dt.date, list[int]] = defaultdict(list)
+            weekly: dict[dt.date, list] = defaultdict(list)
+            previous = None
+            for r in ordered.itertuples():
+                weekly[r.release_week].append(r)
+                if previous is not None:
+                    gaps[r.release_week].append((r.release_date - previous).days)
+                previous = r.release_date
+            week = min(weekly)
+            streak = 0
+            while week <= max(min(weekly), last_week):
+                releases_in_week = weekly.get(week, [])
+                active = bool(releases_in_week)
+                streak = streak + 1 if active else 0
+                relations = [x.relation for x in releases_in_week]
+                origins = [x.origin for x in releases_in_week]
+                iso = week.isocalendar()
+                rows.append({
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "week_start": week,
+                    "iso_year": iso[0],
+                    "iso_week": iso[1],
+                    "releases": len(releases_in_week),
+                    **{f"releases_{rel}": relations.count(rel)
+                       for rel in ("original", "finetune", "quantized", "adapter", "merge")},
+                    "releases_same_org": origins.count("same_org"),
+                    "releases_cross_org": origins.count("cross_org"),
+                    "is_active_week": active,
+                    "active_week_streak": streak,
+                    "median_days_between_releases": (
+                        float(statistics.median(gaps[week])) if gaps.get(week) else None
+                    ),
+                    "is_post_r1": week >= R1,
+                })
+                week += dt.timedelta(days=7)
+    return pd.DataFrame(rows)
+
+
+def derivatives(dims: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+    by_parent = {k: g for k, g in edges[edges["parent_model_id"].notna()].groupby("parent_model_id")}
+    rows = []
+    for m in dims.itertuples():
+        g = by_parent.get(m.model_id)
+        n = 0 if g is None else len(g)
+        release = m.created_date if m.created_date is not None and not pd.isna(m.created_date) else None
+        child_dates = [] if g is None else [d for d in g["child_created_date"] if d is not None and not pd.isna(d)]
+        first = min(child_dates) if child_dates else None
+        within = None
+        if release is not None:
+            within = sum(1 for d in child_dates if 0 <= (d - release).days <= 42)
+        cross = 0 if g is None else int((~g["is_same_org"]).sum())
+        rows.append({
+            "base_model_id": m.model_id,
+            "base_repo_id": m.repo_id,
+            "organization": m.organization,
+            "region": m.region,
+            "release_date": release,
+            "is_placeholder_created_at": m.is_placeholder_created_at,
+            "derivatives": n,
+            **{f"derivatives_{rel}": 0 if g is None else int((g["relation"] == rel).sum())
+               for rel in ("finetune", "quantized", "adapter", "merge")},
+            "derivatives_same_org": n - cross,
+            "derivatives_cross_org": cross,
+            "share_by_other_organizations": cross / n if n else None,
+            "first_derivative_date": first,
+            "days_to_first_derivative": (first - release).days if first and release else None,
+            "derivatives_within_42_days": within,
+        })
+    return pd.DataFrame(rows)
+
+
+def supply_chain(edges: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
+    month_downloads: dict[tuple[str, dt.date], list] = defaultdict(list)
+    for r in daily.itertuples():
+        value = None if pd.isna(r.daily_downloads) else float(r.daily_downloads)
+        month_downloads[(r.model_id, r.download_date.replace(day=1))].append(value)
+    cells: dict[tuple, list] = defaultdict(list)
+    for e in edges.itertuples():
+        if e.child_created_date is None or pd.isna(e.child_created_date):
+            continue
+        cells[(e.child_created_date.replace(day=1), e.child_region, e.parent_region, e.relation)].append(
+            e.child_model_id)
+    rows = []
+    for (month, child_region, base_region, relation), children in cells.items():
+        values = [v for c in set(children) for v in month_downloads.get((c, month), [])]
+        rows.append({
+            "month_start": month,
+            "child_region": child_region,
+            "base_region": base_region,
+            "relation": relation,
+            "is_cross_region": child_region != base_region,
+            "new_derivatives": len(children),
+            "new_derivative_models": len(set(children)),
+            "derivative_downloads": _known_sum(values),
+        })
+    return pd.DataFrame(rows)
+
+
+def _average_ranks(values: dict[str, float]) -> dict[str, float]:
+    ordered = sorted(values.items(), key=lambda kv: -kv[1])
+    ranks: dict[str, float] = {}
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1][1] == ordered[i][1]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[ordered[k][0]] = (i + 1 + j + 1) / 2
+        i = j + 1
+    return ranks
+
+
+def ecosystem_vs_benchmark(md: pd.DataFrame, daily: pd.DataFrame, dims: pd.DataFrame, edges: pd.DataFrame,
+                           release_frame: pd.DataFrame) -> pd.DataFrame:
+    months = sorted({d.replace(day=1) for d in md["snapshot_date"]})
+    org_months = {(r.organization, r.snapshot_date.replace(day=1)) for r in md.itertuples()}
+    downloads: dict[tuple, list] = defaultdict(list)
+    for r in daily.itertuples():
+        downloads[(r.organization, r.download_date.replace(day=1))].append(
+            None if pd.isna(r.daily_downloads) else float(r.daily_downloads))
+    org_downloads = {k: _known_sum(v) for k, v in downloads.items()}
+    last_likes: dict[tuple, tuple] = {}
+    for r in md.itertuples():
+        key = (r.model_id, r.snapshot_date.replace(day=1))
+        if key not in last_likes or r.snapshot_date > last_likes[key][0]:
+            last_likes[key] = (r.snapshot_date, r.organization, None if pd.isna(r.likes) else r.likes)
+    likes: dict[tuple, list] = defaultdict(list)
+    for (_, month), (_, org, value) in last_likes.items():
+        likes[(org, month)].append(value)
+    org_likes = {k: _known_sum(v) for k, v in likes.items()}
+    new_derivatives: dict[tuple, int] = defaultdict(int)
+    for e in edges.itertuples():
+        if e.child_created_date is not None and not pd.isna(e.child_created_date):
+            new_derivatives[(e.parent_organization, e.child_created_date.replace(day=1))] += 1
+    rows = []
+    for month in months:
+        month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+        total_downloads = _known_sum([v for (o, m), v in org_downloads.items() if m == month])
+        total_likes = _known_sum([v for (o, m), v in org_likes.items() if m == month])
+        total_derivatives = sum(v for (o, m), v in new_derivatives.items() if m == month)
+        for org in sorted(o for o, m in org_months if m == month):
+            available = dims[(dims["organization"] == org) & dims["benchmark_score"].notna()]
+            scores = [
+                r.benchmark_score for r in available.itertuples()
+                if (r.created_at.astimezone(dt.UTC).date() if r.created_at is not None and not pd.isna(r.created_at)
+                    else r.first_seen_date) <= month_end
+            ]
+            dl = org_downloads.get((org, month))
+            lk = org_likes.get((org, month))
+            nd = new_derivatives.get((org, month), 0)
+            rel = release_frame[(release_frame["organization"] == org) & (release_frame["release_month"] == month)]
+            rows.append({
+                "organization": org,
+                "month_start": month,
+                "month_end": month_end,
+                "benchmark_score": max(scores) if scores else None,
+                "downloads": dl,
+                "ecosystem_score": dl / total_downloads if dl is not None and total_downloads else None,
+                "likes": lk,
+                "likes_share": lk / total_likes if lk is not None and total_likes else None,
+                "new_derivatives": nd,
+                "derivative_share": nd / total_derivatives if total_derivatives else None,
+                "releases": len(rel),
+                "release_pipeline_tags": rel["pipeline_tag"].dropna().nunique(),
+            })
+    frame = pd.DataFrame(rows)
+    frame["benchmark_rank"] = None
+    frame["ecosystem_rank"] = None
+    for month, group in frame.groupby("month_start"):
+        both = group[group["benchmark_score"].notna() & group["ecosystem_score"].notna()]
+        b = _average_ranks(dict(zip(both.index, both["benchmark_score"], strict=True)))
+        e = _average_ranks(dict(zip(both.index, both["ecosystem_score"], strict=True)))
+        for index in both.index:
+            frame.at[index, "benchmark_rank"] = b[index]
+            frame.at[index, "ecosystem_rank"] = e[index]
+    frame["rank_gap"] = [
+        b - e if b is not None and e is not None else None
+        for b, e in zip(frame["benchmark_rank"], frame["ecosystem_rank"], strict=True)
+    ]
+    return frame
+
+
+def benchmark_adoption_correlation(eco: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for month, group in eco.groupby("month_start"):
+        ranked = group[group["benchmark_rank"].notna() & group["ecosystem_rank"].notna()]
+        x = [float(v) for v in ranked["benchmark_rank"]]
+        y = [float(v) for v in ranked["ecosystem_rank"]]
+        value = None
+        if len(x) >= 3 and statistics.pvariance(x) > 0 and statistics.pvariance(y) > 0:
+            value = statistics.correlation(x, y)
+        rows.append({"month_start": month, "organizations_ranked": len(x), "spearman_rank_correlation": value})
+    return pd.DataFrame(rows)
+
+
+# -------------------------------------------------------------------------------------------- all
+
+
+def compute(raw_root: Path, project_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every modelled relation recomputed from the raw partitions and the project's reference data."""
+    seeds = load_seeds(project_dir)
+    snaps = typed_snapshots(load_raw(raw_root), seeds)
+    daily = daily_downloads(snaps)
+    md = model_daily(snaps, daily)
+    models = profiles(snaps)
+    owners = name_owners(snaps, seeds)
+    edges = lineage(snaps, seeds, models, owners)
+    rel = releases(models, edges)
+    leaderboard = pd.read_csv(Path(project_dir) / LEADERBOARD_CSV)
+    scores = benchmark_scores(snaps, seeds, owners, leaderboard, models)
+    dims = dim_models(models, edges, set(rel["model_id"]) if len(rel) else set(), scores)
+    eco = ecosystem_vs_benchmark(md, daily, dims, edges, rel)
+    return {
+        "int_models_daily_downloads": daily,
+        "fct_model_daily": md,
+        "fct_download_velocity": download_velocity(daily),
+        "int_model_lineage": edges,
+        "int_releases": rel,
+        "dim_models": dims,
+        "dim_organizations": dim_organizations(snaps, seeds, models, rel),
+        "fct_release_cadence": release_cadence(rel, max(s["snapshot_date"] for s in snaps)),
+        "fct_derivatives": derivatives(dims, edges),
+        "fct_supply_chain": supply_chain(edges, daily),
+        "fct_ecosystem_vs_benchmark": eco,
+        "fct_benchmark_adoption_correlation": benchmark_adoption_correlation(eco),
+    }
