@@ -134,32 +134,34 @@ class SnapshotRows:
         }
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _int(value) -> int | None:
-    # bool is an int in Python; a boolean download count is a wrong type, not 0/1.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if -(2**63) <= value < 2**63 else None
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+    # `type(...) is int` on purpose: bool is an int subclass, and a boolean download count is a wrong type.
+    kind = type(value)
+    if kind is int:
+        return value if _INT64_MIN <= value <= _INT64_MAX else None
+    if kind is float and math.isfinite(value) and value.is_integer():
         return int(value)
     return None
 
 
 def _float(value) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        value = float(value)
+    kind = type(value)
+    if kind is float:
         return value if math.isfinite(value) else None
+    if kind is int:
+        return float(value) if _INT64_MIN <= value <= _INT64_MAX else None
     return None
 
 
 def _str(value) -> str | None:
-    return value if isinstance(value, str) else None
+    return value if type(value) is str else None
 
 
 def _bool(value) -> bool | None:
-    return value if isinstance(value, bool) else None
+    return value if type(value) is bool else None
 
 
 def _timestamp(value) -> dt.datetime | None:
@@ -227,27 +229,48 @@ def item_json(item) -> str:
         return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
-# Column name -> how to read it from an item. Kept as one table so the typed columns cannot drift from RAW_SCHEMA.
-_EXTRACTORS = {
-    "object_id": lambda item: _str(item.get("_id")),
-    "created_at": lambda item: _timestamp(item.get("createdAt")),
-    "last_modified": lambda item: _timestamp(item.get("lastModified")),
-    "downloads": lambda item: _int(item.get("downloads")),
-    "downloads_all_time": lambda item: _int(item.get("downloadsAllTime")),
-    "likes": lambda item: _int(item.get("likes")),
-    "trending_score": lambda item: _float(item.get("trendingScore")),
-    "pipeline_tag": lambda item: _str(item.get("pipeline_tag")),
-    "library_name": lambda item: _str(item.get("library_name")),
-    "gated": lambda item: _gated(item.get("gated")),
-    "private": lambda item: _bool(item.get("private")),
-    "disabled": lambda item: _bool(item.get("disabled")),
-    "sha": lambda item: _str(item.get("sha")),
-    "tags": lambda item: _tags(item.get("tags")),
-    "safetensors_total": lambda item: _safetensors_total(item.get("safetensors")),
-    "base_models_json": lambda item: _json_or_none(item.get("baseModels")),
-    "eval_results_json": lambda item: _json_or_none(item.get("evalResults")),
-    "model_index_json": lambda item: _json_or_none(item.get("model-index")),
-}
+# The typed columns, in the order `_typed_values` returns them. One function per item (not one per column)
+# because per-call overhead dominates: this is the hot loop of ingestion.
+_TYPED_COLUMNS = (
+    "object_id", "created_at", "last_modified", "downloads", "downloads_all_time", "likes", "trending_score",
+    "pipeline_tag", "library_name", "gated", "private", "disabled", "sha", "tags", "safetensors_total",
+    "base_models_json", "eval_results_json", "model_index_json",
+)
+_TIMESTAMP_COLUMNS = ("created_at", "last_modified")
+
+
+def _typed_values(item: dict) -> tuple:
+    get = item.get
+    created, modified = get("createdAt"), get("lastModified")
+    return (
+        _str(get("_id")),
+        created if type(created) is str else None,  # parsed column-wise in `_timestamp_column`
+        modified if type(modified) is str else None,
+        _int(get("downloads")),
+        _int(get("downloadsAllTime")),
+        _int(get("likes")),
+        _float(get("trendingScore")),
+        _str(get("pipeline_tag")),
+        _str(get("library_name")),
+        _gated(get("gated")),
+        _bool(get("private")),
+        _bool(get("disabled")),
+        _str(get("sha")),
+        _tags(get("tags")),
+        _safetensors_total(get("safetensors")),
+        _json_or_none(get("baseModels")),
+        _json_or_none(get("evalResults")),
+        _json_or_none(get("model-index")),
+    )
+
+
+def _timestamp_column(values: list[str | None]) -> pa.Array:
+    """ISO strings -> timestamp[ms, UTC]: Arrow's vectorised parse, per value only when some are odd."""
+    target = RAW_SCHEMA.field("created_at").type
+    try:
+        return pa.array(values, pa.string()).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([_timestamp(value) for value in values], target)
 
 
 def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> SnapshotRows:
@@ -278,14 +301,19 @@ def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> Snapsh
                 missing[name] += 1
     ids = sorted(kept)
     ordered = [kept[model_id] for model_id in ids]
-    columns = {
-        "snapshot_date": [day] * len(ids),
-        "id": ids,
-        "author": [_str(item.get("author")) or model_id.split("/", 1)[0] for model_id, item in zip(ids, ordered)],
-        **{name: [extract(item) for item in ordered] for name, extract in _EXTRACTORS.items()},
-        "item_json": [item_json(item) for item in ordered],
-    }
-    table = pa.Table.from_pydict({name: columns[name] for name in RAW_SCHEMA.names}, schema=RAW_SCHEMA)
+    typed = list(zip(*(_typed_values(item) for item in ordered), strict=True)) or [()] * len(_TYPED_COLUMNS)
+    columns: dict[str, pa.Array | list] = dict(zip(_TYPED_COLUMNS, typed, strict=True))
+    for name in _TIMESTAMP_COLUMNS:
+        columns[name] = _timestamp_column(list(columns[name]))
+    columns["snapshot_date"] = [day] * len(ids)
+    columns["id"] = ids
+    columns["author"] = [_str(item.get("author")) or model_id.split("/", 1)[0] for model_id, item in zip(ids, ordered)]
+    columns["item_json"] = [item_json(item) for item in ordered]
+    table = pa.Table.from_arrays(
+        [pa.array(columns[f.name], f.type) if not isinstance(columns[f.name], pa.Array) else columns[f.name]
+         for f in RAW_SCHEMA],
+        schema=RAW_SCHEMA,
+    )
     rejects_table = pa.Table.from_pylist(rejects, schema=REJECTS_SCHEMA)
     return SnapshotRows(
         snapshot_date=day,
