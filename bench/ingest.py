@@ -24,11 +24,11 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from orchestration.hub.archive import read_snapshot, write_snapshot  # noqa: E402
-from orchestration.hub.client import HubClient  # noqa: E402
-from orchestration.hub.scope import Scope  # noqa: E402
-from orchestration.hub.simulator import SimulationConfig, simulate  # noqa: E402
-from orchestration.hub.snapshots import (  # noqa: E402
+from orchestration.hub.archive import read_snapshot, write_snapshot
+from orchestration.hub.client import HubClient
+from orchestration.hub.scope import Scope
+from orchestration.hub.simulator import SimulationConfig, simulate
+from orchestration.hub.snapshots import (
     EXPAND_FIELDS,
     build_snapshot_rows,
     gc_paused,
