@@ -8,7 +8,10 @@ export HUBPULSE_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(HUBPULSE_HOME)/dagster
 PORT ?= 3000
 
-.PHONY: install demo test dev lint clean
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v '/target/')
+
+.PHONY: install prepare demo test dev lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,15 +21,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-demo: install
-	@mkdir -p $(DAGSTER_HOME)
+# The dbt manifest the code location loads (never parsed on load), plus HUBPULSE_HOME and the Dagster instance.
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	$(VENV)/bin/hubpulse prepare --home $(HUBPULSE_HOME)
+
+prepare: $(MANIFEST)
+
+demo: prepare
 	$(VENV)/bin/hubpulse demo --home $(HUBPULSE_HOME)
 
-test: install
+test: prepare
 	$(PY) -m pytest -q
 
-dev: install
-	@mkdir -p $(DAGSTER_HOME)
+dev: prepare
+	@$(VENV)/bin/hubpulse prepare --home $(HUBPULSE_HOME) --no-manifest
 	HUBPULSE_ARCHIVE=$${HUBPULSE_ARCHIVE:-$(HUBPULSE_HOME)/archive} \
 	  $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 

@@ -1,19 +1,129 @@
-"""The `hubpulse` command line: simulate, serve-hub, import-archive, demo."""
+"""The `hubpulse` command line: simulate, serve-hub, import-archive, export-archive, prepare, demo.
+
+Heavy imports stay inside the subcommands, so `hubpulse --help` is quick."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from pathlib import Path
+
+from orchestration import settings
+
+
+def _simulate(args) -> int:
+    from orchestration.hub import simulator
+
+    summary = simulator.simulate(simulator.config_from_args(args), Path(args.out))
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def _serve_hub(args) -> int:
+    from orchestration.hub import server
+
+    return server.run_from_args(args)
+
+
+def _date(value: str):
+    from orchestration.hub.archive import parse_snapshot_date
+
+    try:
+        return parse_snapshot_date(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _import_archive(args) -> int:
+    from orchestration.hub.transfer import import_archive
+    from orchestration.resources import HubpulsePaths
+
+    paths = HubpulsePaths(home=str(Path(args.home).resolve()))
+    summaries = import_archive(Path(args.archive), paths.raw_models, paths.raw_rejects, start=args.start, end=args.end)
+    if os.environ.get("DAGSTER_HOME") and not args.no_dagster:
+        from orchestration.dagster_events import report_imported_partitions
+
+        report_imported_partitions(summaries)
+    rows = sum(s["rows"] for s in summaries)
+    rejected = sum(s["rejected"] for s in summaries)
+    print(f"imported {len(summaries)} snapshot dates, {rows} model rows, {rejected} rejected items into {paths.raw_models}")
+    return 0
+
+
+def _export_archive(args) -> int:
+    from orchestration.hub.transfer import export_archive
+
+    written = export_archive(settings.raw_models_dir(Path(args.home).resolve()), Path(args.out), gz=not args.plain)
+    print(f"exported {len(written)} snapshot files to {args.out}")
+    return 0
+
+
+def _demo(args) -> int:
+    from orchestration.demo import run_demo
+
+    return run_demo(
+        home=Path(args.home).resolve(), start=args.start, end=args.end, seed=args.seed, resimulate=args.resimulate
+    )
+
+
+def _prepare(args) -> int:
+    from orchestration.prepare import prepare
+
+    prepare(Path(args.home).resolve(), with_manifest=not args.no_manifest)
+    return 0
+
+
+def register(sub) -> None:
+    """Add every subcommand to the `hubpulse` parser."""
+    home_default = os.environ.get("HUBPULSE_HOME", "data")
+
+    p = sub.add_parser("simulate", help="write a deterministic simulated Hub history (archive + ground truth)")
+    from orchestration.hub import simulator
+
+    simulator.add_arguments(p)
+    p.set_defaults(func=_simulate)
+
+    p = sub.add_parser("serve-hub", help="serve an archive as a Hub-compatible API on loopback")
+    from orchestration.hub import server
+
+    server.add_arguments(p)
+    p.set_defaults(func=_serve_hub)
+
+    p = sub.add_parser("import-archive", help="load a folder of daily YYYY-MM-DD.jsonl[.gz] files into raw partitions")
+    p.add_argument("archive", help="archive folder")
+    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--start", type=_date, default=None, help="first date to import (default: all)")
+    p.add_argument("--end", type=_date, default=None, help="last date to import (default: all)")
+    p.add_argument("--no-dagster", action="store_true", help="do not record the partitions in the Dagster instance")
+    p.set_defaults(func=_import_archive)
+
+    p = sub.add_parser("export-archive", help="write raw partitions back out in the archive format")
+    p.add_argument("--out", required=True, help="folder to write YYYY-MM-DD.jsonl.gz files into")
+    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--plain", action="store_true", help="write .jsonl instead of .jsonl.gz")
+    p.set_defaults(func=_export_archive)
+
+    p = sub.add_parser("prepare", help="create HUBPULSE_HOME, the Dagster instance and the dbt manifest")
+    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--no-manifest", action="store_true", help="skip `dbt parse`")
+    p.set_defaults(func=_prepare)
+
+    p = sub.add_parser("demo", help="simulate, serve locally, ingest the whole history and print a summary")
+    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--start", type=_date, default=_date("2024-10-01"))
+    p.add_argument("--end", type=_date, default=_date("2026-01-31"))
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--resimulate", action="store_true", help="rewrite the simulated archive even if present")
+    p.set_defaults(func=_demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every `hubpulse` subcommand."""
     parser = argparse.ArgumentParser(prog="hubpulse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    # Each subcommand module adds its own arguments; imports stay lazy so `hubpulse --help` is quick.
-    from orchestration.hub import cli_commands
-
-    cli_commands.register(sub)
+    register(sub)
     return parser
 
 

@@ -52,7 +52,9 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
     env = demo_environment(home)
     os.environ.update(env)
     os.environ.setdefault("HUBPULSE_START_DATE", start.isoformat())
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    from orchestration.prepare import ensure_instance
+
+    ensure_instance(Path(env["DAGSTER_HOME"]))
     archive = Path(env["HUBPULSE_ARCHIVE"])
     t0 = time.monotonic()
 

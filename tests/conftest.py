@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from orchestration.hub.archive import write_snapshot
+
+def pytest_configure(config):
+    """Make sure the code location can load: it needs a dbt manifest, which `make test` prepares.
+
+    When the suite runs without `make` (plain `pytest`) and no manifest exists, parse one into a temporary
+    folder rather than into the working tree.
+    """
+    from orchestration import settings
+
+    if (settings.DBT_PROJECT_DIR / "target" / "manifest.json").exists() or os.environ.get("HUBPULSE_DBT_MANIFEST_DIR"):
+        return
+    from orchestration.prepare import prepare_manifest
+
+    target = Path(tempfile.mkdtemp(prefix="hubpulse-manifest-"))
+    prepare_manifest(target_dir=target, home=target)
+    os.environ["HUBPULSE_DBT_MANIFEST_DIR"] = str(target)
+
 
 DAY1 = dt.date(2025, 3, 1)
 DAY2 = dt.date(2025, 3, 2)

@@ -1,0 +1,62 @@
+"""`hubpulse prepare`: the one-time set-up every entry point shares (make demo, make dev, make test).
+
+- `HUBPULSE_HOME` and the persistent Dagster instance folder, with a `dagster.yaml` (telemetry off: this
+  machine has no network to send it to, and a warehouse of Hub data has no business phoning home).
+- The dbt manifest (`dbt parse`), so the code location never parses dbt when it loads.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration import settings
+
+DAGSTER_YAML = """\
+# Written by `hubpulse prepare`; edit freely, it is not overwritten.
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_instance(dagster_home: Path) -> Path:
+    """Create the Dagster instance folder and its dagster.yaml if missing; return the yaml path."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return config
+
+
+def dbt_executable() -> str:
+    """The dbt of this interpreter's environment (DbtCliResource fails to load when `dbt` is not on PATH)."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def prepare_manifest(target_dir: Path | None = None, home: Path | None = None) -> Path:
+    """Run `dbt parse` and return the manifest path (default: dbt_project/target/manifest.json)."""
+    target = target_dir or settings.DBT_PROJECT_DIR / "target"
+    env = {**os.environ, "HUBPULSE_HOME": str(home or settings.hubpulse_home()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    subprocess.run(
+        [
+            dbt_executable(), "parse", "--quiet",
+            "--project-dir", str(settings.DBT_PROJECT_DIR),
+            "--profiles-dir", str(settings.DBT_PROJECT_DIR),
+            "--target-path", str(target),
+            "--log-path", str(target / "logs"),
+        ],
+        check=True,
+        env=env,
+    )
+    return target / "manifest.json"
+
+
+def prepare(home: Path, with_manifest: bool = True) -> None:
+    """Everything a fresh clone needs before the demo, the UI or the tests."""
+    home.mkdir(parents=True, exist_ok=True)
+    ensure_instance(Path(os.environ.get("DAGSTER_HOME", home / "dagster")))
+    if with_manifest:
+        prepare_manifest(home=home)
