@@ -61,10 +61,10 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
     if resimulate or not _archive_matches(archive, start, end, seed):
         from orchestration.hub.simulator import SimulationConfig, simulate
 
-        print(f"[1/3] simulating the Hub from {start} to {end} (seed {seed}) into {archive} ...", flush=True)
+        print(f"[1/4] simulating the Hub from {start} to {end} (seed {seed}) into {archive} ...", flush=True)
         simulate(SimulationConfig(start=start, end=end, seed=seed), archive, log=lambda m: print(f"      {m}"))
     else:
-        print(f"[1/3] simulated archive already in {archive} (same start, end and seed): reusing it")
+        print(f"[1/4] simulated archive already in {archive} (same start, end and seed): reusing it")
     t1 = time.monotonic()
 
     import dagster as dg
@@ -74,7 +74,7 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
 
     dates = [d for d in list_snapshots(archive) if start <= d <= end]
     runs = contiguous_ranges(dates)
-    print(f"[2/3] ingesting {len(dates)} snapshot dates through the local Hub in {len(runs)} Dagster run(s) "
+    print(f"[2/4] ingesting {len(dates)} snapshot dates through the local Hub in {len(runs)} Dagster run(s) "
           f"(one per stretch of consecutive dates; the archive has {len(runs) - 1} gap(s)) ...", flush=True)
     instance = dg.DagsterInstance.get()
     job = defs.resolve_job_def("ingest_hub_snapshots")
@@ -94,12 +94,29 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
         print(f"      {first} .. {last}: run {result.run_id} succeeded", flush=True)
     t2 = time.monotonic()
 
-    from orchestration.summary import print_raw_summary
+    print(f"[3/4] building the warehouse with dbt for {start} .. {end} in one Dagster run ...", flush=True)
+    warehouse = defs.resolve_job_def("build_warehouse").execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+            "hubpulse/trigger": "demo",
+        },
+        raise_on_error=False,
+    )
+    t3 = time.monotonic()
+    if not warehouse.success:
+        print(f"the warehouse build failed: see run {warehouse.run_id} in the Dagster UI (`make dev`)")
+        return 1
 
-    print("[3/3] summary")
+    from orchestration.summary import print_raw_summary, print_warehouse_summary
+
+    print("[4/4] what the warehouse says")
     print_raw_summary(home)
+    print_warehouse_summary(home)
     print(
-        f"\ntimings: simulate {t1 - t0:.0f}s, ingest {t2 - t1:.0f}s, total {time.monotonic() - t0:.0f}s"
+        f"\ntimings: simulate {t1 - t0:.0f}s, ingest {t2 - t1:.0f}s, warehouse {t3 - t2:.0f}s, "
+        f"total {time.monotonic() - t0:.0f}s"
         f"\nThe runs are in DAGSTER_HOME={env['DAGSTER_HOME']}: `make dev` opens the UI on them."
     )
     return 0

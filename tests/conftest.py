@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.hub.archive import write_snapshot
 
+
 def pytest_configure(config):
     """Make sure the code location can load: it needs a dbt manifest, which `make test` prepares.
 

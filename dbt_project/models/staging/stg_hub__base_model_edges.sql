@@ -1,0 +1,122 @@
+with
+
+model_snapshots as (
+
+    select * from {{ ref('stg_hub__model_snapshots') }}
+
+),
+
+listing_versions as (
+
+    -- A model's tags and baseModels rarely change: parse each distinct listing once, with the dates it covers.
+    select
+        model_id,
+        tags,
+        base_models_json,
+        min(snapshot_date) as first_seen_date,
+        max(snapshot_date) as last_seen_date
+    from model_snapshots
+    where base_models_json is not null
+        or len(list_filter(tags, lambda tag: starts_with(tag, 'base_model:'))) > 0
+    group by model_id, tags, base_models_json
+
+),
+
+listed_tags as (
+
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        unnest(list_distinct(tags)) as tag
+    from listing_versions
+
+),
+
+tag_edges as (
+
+    -- `base_model:ORG/NAME` (plain) and `base_model:{relation}:ORG/NAME` (typed) name the same edge:
+    -- a repo id never contains ':', so a remaining ':' means the tag is typed.
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        case
+            when reference like '%:%' then substr(reference, strpos(reference, ':') + 1)
+            else reference
+        end as parent_repo_id,
+        case when reference like '%:%' then split_part(reference, ':', 1) end as tagged_relation,
+        cast(null as varchar) as listed_relation
+    from (
+        select
+            *,
+            substr(tag, length('base_model:') + 1) as reference
+        from listed_tags
+        where starts_with(tag, 'base_model:')
+    )
+
+),
+
+field_edges as (
+
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        unnest(json_extract_string(base_models_json, '$.models[*].id')) as parent_repo_id,
+        cast(null as varchar) as tagged_relation,
+        json_extract_string(base_models_json, '$.relation') as listed_relation
+    from listing_versions
+    where base_models_json is not null
+
+),
+
+version_edges as (
+
+    -- One relation per (listing, parent): typed tag first, then `baseModels.relation`, else `finetune`
+    -- (an untyped base model is a fine-tune on the Hub); several typed relations resolve to the most specific.
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        parent_repo_id,
+        coalesce(
+            case
+                when bool_or(tagged_relation = 'merge') then 'merge'
+                when bool_or(tagged_relation = 'adapter') then 'adapter'
+                when bool_or(tagged_relation = 'quantized') then 'quantized'
+                when bool_or(tagged_relation = 'finetune') then 'finetune'
+            end,
+            case
+                when bool_or(listed_relation = 'merge') then 'merge'
+                when bool_or(listed_relation = 'adapter') then 'adapter'
+                when bool_or(listed_relation = 'quantized') then 'quantized'
+                when bool_or(listed_relation = 'finetune') then 'finetune'
+            end,
+            'finetune'
+        ) as relation
+    from (
+        select * from tag_edges
+        union all
+        select * from field_edges
+    )
+    where parent_repo_id like '%/%'
+    group by model_id, first_seen_date, last_seen_date, parent_repo_id
+
+),
+
+final as (
+
+    -- One row per (child, parent name) over the whole history: the relation the latest listing gives.
+    select
+        model_id as child_model_id,
+        parent_repo_id,
+        arg_max(relation, last_seen_date) as relation,
+        min(first_seen_date) as first_seen_date,
+        max(last_seen_date) as last_seen_date
+    from version_edges
+    group by model_id, parent_repo_id
+
+)
+
+select * from final

@@ -1,0 +1,171 @@
+with
+
+model_snapshots as (
+
+    select * from {{ ref('stg_hub__model_snapshots') }}
+
+),
+
+result_versions as (
+
+    -- Results rarely change: parse each distinct payload of a model once, with the dates it covers.
+    select
+        model_id,
+        eval_results_json,
+        model_index_json,
+        min(snapshot_date) as first_seen_date,
+        max(snapshot_date) as last_seen_date
+    from model_snapshots
+    where eval_results_json is not null
+        or model_index_json is not null
+    group by model_id, eval_results_json, model_index_json
+
+),
+
+eval_results_lists as (
+
+    -- `evalResults` (the Hub's Eval Results, Dec 2025): a list of {dataset{id, task_id}, value, date, source}.
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        cast(json_extract(eval_results_json, '$[*]') as json[]) as results
+    from result_versions
+    where eval_results_json is not null
+        and json_type(eval_results_json) = 'ARRAY'
+
+),
+
+eval_results_unnested as (
+
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        unnest(generate_series(1, len(results))) as result_position,
+        unnest(results) as result
+    from eval_results_lists
+
+),
+
+eval_results as (
+
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        'evalResults' as result_format,
+        result_position,
+        json_extract_string(result, '$.dataset.id') as dataset_id,
+        cast(null as varchar) as dataset_name,
+        json_extract_string(result, '$.dataset.task_id') as task_id,
+        cast(null as varchar) as metric_type,
+        try_cast(json_extract_string(result, '$.value') as double) as result_value,
+        try_cast(left(json_extract_string(result, '$.date'), 10) as date) as result_date,
+        json_extract_string(result, '$.source.name') as source_name,
+        json_extract_string(result, '$.source.url') as source_url
+    from eval_results_unnested
+
+),
+
+model_index_lists as (
+
+    -- Legacy `model-index`: [{name, results: [{task, dataset{name, type}, metrics[{type, value}], source}]}],
+    -- flattened to one row per metric.
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        cast(json_extract(model_index_json, '$[*].results[*]') as json[]) as results
+    from result_versions
+    where model_index_json is not null
+        and json_type(model_index_json) = 'ARRAY'
+
+),
+
+model_index_results as (
+
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        unnest(generate_series(1, len(results))) as result_index,
+        unnest(results) as result
+    from model_index_lists
+
+),
+
+model_index_metric_lists as (
+
+    select
+        *,
+        cast(coalesce(json_extract(result, '$.metrics[*]'), []) as json[]) as metrics
+    from model_index_results
+
+),
+
+model_index_metrics as (
+
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        result_index,
+        result,
+        unnest(generate_series(1, len(metrics))) as metric_index,
+        unnest(metrics) as metric
+    from model_index_metric_lists
+
+),
+
+model_index as (
+
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        'model-index' as result_format,
+        row_number() over (
+            partition by model_id, first_seen_date order by result_index, metric_index
+        ) as result_position,
+        json_extract_string(result, '$.dataset.type') as dataset_id,
+        json_extract_string(result, '$.dataset.name') as dataset_name,
+        json_extract_string(result, '$.task.type') as task_id,
+        json_extract_string(metric, '$.type') as metric_type,
+        try_cast(json_extract_string(metric, '$.value') as double) as result_value,
+        cast(null as date) as result_date,
+        json_extract_string(result, '$.source.name') as source_name,
+        json_extract_string(result, '$.source.url') as source_url
+    from model_index_metrics
+
+),
+
+unioned as (
+
+    select * from eval_results
+    union all by name
+    select * from model_index
+
+),
+
+final as (
+
+    select
+        model_id,
+        first_seen_date,
+        last_seen_date,
+        result_format,
+        cast(result_position as integer) as result_position,
+        dataset_id,
+        dataset_name,
+        task_id,
+        metric_type,
+        result_value,
+        result_date,
+        source_name,
+        source_url
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,125 @@
+with
+
+source as (
+
+    select * from {{ source('hub', 'hub_model_snapshots') }}
+
+),
+
+organization_aliases as (
+
+    select * from {{ ref('organization_aliases') }}
+
+),
+
+organization_regions as (
+
+    select * from {{ ref('organization_regions') }}
+
+),
+
+typed as (
+
+    select
+        snapshot_date,
+        -- The Hub's `_id` survives a namespace rename (THUDM/x -> zai-org/x): it is the model's identity.
+        coalesce(object_id, id) as model_id,
+        id as repo_id,
+        object_id as hub_object_id,
+        split_part(id, '/', 1) as namespace,
+        coalesce(author, split_part(id, '/', 1)) as author,
+        created_at,
+        coalesce(created_at = timestamptz '2022-03-02 23:29:04+00', false) as is_placeholder_created_at,
+        last_modified as last_modified_at,
+        downloads as downloads_30d,
+        downloads_all_time,
+        likes,
+        trending_score,
+        pipeline_tag,
+        library_name,
+        gated as gated_mode,
+        coalesce(gated in ('auto', 'manual', 'true'), false) as is_gated,
+        private as is_private,
+        disabled as is_disabled,
+        sha,
+        safetensors_total as parameter_count,
+        tags,
+        base_models_json,
+        eval_results_json,
+        model_index_json
+    from source
+
+),
+
+duplicates as (
+
+    -- One row per model and date even if a rename made both names show up in one crawl: the later name wins.
+    -- (A grouped anti-join on narrow columns: cheaper than a window over the wide rows, and the date filter
+    -- of a windowed run still reaches both scans.)
+    select
+        coalesce(object_id, id) as model_id,
+        snapshot_date,
+        max(id) as kept_repo_id
+    from source
+    group by coalesce(object_id, id), snapshot_date
+    having count(*) > 1
+
+),
+
+deduplicated as (
+
+    select typed.*
+    from typed
+    left join duplicates
+        on typed.model_id = duplicates.model_id
+        and typed.snapshot_date = duplicates.snapshot_date
+    where duplicates.model_id is null
+        or typed.repo_id = duplicates.kept_repo_id
+
+),
+
+final as (
+
+    select
+        deduplicated.snapshot_date,
+        deduplicated.model_id,
+        deduplicated.repo_id,
+        deduplicated.hub_object_id,
+        deduplicated.namespace,
+        deduplicated.author,
+        coalesce(organization_aliases.organization, deduplicated.author) as organization,
+        coalesce(canonical_regions.region, legacy_regions.region, 'unclassified') as region,
+        deduplicated.created_at,
+        case
+            when not deduplicated.is_placeholder_created_at
+                then cast(timezone('UTC', deduplicated.created_at) as date)
+        end as created_date,
+        deduplicated.is_placeholder_created_at,
+        deduplicated.last_modified_at,
+        deduplicated.downloads_30d,
+        deduplicated.downloads_all_time,
+        deduplicated.likes,
+        deduplicated.trending_score,
+        deduplicated.pipeline_tag,
+        deduplicated.library_name,
+        deduplicated.gated_mode,
+        deduplicated.is_gated,
+        deduplicated.is_private,
+        deduplicated.is_disabled,
+        deduplicated.sha,
+        deduplicated.parameter_count,
+        deduplicated.tags,
+        deduplicated.base_models_json,
+        deduplicated.eval_results_json,
+        deduplicated.model_index_json
+    from deduplicated
+    left join organization_aliases
+        on deduplicated.author = organization_aliases.legacy_namespace
+    left join organization_regions as canonical_regions
+        on coalesce(organization_aliases.organization, deduplicated.author) = canonical_regions.hf_org
+    left join organization_regions as legacy_regions
+        on deduplicated.author = legacy_regions.hf_org
+
+)
+
+select * from final

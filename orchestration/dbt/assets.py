@@ -1,0 +1,108 @@
+"""dbt models as Dagster assets: the daily-partitioned incrementals, and everything else.
+
+The partition window reaches dbt as the `HUBPULSE_WINDOW_START`/`HUBPULSE_WINDOW_END` environment
+variables (inclusive dates), not as `--vars`, which would force dbt to re-parse the whole project each run.
+"""
+
+# No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
+import contextlib
+import datetime as dt
+import os
+import warnings
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.dbt.project import hubpulse_dbt_project, manifest_path
+from orchestration.dbt.translator import HubpulseDbtTranslator
+from orchestration.hub.partitions import daily_snapshot_partitions
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
+
+# Three sets, so that no set sits both upstream and downstream of another (Dagster would then split it into
+# two steps, and dbt's test selection would run a test before one of its models exists):
+#   inputs  - every ancestor of the daily incrementals (seeds, staging, lookups), unpartitioned;
+#   daily   - the snapshot-grain incrementals, built one window of days at a time;
+#   marts   - everything else (dimensions, cadence, derivatives, supply chain, ecosystem vs benchmark).
+DAILY_SELECT = "tag:daily_partitioned"
+INPUTS_SELECT = "+tag:daily_partitioned"
+WINDOW_ENV = ("HUBPULSE_WINDOW_START", "HUBPULSE_WINDOW_END")
+
+
+def window_env(start: dt.date, end: dt.date) -> dict[str, str]:
+    """The environment that tells the incremental models which days to (re)build, both ends inclusive."""
+    if end < start:
+        raise ValueError(f"window end {end} is before its start {start}")
+    return {WINDOW_ENV[0]: start.isoformat(), WINDOW_ENV[1]: end.isoformat()}
+
+
+def partition_window(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of the partitions this run materializes."""
+    window = context.partition_time_window
+    return window.start.date(), (window.end - dt.timedelta(days=1)).date()
+
+
+@contextlib.contextmanager
+def patched_environ(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the dbt subprocess started inside the block, then restore them."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+TRANSLATOR = HubpulseDbtTranslator()
+
+
+@dbt_assets(
+    manifest=manifest_path(),
+    project=hubpulse_dbt_project,
+    select=DAILY_SELECT,
+    partitions_def=daily_snapshot_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_daily_models",
+)
+def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Snapshot-grain staging, daily downloads and velocity, rebuilt for the run's window of days."""
+    start, end = partition_window(context)
+    context.log.info(f"dbt window {start} .. {end}")
+    # `cautious`: the facts' key tests live on the dimensions (`contains_keys_of`), which this set does not
+    # build; eager selection would pull them in here, before the dimensions know the window's new models.
+    with patched_environ({**window_env(start, end), "DBT_INDIRECT_SELECTION": "cautious"}):
+        yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=manifest_path(),
+    project=hubpulse_dbt_project,
+    select=INPUTS_SELECT,
+    exclude=DAILY_SELECT,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_inputs",
+)
+def dbt_inputs(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging views and lookups the daily incrementals read."""
+    # `buildable`: only tests whose models are all here or upstream; a mart's test on a staging model runs
+    # with the mart.
+    with patched_environ({"DBT_INDIRECT_SELECTION": "buildable"}):
+        yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=manifest_path(),
+    project=hubpulse_dbt_project,
+    exclude=INPUTS_SELECT,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_marts",
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Dimensions and the cadence, derivatives, supply-chain and ecosystem-vs-benchmark marts."""
+    yield from dbt.cli(["build"], context=context).stream()
