@@ -15,5 +15,22 @@ def test_definitions_name_the_assets_jobs_and_resources():
     assert isinstance(partitions, dg.DailyPartitionsDefinition)
     assert partitions.timezone == "UTC"
     assert snapshots.backfill_policy == dg.BackfillPolicy.single_run()
-    assert defs.resolve_job_def("ingest_hub_snapshots") is not None
-    assert {"hub", "scope", "paths"} <= set(defs.resources)
+    for job in ("ingest_hub_snapshots", "daily_pipeline", "build_warehouse"):
+        assert defs.resolve_job_def(job) is not None
+    assert {"hub", "scope", "paths", "dbt"} <= set(defs.resources)
+
+
+def test_dbt_models_are_assets_grouped_by_layer_with_the_raw_source_mapped():
+    graph = defs.resolve_asset_graph()
+    marts = {"dim_organizations", "dim_models", "fct_model_daily", "fct_release_cadence", "fct_download_velocity",
+             "fct_derivatives", "fct_supply_chain", "fct_ecosystem_vs_benchmark",
+             "fct_benchmark_adoption_correlation"}
+    for name in marts:
+        node = graph.get(dg.AssetKey(["marts", name]))
+        assert node.group_name == "marts"
+    daily = {k.path[-1] for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None}
+    assert daily == {"hub_model_snapshots", "int_models_daily_downloads", "fct_model_daily", "fct_download_velocity"}
+    staging = graph.get(dg.AssetKey(["staging", "stg_hub__model_snapshots"]))
+    assert dg.AssetKey("hub_model_snapshots") in staging.parent_keys
+    checks = {key.name for key in graph.asset_check_keys}
+    assert any(name.startswith("unique_combination_of_columns_fct_model_daily") for name in checks)
