@@ -229,3 +229,22 @@ def _resources(home: Path, hub: HubClient | None) -> dict:
         "scope": SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
         "paths": HubpulsePaths(home=str(home)),
     }
+
+
+def test_a_simulated_day_ingests_to_exactly_the_archive_items(tmp_path: Path):
+    from orchestration.hub.simulator import SimulationConfig, simulate
+
+    day = dt.date(2025, 2, 3)
+    archive = tmp_path / "archive"
+    simulate(SimulationConfig(start=day - dt.timedelta(days=2), end=day, seed=9, community_authors=20,
+                              catalogue_fraction=0.1, missing_dates=0, rename_at=None), archive, log=lambda _m: None)
+    home = tmp_path / "home"
+    resources = _resources(home, HubClient(source="local", archive_dir=str(archive), local_page_size=100))
+    assert dg.materialize([hub_model_snapshots], resources=resources, partition_key=day.isoformat()).success
+    expected = {item["id"]: _expected_projection(item) for item in read_snapshot(archive / f"{day}.jsonl.gz")}
+    ingested = {item["id"]: item for item in _partition_items(home, day)}
+    assert len(expected) > 200
+    assert ingested == expected  # every id, every count, every field, value for value
+    table = pq.read_table(partition_dir(home / "raw" / "hub_models", day) / PARTITION_FILE)
+    by_id = dict(zip(table.column("id").to_pylist(), table.column("downloads_all_time").to_pylist(), strict=True))
+    assert all(by_id[i] == item.get("downloadsAllTime") for i, item in expected.items())
