@@ -3,14 +3,15 @@
 
     Contract with the Dagster side: the window is passed as the environment variables
     HUBPULSE_WINDOW_START and HUBPULSE_WINDOW_END, inclusive ISO dates (YYYY-MM-DD), both or neither.
-    Unset (or a `--full-refresh` run) means the whole history.
+    Unset (or a `--full-refresh` run of a model) means the whole history.
 
     The variables are read only while executing (`execute`), never while parsing, so changing them
     between runs does not invalidate dbt's partial parse (unlike `--vars`).
     Returns none (whole history) or {'start': 'YYYY-MM-DD', 'end': 'YYYY-MM-DD'}.
 -#}
 {% macro build_window() %}
-    {%- if not execute or flags.FULL_REFRESH -%}
+    {#- A unit test that overrides is_incremental() keeps its window even in a --full-refresh invocation. -#}
+    {%- if not execute or (flags.FULL_REFRESH and not is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set start = env_var('HUBPULSE_WINDOW_START', '') | trim -%}
