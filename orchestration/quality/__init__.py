@@ -7,4 +7,10 @@
 from orchestration.quality.checks import mart_asset_checks, mart_asset_key, raw_asset_checks
 from orchestration.quality.config import QualityConfig, quality_config_from_env
 
-__all__ = ["QualityConfig", "mart_asset_checks", "mart_asset_key", "quality_config_from_env", "raw_asset_checks"]
+__all__ = [
+    "QualityConfig",
+    "mart_asset_checks",
+    "mart_asset_key",
+    "quality_config_from_env",
+    "raw_asset_checks",
+]

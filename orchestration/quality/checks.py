@@ -27,12 +27,18 @@ from orchestration.hub.archive import parse_snapshot_date
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.hub.snapshots import list_partitions
 from orchestration.quality.config import QualityConfig
-from orchestration.quality.marts import DAILY_MART_SPECS, MART_SPECS, MartSpec, examples_for_key, validate_marts
+from orchestration.quality.marts import (
+    DAILY_MART_SPECS,
+    MART_SPECS,
+    MartSpec,
+    examples_for_key,
+    validate_marts,
+)
 from orchestration.quality.raw import RAW_ASSET, RAW_CHECKS, resolvable_organisations, validate_raw_partition
-from orchestration.quality.validation import CheckDef, CheckOutcome, DocsSite
+from orchestration.quality.validation import CheckDef, CheckOutcome, DocsSite, build_docs_index
 from orchestration.resources import HubpulsePaths
 
-# Partitioned asset checks are a preview feature in Dagster 1.13; they are what makes per-partition results work.
+# Partitioned asset checks are a preview feature in Dagster 1.13; they give the per-partition results.
 warnings.filterwarnings("ignore", category=dg.PreviewWarning, message=".*partitions_def.*")
 
 RAW_ASSET_KEY = dg.AssetKey(RAW_ASSET)
@@ -54,9 +60,11 @@ def mart_asset_key(model: str) -> dg.AssetKey:
     return HubpulseDbtTranslator().get_asset_key(props)
 
 
-def docs_site(paths: HubpulsePaths, quality: QualityConfig) -> DocsSite | None:
-    """Data Docs under `<HUBPULSE_HOME>/quality` (None when turned off)."""
-    return DocsSite(paths.root / QUALITY_DIR, quality.data_docs_index_limit) if quality.data_docs else None
+def docs_site(paths: HubpulsePaths, quality: QualityConfig, index: bool = True) -> DocsSite | None:
+    """Data Docs under `<HUBPULSE_HOME>/quality` (None when turned off); `index` False: pages only."""
+    if not quality.data_docs:
+        return None
+    return DocsSite(paths.root / QUALITY_DIR, quality.data_docs_index_limit, index=index)
 
 
 # --------------------------------------------------------------------------------------- result shaping
@@ -108,7 +116,7 @@ def _description(outcome: CheckOutcome) -> str:
 
 
 def _target_materialization(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, partition: str):
-    """The partition's latest materialization, so the UI ties the evaluation to it (as Dagster does itself)."""
+    """The partition's latest materialization, so the UI ties the evaluation to it (as Dagster does)."""
     try:
         from dagster._core.definitions.asset_checks.asset_check_evaluation import (
             AssetCheckEvaluationTargetMaterializationData,
@@ -126,8 +134,15 @@ def _target_materialization(context: dg.AssetCheckExecutionContext, asset_key: d
     )
 
 
-def _log_partition(context, asset_key: dg.AssetKey, check: CheckDef, partition: str, passed: bool,
-                   metadata: dict, description: str) -> None:
+def _log_partition(
+    context,
+    asset_key: dg.AssetKey,
+    check: CheckDef,
+    partition: str,
+    passed: bool,
+    metadata: dict,
+    description: str,
+) -> None:
     context.op_execution_context.log_event(
         dg.AssetCheckEvaluation(
             asset_key=asset_key,
@@ -143,13 +158,20 @@ def _log_partition(context, asset_key: dg.AssetKey, check: CheckDef, partition: 
     )
 
 
-def _aggregate(asset_key: dg.AssetKey, check: CheckDef, keys: Sequence[str], verdicts: Mapping[str, bool],
-               detail: Evaluated) -> dg.AssetCheckResult:
+def _aggregate(
+    asset_key: dg.AssetKey,
+    check: CheckDef,
+    keys: Sequence[str],
+    verdicts: Mapping[str, bool],
+    detail: Evaluated,
+) -> dg.AssetCheckResult:
     """The step's result for a range: passes when every partition passes; details of the first failing one."""
     failing = [key for key in keys if not verdicts[key]]
     if failing:
-        description = (f"{len(failing)} of {len(keys)} partitions fail (first {failing[0]}): "
-                       f"{_description(detail.outcome)}")
+        description = (
+            f"{len(failing)} of {len(keys)} partitions fail (first {failing[0]}): "
+            f"{_description(detail.outcome)}"
+        )
     else:
         description = f"all {len(keys)} partitions pass ({keys[0]}..{keys[-1]})"
     metadata = {
@@ -197,8 +219,13 @@ def _partition_keys(context: dg.AssetCheckExecutionContext) -> list[str] | None:
 
 def _raw_specs() -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(check.name, asset=RAW_ASSET_KEY, description=check.description, blocking=check.blocking,
-                          partitions_def=daily_snapshot_partitions)
+        dg.AssetCheckSpec(
+            check.name,
+            asset=RAW_ASSET_KEY,
+            description=check.description,
+            blocking=check.blocking,
+            partitions_def=daily_snapshot_partitions,
+        )
         for check in RAW_CHECKS
     ]
 
@@ -213,18 +240,24 @@ def _raw_specs() -> list[dg.AssetCheckSpec]:
 def hub_model_snapshots_quality(
     context: dg.AssetCheckExecutionContext, paths: HubpulsePaths, quality: QualityConfig
 ) -> Iterator[dg.AssetCheckResult]:
-    """Schema, ids, counts, createdAt, row-count band, missing downloadsAllTime and authors of each partition."""
+    """Schema, ids, counts, createdAt, row-count band, missing downloadsAllTime, authors: per partition."""
     checks = _selected(context, RAW_ASSET_KEY, RAW_CHECKS)
     keys = _partition_keys(context)
     if keys is None:  # a run without a partition: the latest partition on disk
         existing = list_partitions(paths.raw_models)
-        keys = [existing[-1].isoformat()] if existing else [daily_snapshot_partitions.get_last_partition_key()]
+        keys = (
+            [existing[-1].isoformat()] if existing else [daily_snapshot_partitions.get_last_partition_key()]
+        )
     organisations = resolvable_organisations()
-    docs = docs_site(paths, quality)
+    docs = docs_site(paths, quality, index=False)  # the index once, after every partition's page
     evaluated: dict[str, dict[str, Evaluated]] = {}
     for key in keys:
         validation = validate_raw_partition(
-            paths.raw_models, parse_snapshot_date(key), config=quality, organisations=organisations, docs=docs,
+            paths.raw_models,
+            parse_snapshot_date(key),
+            config=quality,
+            organisations=organisations,
+            docs=docs,
             run_name=f"{key}_run-{context.run.run_id[:8]}",
         )
         failing = [name for name, outcome in validation.outcomes.items() if not outcome.passed]
@@ -233,6 +266,8 @@ def hub_model_snapshots_quality(
             name: Evaluated(outcome, validation.docs_page, validation.docs_index, f"partition {key}")
             for name, outcome in validation.outcomes.items()
         }
+    if docs is not None:
+        build_docs_index(docs)
     for check in checks:
         if len(keys) == 1:
             yield _single(RAW_ASSET_KEY, check, evaluated[keys[0]][check.name])
@@ -241,8 +276,15 @@ def hub_model_snapshots_quality(
         for key in keys:
             ev = evaluated[key][check.name]
             verdicts[key] = ev.outcome.passed
-            _log_partition(context, RAW_ASSET_KEY, check, key, ev.outcome.passed, metadata_for(ev),
-                           _description(ev.outcome))
+            _log_partition(
+                context,
+                RAW_ASSET_KEY,
+                check,
+                key,
+                ev.outcome.passed,
+                metadata_for(ev),
+                _description(ev.outcome),
+            )
         failing = [key for key in keys if not verdicts[key]]
         detail = evaluated[failing[0] if failing else keys[-1]][check.name]
         yield _aggregate(RAW_ASSET_KEY, check, keys, verdicts, detail)
@@ -253,52 +295,112 @@ def hub_model_snapshots_quality(
 
 def _mart_specs(specs: Sequence[MartSpec], partitioned: bool) -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(check.name, asset=mart_asset_key(spec.model), description=check.description,
-                          blocking=check.blocking, partitions_def=daily_snapshot_partitions if partitioned else None)
+        dg.AssetCheckSpec(
+            check.name,
+            asset=mart_asset_key(spec.model),
+            description=check.description,
+            blocking=check.blocking,
+            partitions_def=daily_snapshot_partitions if partitioned else None,
+        )
         for spec in specs
         for check in spec.checks
     ]
 
 
-def _run_mart_checks(context: dg.AssetCheckExecutionContext, specs: Sequence[MartSpec], paths: HubpulsePaths,
-                     quality: QualityConfig, keys: list[str] | None) -> Iterator[dg.AssetCheckResult]:
+def _scope(window) -> str:
+    if window is None:
+        return "all rows"
+    return f"partition {window[0]}" if window[0] == window[1] else f"window {window[0]}..{window[1]}"
+
+
+def _run_mart_checks(
+    context: dg.AssetCheckExecutionContext,
+    specs: Sequence[MartSpec],
+    paths: HubpulsePaths,
+    quality: QualityConfig,
+    keys: list[str] | None,
+) -> Iterator[dg.AssetCheckResult]:
     selected = {spec.model: _selected(context, mart_asset_key(spec.model), spec.checks) for spec in specs}
     specs = [spec for spec in specs if selected[spec.model]]
     window = (parse_snapshot_date(keys[0]), parse_snapshot_date(keys[-1])) if keys else None
+    docs = docs_site(paths, quality, index=False)
+    run_id = context.run.run_id[:8]
     validations = validate_marts(
-        paths.warehouse, specs, config=quality, window=window, docs=docs_site(paths, quality),
-        run_name=f"{keys[0]}..{keys[-1]}_run-{context.run.run_id[:8]}" if keys else f"run-{context.run.run_id[:8]}",
+        paths.warehouse,
+        specs,
+        config=quality,
+        window=window,
+        docs=docs,
+        run_name=f"{keys[0]}..{keys[-1]}_run-{run_id}" if keys else f"run-{run_id}",
     )
+    if docs is not None:
+        build_docs_index(docs)
     for spec in specs:
-        validation = validations[spec.model]
+        batches = validations[spec.model]
         asset_key = mart_asset_key(spec.model)
-        span = validation.window
-        scope = (f"window {span[0]}..{span[1]}" if span and span[0] != span[1] else
-                 f"partition {span[0]}" if span else "all rows")
         for check in selected[spec.model]:
-            ev = Evaluated(validation.outcomes[check.name], validation.docs_page, validation.docs_index, scope)
+            evs = [
+                Evaluated(v.outcomes[check.name], v.docs_page, v.docs_index, _scope(v.window))
+                for v in batches
+            ]
             if not spec.date_column or not keys or len(keys) == 1:
-                yield _single(asset_key, check, ev)
+                yield _single(asset_key, check, _merge(evs))
                 continue
-            failing_keys = ev.outcome.failing_keys()
-            verdicts = {}
-            for key in keys:
-                passed = ev.outcome.passed or (failing_keys is not None and key not in failing_keys)
-                verdicts[key] = passed
-                metadata = metadata_for(ev)
-                metadata["scope"] = f"partition {key} (validated in {scope})"
-                if passed:
-                    description = f"passed for {key}" + ("" if ev.outcome.passed else f" (other days fail: "
-                                                         f"{_description(ev.outcome)})")
-                else:
-                    description = _description(ev.outcome)
-                    metadata["first_failing_values"] = _json({
-                        r.label: examples_for_key(r, spec.date_column, key) or r.error or r.examples
-                        for r in ev.outcome.failures
-                    })
-                metadata["summary"] = description[:2000]
-                _log_partition(context, asset_key, check, key, passed, metadata, description[:2000])
-            yield _aggregate(asset_key, check, keys, verdicts, ev)
+            verdicts: dict[str, bool] = {}
+            for ev, validation in zip(evs, batches, strict=True):
+                batch_keys = _keys_in(keys, validation.window)
+                for key in batch_keys:
+                    verdicts[key] = _log_mart_partition(context, asset_key, check, spec, ev, key)
+            for key in keys:  # days no batch covered (window without rows): judged by the whole outcome
+                if key not in verdicts:
+                    verdicts[key] = _log_mart_partition(context, asset_key, check, spec, _merge(evs), key)
+            detail = next((ev for ev in evs if not ev.outcome.passed), evs[-1])
+            yield _aggregate(asset_key, check, keys, verdicts, detail)
+
+
+def _keys_in(keys: Sequence[str], window) -> list[str]:
+    if window is None:
+        return list(keys)
+    return [key for key in keys if window[0].isoformat() <= key <= window[1].isoformat()]
+
+
+def _merge(evs: Sequence[Evaluated]) -> Evaluated:
+    """One evaluation from a mart's batches: every batch's results, the first failing batch's pages."""
+    if len(evs) == 1:
+        return evs[0]
+    first = next((ev for ev in evs if not ev.outcome.passed), evs[-1])
+    outcome = CheckOutcome(
+        first.outcome.check,
+        [r for ev in evs for r in ev.outcome.results],
+        notes=[note for ev in evs for note in ev.outcome.notes],
+        extra=dict(first.outcome.extra),
+    )
+    return Evaluated(outcome, first.docs_page, first.docs_index, f"{len(evs)} batches")
+
+
+def _log_mart_partition(
+    context, asset_key: dg.AssetKey, check: CheckDef, spec: MartSpec, ev: Evaluated, key: str
+) -> bool:
+    """Log one day's evaluation of a daily mart validated in a batch of days; return whether it passed."""
+    failing_keys = ev.outcome.failing_keys()
+    passed = ev.outcome.passed or (failing_keys is not None and key not in failing_keys)
+    metadata = metadata_for(ev)
+    metadata["scope"] = f"partition {key} (validated in {ev.scope})"
+    if passed:
+        description = f"passed for {key}"
+        if not ev.outcome.passed:
+            description += f" (other days fail: {_description(ev.outcome)})"
+    else:
+        description = _description(ev.outcome)
+        metadata["first_failing_values"] = _json(
+            {
+                r.label: examples_for_key(r, spec.date_column, key) or r.error or r.examples
+                for r in ev.outcome.failures
+            }
+        )
+    metadata["summary"] = description[:2000]
+    _log_partition(context, asset_key, check, key, passed, metadata, description[:2000])
+    return passed
 
 
 @dg.multi_asset_check(

@@ -48,17 +48,29 @@ MISSING_DOWNLOADS = "downloads_all_time_mostly_present"
 AUTHORS = "authors_mapped_to_organisations"
 
 RAW_CHECKS: tuple[CheckDef, ...] = (
-    CheckDef(SCHEMA, "Every column of the raw schema is present with a compatible Arrow type, and every row carries "
-             "the partition's snapshot date."),
+    CheckDef(
+        SCHEMA,
+        "Every column of the raw schema is present with a compatible Arrow type, and every row carries "
+        "the partition's snapshot date.",
+    ),
     CheckDef(IDS, "Model ids are unique and never null."),
     CheckDef(COUNTS, "downloads, downloads_all_time and likes are never negative."),
     CheckDef(CREATED_AT, "No createdAt is after the end of the snapshot date (UTC)."),
-    CheckDef(ROW_COUNT, "The row count is within the configured band of the previous existing partition's "
-             "(a crawl that lost pages fails); the first partition only needs the minimum row count."),
-    CheckDef(MISSING_DOWNLOADS, "The share of models without downloadsAllTime is under the configured maximum."),
-    CheckDef(AUTHORS, "Every author resolves to a seeded organisation or is counted as unclassified; warns when "
-             "unclassified authors hold more than the configured share of the partition's downloads.",
-             severity="WARN", blocking=False),
+    CheckDef(
+        ROW_COUNT,
+        "The row count is within the configured band of the previous existing partition's "
+        "(a crawl that lost pages fails); the first partition only needs the minimum row count.",
+    ),
+    CheckDef(
+        MISSING_DOWNLOADS, "The share of models without downloadsAllTime is under the configured maximum."
+    ),
+    CheckDef(
+        AUTHORS,
+        "Every author resolves to a seeded organisation or is counted as unclassified; warns when "
+        "unclassified authors hold more than the configured share of the partition's downloads.",
+        severity="WARN",
+        blocking=False,
+    ),
 )
 RAW_CHECKS_BY_NAME = {check.name: check for check in RAW_CHECKS}
 
@@ -85,7 +97,7 @@ class RawValidation:
 
 
 def resolvable_organisations(seeds_dir: Path = SEEDS_DIR) -> frozenset[str]:
-    """Namespaces that resolve to an organisation: the region seed's, plus renamed ones from the alias seed."""
+    """Namespaces that resolve to an organisation: the region seed's, and renamed ones (alias seed)."""
     names: set[str] = set()
     with open(Path(seeds_dir) / "organization_regions.csv", newline="", encoding="utf-8") as fh:
         names.update(row["hf_org"].strip() for row in csv.DictReader(fh) if row.get("hf_org"))
@@ -109,7 +121,11 @@ def types_compatible(expected: pa.DataType, observed: pa.DataType) -> bool:
     if pa.types.is_floating(expected):
         return pa.types.is_floating(observed) or pa.types.is_integer(observed)
     if pa.types.is_string(expected) or pa.types.is_large_string(expected):
-        return pa.types.is_string(observed) or pa.types.is_large_string(observed) or pa.types.is_string_view(observed)
+        return (
+            pa.types.is_string(observed)
+            or pa.types.is_large_string(observed)
+            or pa.types.is_string_view(observed)
+        )
     if pa.types.is_timestamp(expected):
         return pa.types.is_timestamp(observed) and observed.tz in ("UTC", "+00:00", "Etc/UTC")
     if pa.types.is_date(expected):
@@ -142,7 +158,9 @@ def schema_result(schema: pa.Schema, examples: int = 10) -> ExpectationResult:
             continue
         observed = schema.field(index).type
         if not types_compatible(expected.type, observed):
-            problems.append({"column": expected.name, "expected": str(expected.type), "observed": str(observed)})
+            problems.append(
+                {"column": expected.name, "expected": str(expected.type), "observed": str(observed)}
+            )
     return ExpectationResult(
         check=SCHEMA,
         expectation="arrow_schema_compatible_with_raw_schema",
@@ -161,7 +179,7 @@ def schema_result(schema: pa.Schema, examples: int = 10) -> ExpectationResult:
 
 
 def row_band(previous_rows: int, config: QualityConfig) -> tuple[int, int]:
-    """Fewest and most rows allowed after a partition of `previous_rows` (rounded inward, float noise ignored)."""
+    """Fewest and most rows allowed after a partition of `previous_rows` (rounded inward)."""
     low = math.ceil(round(previous_rows * config.min_row_ratio, 6))
     high = math.floor(round(previous_rows * config.max_row_ratio, 6))
     return max(low, config.min_rows), high
@@ -182,53 +200,98 @@ def raw_expectations(
     limit = created_at_limit(snapshot_date, config)
     expects = [
         # Dates reach GX as ISO text (see validation.gx_frame).
-        Expect(SCHEMA, "ExpectColumnValuesToBeInSet",
-               {"column": "snapshot_date", "value_set": [snapshot_date.isoformat()]},
-               f"every row's snapshot_date is {snapshot_date}", snapshot_date.isoformat(), ("snapshot_date",)),
-        Expect(IDS, "ExpectColumnValuesToNotBeNull", {"column": "id"}, "every row has an id", "not null", ("id",)),
+        Expect(
+            SCHEMA,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "snapshot_date", "value_set": [snapshot_date.isoformat()]},
+            f"every row's snapshot_date is {snapshot_date}",
+            snapshot_date.isoformat(),
+            ("snapshot_date",),
+        ),
+        Expect(
+            IDS, "ExpectColumnValuesToNotBeNull", {"column": "id"}, "every row has an id", "not null", ("id",)
+        ),
         Expect(IDS, "ExpectColumnValuesToBeUnique", {"column": "id"}, "ids are unique", "unique", ("id",)),
         *(
-            Expect(COUNTS, "ExpectColumnValuesToBeBetween", {"column": column, "min_value": 0},
-                   f"{column} is not negative", ">= 0", (column,))
+            Expect(
+                COUNTS,
+                "ExpectColumnValuesToBeBetween",
+                {"column": column, "min_value": 0},
+                f"{column} is not negative",
+                ">= 0",
+                (column,),
+            )
             for column in COUNT_COLUMNS
         ),
-        Expect(CREATED_AT, "ExpectColumnValuesToBeBetween",
-               {"column": "created_at", "max_value": limit, "strict_max": True},
-               f"createdAt not after the end of {snapshot_date} (UTC)", f"< {limit.isoformat()}", ("created_at",)),
-        Expect(MISSING_DOWNLOADS, "ExpectColumnValuesToNotBeNull",
-               {"column": "downloads_all_time", "mostly": 1.0 - config.max_missing_downloads_all_time_share},
-               f"at most {config.max_missing_downloads_all_time_share:.2%} of models miss downloadsAllTime",
-               {"max_missing_share": config.max_missing_downloads_all_time_share}, ("downloads_all_time",),
-               expected=f"<= {config.max_missing_downloads_all_time_share:.2%} missing"),
-        Expect(AUTHORS, "ExpectColumnSumToBeBetween",
-               {"column": UNCLASSIFIED_SHARE_COLUMN, "min_value": 0.0,
-                "max_value": config.max_unclassified_download_share},
-               f"authors no seed classifies hold at most {config.max_unclassified_download_share:.0%} of downloads",
-               {"max_unclassified_download_share": config.max_unclassified_download_share},
-               (UNCLASSIFIED_SHARE_COLUMN,), expected=f"<= {config.max_unclassified_download_share:g}"),
+        Expect(
+            CREATED_AT,
+            "ExpectColumnValuesToBeBetween",
+            {"column": "created_at", "max_value": limit, "strict_max": True},
+            f"createdAt not after the end of {snapshot_date} (UTC)",
+            f"< {limit.isoformat()}",
+            ("created_at",),
+        ),
+        Expect(
+            MISSING_DOWNLOADS,
+            "ExpectColumnValuesToNotBeNull",
+            {"column": "downloads_all_time", "mostly": 1.0 - config.max_missing_downloads_all_time_share},
+            f"at most {config.max_missing_downloads_all_time_share:.2%} of models miss downloadsAllTime",
+            {"max_missing_share": config.max_missing_downloads_all_time_share},
+            ("downloads_all_time",),
+            expected=f"<= {config.max_missing_downloads_all_time_share:.2%} missing",
+        ),
+        Expect(
+            AUTHORS,
+            "ExpectColumnSumToBeBetween",
+            {
+                "column": UNCLASSIFIED_SHARE_COLUMN,
+                "min_value": 0.0,
+                "max_value": config.max_unclassified_download_share,
+            },
+            f"authors no seed classifies hold at most "
+            f"{config.max_unclassified_download_share:.0%} of downloads",
+            {"max_unclassified_download_share": config.max_unclassified_download_share},
+            (UNCLASSIFIED_SHARE_COLUMN,),
+            expected=f"<= {config.max_unclassified_download_share:g}",
+        ),
     ]
-    if previous is None:
+    if previous is None or previous[1] == 0:  # nothing to compare with: only the minimum applies
         expects.append(
-            Expect(ROW_COUNT, "ExpectTableRowCountToBeBetween", {"min_value": config.min_rows},
-                   f"at least {config.min_rows} rows",
-                   {"min_rows": config.min_rows}, expected=f">= {config.min_rows} rows")
+            Expect(
+                ROW_COUNT,
+                "ExpectTableRowCountToBeBetween",
+                {"min_value": config.min_rows},
+                f"at least {config.min_rows} rows",
+                {"min_rows": config.min_rows},
+                expected=f">= {config.min_rows} rows",
+            )
         )
     else:
         previous_date, previous_rows = previous
         low, high = row_band(previous_rows, config)
         expects.append(
-            Expect(ROW_COUNT, "ExpectTableRowCountToBeBetween", {"min_value": low, "max_value": high},
-                   f"row count within {config.min_row_ratio:g}..{config.max_row_ratio:g} x the {previous_rows} rows "
-                   f"of {previous_date}",
-                   {"min_rows": low, "max_rows": high, "previous_rows": previous_rows,
+            Expect(
+                ROW_COUNT,
+                "ExpectTableRowCountToBeBetween",
+                {"min_value": low, "max_value": high},
+                f"row count within {config.min_row_ratio:g}..{config.max_row_ratio:g} x "
+                f"the {previous_rows} rows of {previous_date}",
+                {
+                    "min_rows": low,
+                    "max_rows": high,
+                    "previous_rows": previous_rows,
                     "previous_partition": previous_date.isoformat(),
-                    "ratio_band": [config.min_row_ratio, config.max_row_ratio]},
-                   expected=f"{low}..{high} rows")
+                    "ratio_band": [config.min_row_ratio, config.max_row_ratio],
+                },
+                expected=f"{low}..{high} rows",
+            )
         )
     return expects
 
 
-def _unclassified(frame: pd.DataFrame, organisations: frozenset[str], examples: int) -> tuple[pd.Series | None, dict]:
+def _unclassified(
+    frame: pd.DataFrame, organisations: frozenset[str], examples: int
+) -> tuple[pd.Series | None, dict]:
     """Each row's share of the partition's downloads when its author is unclassified (else 0), and the counts.
 
     Shares of the 30-day `downloads`; when a partition reports no downloads at all, shares of models instead.
@@ -255,8 +318,11 @@ def _unclassified(frame: pd.DataFrame, organisations: frozenset[str], examples: 
         stats["unclassified_authors"] = len(grouped)
         top = grouped.sort_values(["sum", "size"], ascending=False).head(examples)
         stats["top_unclassified_authors"] = [
-            {"author": jsonable(author), "models": int(row["size"]),
-             "download_share": round(float(row["sum"]) / total, 6) if total > 0 else None}
+            {
+                "author": jsonable(author),
+                "models": int(row["size"]),
+                "download_share": round(float(row["sum"]) / total, 6) if total > 0 else None,
+            }
             for author, row in top.iterrows()
         ]
     else:
@@ -313,9 +379,16 @@ def validate_raw_frame(
     band.extra["rows"] = rows
     if previous is None:
         band.notes.append("first partition: no previous partition to compare with")
+    elif previous[1] == 0:
+        band.notes.append(f"the previous partition ({previous[0]}) is empty: nothing to compare with")
     else:
-        band.extra.update({"previous_partition": previous[0].isoformat(), "previous_rows": previous[1],
-                           "row_ratio": round(rows / previous[1], 6) if previous[1] else None})
+        band.extra.update(
+            {
+                "previous_partition": previous[0].isoformat(),
+                "previous_rows": previous[1],
+                "row_ratio": round(rows / previous[1], 6) if previous[1] else None,
+            }
+        )
     return RawValidation(snapshot_date, rows, outcomes, suite.docs_page, suite.docs_index)
 
 
@@ -345,10 +418,22 @@ def read_raw_partition(raw_root: Path, day: dt.date) -> tuple[pd.DataFrame, pa.S
 
 def missing_partition(day: dt.date, path: Path) -> RawValidation:
     """Every check fails: there is no partition file to validate."""
-    error = f"no raw partition for {day}: {path} does not exist (materialize hub_model_snapshots for it first)"
+    error = (
+        f"no raw partition for {day}: {path} does not exist (materialize hub_model_snapshots for it first)"
+    )
     outcomes = {
-        check.name: CheckOutcome(check, [ExpectationResult(check=check.name, expectation="partition_exists",
-                                                           label="raw partition exists", success=False, error=error)])
+        check.name: CheckOutcome(
+            check,
+            [
+                ExpectationResult(
+                    check=check.name,
+                    expectation="partition_exists",
+                    label="raw partition exists",
+                    success=False,
+                    error=error,
+                )
+            ],
+        )
         for check in RAW_CHECKS
     }
     return RawValidation(day, None, outcomes)
