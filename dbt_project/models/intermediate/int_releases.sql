@@ -6,24 +6,9 @@ models as (
 
 ),
 
-lineage as (
-
-    select * from {{ ref('int_model_lineage') }}
-
-),
-
 parents_per_child as (
 
-    -- One relation per release: the most specific of its edges (merge, adapter, quantized, finetune);
-    -- same_org only when every base belongs to the releasing organisation.
-    select
-        child_model_id as model_id,
-        count(*) as base_models,
-        {{ most_specific_relation('relation') }} as relation,
-        case when bool_and(is_same_org) then 'same_org' else 'cross_org' end as origin,
-        min(parent_repo_id) as first_base_repo_id
-    from lineage
-    group by child_model_id
+    select * from {{ ref('int_models_classified') }}
 
 ),
 

@@ -20,21 +20,9 @@ benchmarks as (
 
 ),
 
-lineage as (
-
-    select * from {{ ref('int_model_lineage') }}
-
-),
-
 base_models as (
 
-    select
-        child_model_id as model_id,
-        count(*) as base_models,
-        {{ most_specific_relation('relation') }} as relation,
-        case when bool_and(is_same_org) then 'same_org' else 'cross_org' end as origin
-    from lineage
-    group by child_model_id
+    select * from {{ ref('int_models_classified') }}
 
 ),
 
