@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.hub.archive import ArchiveError, read_snapshot, write_snapshot
 from orchestration.hub.assets import hub_model_snapshots
-from orchestration.hub.client import HubClient, HubFetchError, LiveHistoryError
+from orchestration.hub.client import HubClient, HubFetchError, LiveHistoryError, MissingSnapshotError
 from orchestration.hub.scope import Scope
 from orchestration.hub.server import FaultConfig, LocalHub
 from orchestration.hub.snapshots import (
@@ -167,6 +167,15 @@ def test_live_source_refuses_a_past_date_with_a_way_forward():
         client.check_date(dt.date(2025, 1, 1), today=dt.date(2026, 11, 28))
     client.check_date(dt.date(2026, 11, 28), today=dt.date(2026, 11, 28))
     client.check_date(dt.date(2026, 11, 27), today=dt.date(2026, 11, 28))
+    with pytest.raises(LiveHistoryError, match="in the future"):
+        client.check_date(dt.date(2026, 11, 30), today=dt.date(2026, 11, 28))
+
+
+def test_local_source_names_a_date_the_archive_lacks(tiny_archive: Path):
+    client = HubClient(source="local", archive_dir=str(tiny_archive))
+    client.check_dates([DAY1, DAY2])
+    with pytest.raises(MissingSnapshotError, match=r"no snapshot for 2025-03-05 and 1 more date\(s\)"):
+        client.check_dates([DAY1, dt.date(2025, 3, 5), dt.date(2025, 3, 6)])
 
 
 def test_import_archive_round_trips_and_rejects_unusable_items(tiny_archive: Path, tmp_path: Path):

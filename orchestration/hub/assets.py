@@ -31,8 +31,7 @@ def hub_model_snapshots(
     """Daily snapshot of the tracked models on the Hugging Face Hub, exactly as the Hub API returned them."""
     keys = context.partition_keys
     days = [parse_snapshot_date(key) for key in keys]
-    for day in days:
-        hub.check_date(day)  # fail before any request when a date cannot be served
+    hub.check_dates(days)  # fail before any request when a date cannot be served
     snapshot_scope = scope.scope()
     totals = {"rows": 0, "pages": 0, "retries": 0}
     started = time.monotonic()

@@ -148,28 +148,38 @@ class HubClient(dg.ConfigurableResource):
     # ------------------------------------------------------------------ endpoints
     def check_date(self, day: dt.date, today: dt.date | None = None) -> None:
         """Refuse a snapshot date the source cannot describe (live: only today or the day just ended)."""
+        self.check_dates([day], today=today)
+
+    def check_dates(self, days: list[dt.date], today: dt.date | None = None) -> None:
+        """`check_date` for many dates, listing a local archive once."""
         if self.source != "live":
             if not self.endpoint and self.archive_dir:
-                self._check_archive_has(day)
+                self._check_archive_has(days)
             return
+        for day in days:
+            self._check_live_date(day, today)
+
+    def _check_live_date(self, day: dt.date, today: dt.date | None) -> None:
         today = today or dt.datetime.now(dt.UTC).date()
-        if day not in (today, today - dt.timedelta(days=1)):
+        if day > today:
+            raise LiveHistoryError(f"snapshot {day} is in the future (today is {today} UTC)")
+        if day < today - dt.timedelta(days=1):
             raise LiveHistoryError(
                 f"snapshot {day} is in the past: the live Hub only shows today's state ({today} UTC), so a past "
                 "date cannot be fetched from it. Load history from an archive instead: "
                 "`hubpulse import-archive DIR`, or set HUBPULSE_SOURCE=local with HUBPULSE_ARCHIVE=DIR."
             )
-        if day > today:
-            raise LiveHistoryError(f"snapshot {day} is in the future (today is {today} UTC)")
 
-    def _check_archive_has(self, day: dt.date) -> None:
+    def _check_archive_has(self, days: list[dt.date]) -> None:
         from orchestration.hub.archive import list_snapshots
 
         dates = list_snapshots(Path(self.archive_dir))
-        if day not in dates:
+        missing = [day for day in days if day not in dates]
+        if missing:
             span = f"{min(dates)} .. {max(dates)} ({len(dates)} dates)" if dates else "no dates at all"
+            also = f" and {len(missing) - 1} more date(s)" if len(missing) > 1 else ""
             raise MissingSnapshotError(
-                f"the local archive {self.archive_dir} has no snapshot for {day} (it holds {span}): "
+                f"the local archive {self.archive_dir} has no snapshot for {missing[0]}{also} (it holds {span}): "
                 "a day the Hub was not crawled cannot be materialized; the warehouse spreads the next day's "
                 "downloads over the gap"
             )
@@ -323,8 +333,13 @@ class HubClient(dg.ConfigurableResource):
 
     def fetch_snapshot(self, day: dt.date, scope: Scope, base_url: str,
                        log: Callable[[str], None] = lambda _m: None) -> tuple[list[dict], FetchStats]:
-        """Every item of the scope as of `day` from `base_url`, in query order (duplicates kept for merging)."""
-        self.check_date(day)
+        """Every item of the scope as of `day` from `base_url`, in query order (duplicates kept for merging).
+
+        The caller checks the date first (`check_dates`); a live-source date is checked here again since it
+        costs nothing and a past date must never be fetched from the live Hub.
+        """
+        if self.source == "live":
+            self._check_live_date(day, None)
         stats = FetchStats()
         if self._pacer is None:
             self._pacer = _Pacer(self._sleep)
