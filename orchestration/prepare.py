@@ -8,8 +8,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from orchestration import settings
@@ -31,9 +33,19 @@ def ensure_instance(dagster_home: Path) -> Path:
 
 
 def dbt_executable() -> str:
-    """The dbt of this interpreter's environment (DbtCliResource fails to load when `dbt` is not on PATH)."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    """The dbt of this interpreter's environment (DbtCliResource fails to load when `dbt` is not on PATH).
+
+    `dagster dev` starts its code server with the interpreter's resolved path (the base Python, outside the
+    venv's bin folder), so the interpreter's own folders are not enough: the project's `.venv` is looked at too.
+    """
+    folders = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent), str(settings.PROJECT_ROOT / ".venv" / "bin")]
+    if os.environ.get("VIRTUAL_ENV"):
+        folders.insert(0, str(Path(os.environ["VIRTUAL_ENV"]) / "bin"))
+    for folder in folders:
+        candidate = Path(folder) / "dbt"
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("dbt") or "dbt"
 
 
 def prepare_manifest(target_dir: Path | None = None, home: Path | None = None) -> Path:

@@ -7,10 +7,13 @@ and `make dev`), never parsed when the code location loads; `dagster dev` re-pre
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from dagster_dbt import DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 
+from orchestration.prepare import dbt_executable
 from orchestration.settings import DBT_PROJECT_DIR
 
 # Where `dbt parse` leaves manifest.json; overridable so tests can keep the working tree untouched.
@@ -21,6 +24,10 @@ hubpulse_dbt_project = DbtProject(
     profiles_dir=DBT_PROJECT_DIR,
     target_path=Path(DBT_MANIFEST_TARGET),
 )
+if using_dagster_dev() and shutil.which("dbt") is None:
+    # `dagster dev` re-parses through a DbtCliResource that looks for `dbt` on PATH; the venv's bin folder is
+    # not on it when `.venv/bin/dagster` is run without activating the venv.
+    os.environ["PATH"] = os.pathsep.join([str(Path(dbt_executable()).parent), os.environ.get("PATH", "")])
 hubpulse_dbt_project.prepare_if_dev()
 
 
