@@ -109,17 +109,19 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.hub import archive
+from orchestration.settings import (
+    ORG_REGIONS_CSV,
+    PLACEHOLDER_CREATED_AT,
+    R1_RELEASE_DATE,
+    SEEDS_DIR,
+    TRACKED_MODELS_CSV,
+)
 
 GENERATOR_VERSION = "hubpulse-simulator/1"
-PLACEHOLDER_CREATED_AT = "2022-03-02T23:29:04.000Z"
-R1_RELEASE = dt.date(2025, 1, 20)
+R1_RELEASE = dt.date.fromisoformat(R1_RELEASE_DATE)
 RENAME_FROM, RENAME_TO = "THUDM", "zai-org"
 
-_HERE = Path(__file__).resolve().parent
-TRACKED_MODELS_CSV = _HERE / "reference" / "tracked_models.csv"
-_SEEDS = _HERE.parents[1] / "dbt_project" / "seeds"
-ORG_REGIONS_CSV = _SEEDS / "organization_regions.csv"
-LEADERBOARD_CSV = _SEEDS / "open_llm_leaderboard_v2_2025-03-21.csv"
+LEADERBOARD_CSV = SEEDS_DIR / "open_llm_leaderboard_v2_2025-03-21.csv"
 
 _PLACEHOLDER_TS = 1646263744  # 2022-03-02T23:29:04Z
 _CATALOGUE_HORIZON = dt.date(2026, 8, 1)  # the catalogue was taken around then: later slots are "future"
