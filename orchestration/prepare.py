@@ -16,11 +16,20 @@ from pathlib import Path
 
 from orchestration import settings
 
+CONCURRENCY_YAML = """\
+# Pools (issue 5): `hub_api` around Hub requests, so two runs never exceed the Hub's rate limit together, and
+# `warehouse` around every step that writes or reads warehouse.duckdb (DuckDB allows one process per file).
+# Both hold one slot; `dagster instance concurrency set <pool> <n>` overrides a pool.
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
 DAGSTER_YAML = """\
-# Written by `hubpulse prepare`; edit freely, it is not overwritten.
+# Written by `hubpulse prepare`; edit freely, it is not overwritten (a missing `concurrency` block is appended).
 telemetry:
   enabled: false
-"""
+""" + CONCURRENCY_YAML
 
 
 def ensure_instance(dagster_home: Path) -> Path:
@@ -29,6 +38,9 @@ def ensure_instance(dagster_home: Path) -> Path:
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
+    elif not any(line.startswith("concurrency:") for line in config.read_text().splitlines()):
+        with config.open("a") as handle:
+            handle.write("\n" + CONCURRENCY_YAML)
     return config
 
 

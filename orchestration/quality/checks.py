@@ -26,6 +26,7 @@ import dagster as dg
 from orchestration.hub.archive import parse_snapshot_date
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.hub.snapshots import list_partitions
+from orchestration.pools import WAREHOUSE_POOL
 from orchestration.quality.config import QualityConfig
 from orchestration.quality.marts import (
     DAILY_MART_SPECS,
@@ -409,6 +410,8 @@ def _log_mart_partition(
     description="Great Expectations suites on the days just built of the daily-partitioned marts.",
     can_subset=True,
     compute_kind="great_expectations",
+    # Reads warehouse.duckdb, which no process may open while a dbt step of another run writes it.
+    pool=WAREHOUSE_POOL,
 )
 def daily_marts_quality(
     context: dg.AssetCheckExecutionContext, paths: HubpulsePaths, quality: QualityConfig
@@ -423,6 +426,8 @@ def daily_marts_quality(
     description="Great Expectations suites on the rebuilt (unpartitioned) marts.",
     can_subset=True,
     compute_kind="great_expectations",
+    # Reads warehouse.duckdb, which no process may open while a dbt step of another run writes it.
+    pool=WAREHOUSE_POOL,
 )
 def marts_quality(
     context: dg.AssetCheckExecutionContext, paths: HubpulsePaths, quality: QualityConfig
