@@ -14,9 +14,13 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.dbt.metadata import with_warehouse_metadata
 from orchestration.dbt.project import hubpulse_dbt_project, manifest_path
 from orchestration.dbt.translator import HubpulseDbtTranslator
 from orchestration.hub.partitions import daily_snapshot_partitions
+from orchestration.pools import WAREHOUSE_POOL
+from orchestration.quality.marts import DAILY_MART_SPECS, MART_SPECS
+from orchestration.resources import HubpulsePaths
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
@@ -58,7 +62,25 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-TRANSLATOR = HubpulseDbtTranslator()
+TRANSLATOR = HubpulseDbtTranslator(gx_checked_models=frozenset(m.model for m in (*DAILY_MART_SPECS, *MART_SPECS)))
+
+
+def build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: HubpulsePaths,
+    window: tuple[dt.date, dt.date] | None = None,
+):
+    """`dbt build` of the set's selection, its outputs carrying row counts, previews and charts."""
+    invocation = dbt.cli(["build"], context=context)
+    yield from with_warehouse_metadata(
+        invocation.stream(),
+        invocation.manifest,
+        paths.warehouse,
+        context.log,
+        window=window,
+        charts_dir=paths.root / "charts",
+    )
 
 
 @dbt_assets(
@@ -69,15 +91,16 @@ TRANSLATOR = HubpulseDbtTranslator()
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_daily_models",
+    pool=WAREHOUSE_POOL,
 )
-def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
     """Snapshot-grain staging, daily downloads and velocity, rebuilt for the run's window of days."""
     start, end = partition_window(context)
     context.log.info(f"dbt window {start} .. {end}")
     # `cautious`: the facts' key tests live on the dimensions (`contains_keys_of`), which this set does not
     # build; eager selection would pull them in here, before the dimensions know the window's new models.
     with patched_environ({**window_env(start, end), "DBT_INDIRECT_SELECTION": "cautious"}):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from build(context, dbt, paths, window=(start, end))
 
 
 @dbt_assets(
@@ -87,13 +110,14 @@ def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     exclude=DAILY_SELECT,
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_inputs",
+    pool=WAREHOUSE_POOL,
 )
-def dbt_inputs(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_inputs(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
     """Seeds, staging views and lookups the daily incrementals read."""
     # `buildable`: only tests whose models are all here or upstream; a mart's test on a staging model runs
     # with the mart.
     with patched_environ({"DBT_INDIRECT_SELECTION": "buildable"}):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from build(context, dbt, paths)
 
 
 @dbt_assets(
@@ -102,7 +126,8 @@ def dbt_inputs(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     exclude=INPUTS_SELECT,
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_marts",
+    pool=WAREHOUSE_POOL,
 )
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
     """Dimensions and the cadence, derivatives, supply-chain and ecosystem-vs-benchmark marts."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from build(context, dbt, paths)

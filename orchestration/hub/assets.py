@@ -1,34 +1,86 @@
 """The raw layer: `hub_model_snapshots`, one immutable Parquet partition per snapshot date."""
 
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
+import os
 import time
 import warnings
 
 import dagster as dg
 
-from orchestration.hub.archive import parse_snapshot_date
-from orchestration.hub.client import HubClient
+from orchestration.hub.archive import ArchiveError, parse_snapshot_date
+from orchestration.hub.client import HubClient, LiveHistoryError, MissingSnapshotError
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.hub.snapshots import build_snapshot_rows, gc_paused, write_snapshot_partition
+from orchestration.pools import HUB_API_POOL
 from orchestration.resources import HubpulsePaths, SnapshotScope
 
 # BackfillPolicy is marked beta, but single-run backfills are what the issue asks for: silence the notice.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
+
+PREVIEW_COLUMNS = ("snapshot_date", "id", "author", "created_at", "downloads", "downloads_all_time", "likes",
+                   "pipeline_tag", "library_name", "gated")
+PREVIEW_ROWS = 10
+
+
+def partition_preview(path) -> dg.MetadataValue:
+    """The most downloaded models of a written partition, as a table for the UI."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=list(PREVIEW_COLUMNS))
+    if table.num_rows:
+        order = pc.sort_indices(table, sort_keys=[("downloads", "descending"), ("id", "ascending")])
+        table = table.take(order[:PREVIEW_ROWS])
+    records = [
+        dg.TableRecord({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()})
+        for row in table.to_pylist()
+    ]
+    schema = dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in table.schema])
+    return dg.MetadataValue.table(records=records, schema=schema)
+
+
+# Errors that a retry cannot mend: a date the source cannot serve, an unreadable archive.
+PERMANENT_ERRORS = (LiveHistoryError, MissingSnapshotError, ArchiveError)
+
+
+def ingest_retry_policy() -> dg.RetryPolicy:
+    """Retries of the whole step after the client's own per-request retries gave up (the Hub down for a while).
+
+    `HUBPULSE_INGEST_RETRIES` (default 3) and `HUBPULSE_INGEST_RETRY_DELAY_SECONDS` (default 120, doubled each
+    time, with jitter). Permanent errors (see PERMANENT_ERRORS) fail at once.
+    """
+    retries = int(os.environ.get("HUBPULSE_INGEST_RETRIES", "3"))
+    delay = float(os.environ.get("HUBPULSE_INGEST_RETRY_DELAY_SECONDS", "120"))
+    if retries < 0 or delay < 0:
+        raise ValueError("HUBPULSE_INGEST_RETRIES and HUBPULSE_INGEST_RETRY_DELAY_SECONDS must not be negative")
+    return dg.RetryPolicy(
+        max_retries=retries, delay=delay, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    )
 
 
 @dg.asset(
     partitions_def=daily_snapshot_partitions,
     # A backfill of many days is one run (one process, one local Hub), not one run per day.
     backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"huggingface", "parquet"},
+    kinds={"huggingface", "parquet", "great_expectations"},
     group_name="raw",
+    # One crawl at a time across runs (a schedule tick and a backfill), so together they respect the rate limit.
+    pool=HUB_API_POOL,
+    retry_policy=ingest_retry_policy(),
     owners=["team:hubpulse"],
     tags={"layer": "raw"},
 )
 def hub_model_snapshots(
     context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotScope, paths: HubpulsePaths
-) -> dg.MaterializeResult:
+):
     """Daily snapshot of the tracked models on the Hugging Face Hub, exactly as the Hub API returned them."""
+    try:
+        yield from _ingest(context, hub, scope, paths)
+    except PERMANENT_ERRORS as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
+
+
+def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotScope, paths: HubpulsePaths):
     keys = context.partition_keys
     days = [parse_snapshot_date(key) for key in keys]
     hub.check_dates(days)  # fail before any request when a date cannot be served
@@ -54,6 +106,8 @@ def hub_model_snapshots(
                     "seconds": round(time.monotonic() - day_started, 3),
                     "fields_missing": dg.MetadataValue.json(summary["missing_fields"]),
                     "path": dg.MetadataValue.path(str(path)),
+                    "dagster/row_count": rows.rows,
+                    "preview": partition_preview(path),
                 },
                 partition_key=key,
             )
@@ -62,7 +116,7 @@ def hub_model_snapshots(
                     f"partition {done}/{len(days)} {key}: {rows.rows} models, {stats.pages} pages, "
                     f"{stats.retries} retries ({time.monotonic() - started:.0f}s so far)"
                 )
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "partitions_in_run": len(days),
             "date_range": f"{keys[0]} .. {keys[-1]}",
