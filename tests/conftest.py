@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+# The ingestion step's retry policy waits minutes between attempts; a test that expects a failed partition must
+# see it at once. Set before any test imports the assets (the policy is read when they are defined);
+# tests/test_operations.py runs the policy itself in a process of its own.
+os.environ.setdefault("HUBPULSE_INGEST_RETRIES", "0")
+
 from orchestration.hub.archive import write_snapshot
 
 
