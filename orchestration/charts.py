@@ -58,6 +58,14 @@ def _mark_r1(ax) -> None:
                 textcoords="offset points", fontsize=8)
 
 
+def _date_axis(ax) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def _series(rows) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
     for name, day, value in rows:
@@ -79,6 +87,7 @@ def release_cadence_chart(con) -> bytes | None:
         ax.plot([d for d, _ in points], [v for _, v in points], label=region, color=_colour(region, index),
                 linewidth=1.5)
     _mark_r1(ax)
+    _date_axis(ax)
     ax.set_title("Releases per week by region")
     ax.set_ylabel("new model repos")
     ax.legend(fontsize=8, ncols=3)
@@ -100,14 +109,18 @@ def download_velocity_chart(con) -> bytes | None:
     for index, (region, points) in enumerate(sorted(series.items())):
         ax.plot([d for d, _ in points], [v / 1e6 for _, v in points], label=region,
                 color=_colour(region, index), linewidth=1.5)
-    for leader, behind, day, value, _other in overtakes(series):
+    # Mark crossovers among the three largest regions only (small ones cross each other all the time).
+    peaks = sorted(series, key=lambda region: max(v for _, v in series[region]), reverse=True)[:3]
+    major = {region: series[region] for region in peaks}
+    for leader, behind, day, value, _other in overtakes(major):
         ax.scatter([day], [value / 1e6], color="black", zorder=5, s=25)
         ax.annotate(f"{leader} overtakes {behind}\n{day}", (day, value / 1e6), xytext=(6, 6),
                     textcoords="offset points", fontsize=8)
     _mark_r1(ax)
+    _date_axis(ax)
     ax.set_title("28-day download velocity by region")
     ax.set_ylabel("downloads in 28 days (millions)")
-    ax.legend(fontsize=8, ncols=3)
+    ax.legend(fontsize=8, ncols=3, loc="upper left")
     ax.grid(alpha=0.3)
     return _png(fig)
 
@@ -153,20 +166,20 @@ def ecosystem_vs_benchmark_chart(con) -> bytes | None:
         right.plot([c[0] for c in correlation], [c[1] for c in correlation], marker="o", color="#444444")
         right.axhline(0, color="grey", linewidth=0.8)
         _mark_r1(right)
+        _date_axis(right)
     right.set_ylim(-1.05, 1.05)
     right.set_title("Do benchmark ranks predict adoption? (Spearman, monthly)")
     right.grid(alpha=0.3)
-    fig.autofmt_xdate()
     return _png(fig)
 
 
 def derivatives_chart(con, limit: int = 15) -> bytes | None:
     """The base models with the most derivatives within 6 weeks of release, coloured by the base's region."""
     rows = con.execute(
-        "select base_model_id, coalesce(region, 'unclassified'), derivatives_within_42_days, "
+        "select coalesce(base_repo_id, base_model_id), coalesce(region, 'unclassified'), derivatives_within_42_days, "
         "days_to_first_derivative from marts.fct_derivatives "
         "where derivatives_within_42_days > 0 "
-        "order by derivatives_within_42_days desc, base_model_id limit ?",
+        "order by derivatives_within_42_days desc, base_repo_id, base_model_id limit ?",
         [limit],
     ).fetchall()
     if not rows:
@@ -225,10 +238,10 @@ def supply_chain_chart(con) -> bytes | None:
     if points:
         right.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#444444")
         _mark_r1(right)
+        _date_axis(right)
     right.set_ylim(0, 1)
     right.set_title("Share of new derivatives built on another region's base")
     right.grid(alpha=0.3)
-    fig.autofmt_xdate()
     return _png(fig)
 
 
