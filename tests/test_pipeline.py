@@ -1,12 +1,18 @@
 """The whole pipeline through Dagster: local Hub -> raw partitions -> the three dbt asset sets, checks included.
 
 This is the wiring test: partition windows reach dbt through the environment, dbt tests come back as asset
-checks, the sets run in dependency order, and a later day's run updates the incremental marts in place.
+checks, the sets run in dependency order, and a later day's run updates the incremental marts in place. Each
+run ends by publishing the serving copy; while the second run builds and publishes, reader processes loop over
+the published DuckDB file and Parquet files and must never fail nor see a mix of versions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +20,7 @@ import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
+from orchestration.charts import CHARTS
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts, window_env
 from orchestration.dbt.project import hubpulse_dbt_project
 from orchestration.hub.assets import hub_model_snapshots
@@ -21,9 +28,54 @@ from orchestration.hub.client import HubClient
 from orchestration.hub.simulator import SimulationConfig, simulate
 from orchestration.prepare import dbt_executable
 from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.serving import list_versions, publish, read_manifest
+from orchestration.serving_asset import SERVING_KEY, published_marts
 
 START, END = dt.date(2025, 1, 10), dt.date(2025, 1, 24)
-ASSETS = [hub_model_snapshots, dbt_inputs, dbt_daily_models, dbt_marts]
+ASSETS = [hub_model_snapshots, dbt_inputs, dbt_daily_models, dbt_marts, published_marts]
+CHARTED = ("fct_release_cadence", "fct_download_velocity", "fct_ecosystem_vs_benchmark", "fct_derivatives",
+           "fct_supply_chain")
+
+# A BI reader in a process of its own. `duckdb`: opens serving/hubpulse.duckdb read-only and checks every table
+# against the row counts the same file records. `parquet`: resolves `current` once, then checks every Parquet
+# file's version and row count against that folder's manifest. `stable`: reads serving/parquet/<mart>.parquet
+# through the stable link, each file whole and of one version. Runs until the stop file appears.
+READER = r"""
+import json, os, sys, time
+import duckdb, pyarrow.parquet as pq
+serving, mode, stop, out = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+reads, errors, versions = 0, [], set()
+while not os.path.exists(stop):
+    try:
+        if mode == "duckdb":
+            con = duckdb.connect(os.path.join(serving, "hubpulse.duckdb"), read_only=True)
+            version = con.execute("select version from meta.publication").fetchone()[0]
+            for table, rows in con.execute("select table_name, row_count from meta.tables").fetchall():
+                actual = con.execute(f'select count(*) from marts."{table}"').fetchone()[0]
+                if actual != rows:
+                    errors.append(f"{version} {table}: {actual} rows, recorded {rows}")
+            con.close()
+        elif mode == "parquet":
+            folder = os.path.realpath(os.path.join(serving, "current"))
+            manifest = json.load(open(os.path.join(folder, "manifest.json")))
+            version = manifest["version"]
+            for table, entry in manifest["tables"].items():
+                meta = pq.read_metadata(os.path.join(folder, entry["parquet"]))
+                if meta.metadata[b"hubpulse_version"].decode() != version or meta.num_rows != entry["rows"]:
+                    errors.append(f"{version} {table}: a file of another version or size")
+        else:
+            folder = os.path.join(serving, "parquet")
+            for name in sorted(os.listdir(folder)):
+                table = pq.read_table(os.path.join(folder, name))
+                version = table.schema.metadata[b"hubpulse_version"].decode()
+                versions.add(version)
+        versions.add(version)
+        reads += 1
+    except Exception as error:
+        errors.append(f"{type(error).__name__}: {error}")
+    time.sleep(0.01)
+json.dump({"reads": reads, "errors": errors[:20], "versions": sorted(versions)}, open(out, "w"))
+"""
 
 
 def _range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
@@ -53,18 +105,33 @@ def pipeline_run(pipeline_home: Path):
         "dbt": DbtCliResource(project_dir=hubpulse_dbt_project, dbt_executable=dbt_executable()),
     }
     instance = dg.DagsterInstance.ephemeral()
+    serving = home / "serving"
+    stop = pipeline_home / "stop-readers"
+    readers = []
     try:
         first = dg.materialize(ASSETS, resources=resources, instance=instance,
                                tags=_range_tags(START, END - dt.timedelta(days=1)), raise_on_error=False)
+        assert read_manifest(serving) is not None, "the first run published nothing"
+        for mode in ("duckdb", "parquet", "stable"):
+            out = pipeline_home / f"reader-{mode}.json"
+            readers.append((out, subprocess.Popen([sys.executable, "-c", READER, str(serving), mode, str(stop), str(out)])))
+        time.sleep(1.0)
         second = dg.materialize(ASSETS, resources=resources, instance=instance, partition_key=END.isoformat(),
                                 raise_on_error=False)
+        for _ in range(3):  # more switches while the readers loop
+            publish(home / "warehouse.duckdb", serving)
+            time.sleep(0.3)
     finally:
+        stop.touch()
+        for _out, process in readers:
+            process.wait(timeout=60)
         mp.undo()
-    return home, first, second
+    reads = {out.stem: json.loads(out.read_text()) for out, _process in readers}
+    return home, first, second, reads
 
 
 def test_both_runs_succeed_and_every_dbt_test_passes(pipeline_run):
-    _home, first, second = pipeline_run
+    _home, first, second, _reads = pipeline_run
     for result in (first, second):
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
@@ -73,7 +140,7 @@ def test_both_runs_succeed_and_every_dbt_test_passes(pipeline_run):
 
 
 def test_incremental_marts_cover_every_day_and_match_raw(pipeline_run):
-    home, _first, _second = pipeline_run
+    home, _first, _second, _reads = pipeline_run
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
         days = con.execute("select min(snapshot_date), max(snapshot_date), count(distinct snapshot_date) "
@@ -94,7 +161,7 @@ def test_incremental_marts_cover_every_day_and_match_raw(pipeline_run):
 
 
 def test_materializations_are_recorded_per_partition(pipeline_run):
-    _home, first, second = pipeline_run
+    _home, first, second, _reads = pipeline_run
     daily_key = dg.AssetKey(["marts", "fct_model_daily"])
     partitions = {m.partition for m in first.asset_materializations_for_node("dbt_daily_models")
                   if m.asset_key == daily_key}
@@ -106,3 +173,78 @@ def test_window_env_is_inclusive_and_ordered():
     assert window_env(START, END) == {"HUBPULSE_WINDOW_START": "2025-01-10", "HUBPULSE_WINDOW_END": "2025-01-24"}
     with pytest.raises(ValueError, match="before its start"):
         window_env(END, START)
+
+
+def test_marts_carry_row_counts_previews_and_a_chart_per_question(pipeline_run):
+    home, first, second, _reads = pipeline_run
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        # The second run is the last to write the warehouse: its metadata describes what is there now.
+        by_key = {m.asset_key: m.metadata for m in second.get_asset_materialization_events()
+                  for m in [m.event_specific_data.materialization]}
+        for name in CHARTED:
+            metadata = by_key[dg.AssetKey(["marts", name])]
+            assert metadata["dagster/row_count"].value == con.execute(f"select count(*) from marts.{name}").fetchone()[0]
+            assert metadata["chart"].value.startswith(f"![{CHARTS[name][0]}](data:image/png;base64,")
+            assert (home / "charts" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            assert metadata["preview"].value.records
+        daily = by_key[dg.AssetKey(["marts", "fct_model_daily"])]
+        assert daily["date_range"].value == f"{START} .. {END}"
+        assert daily["rows_in_window"].value == con.execute(
+            "select count(*) from marts.fct_model_daily where snapshot_date = ?", [END]).fetchone()[0]
+        raw = list(first.asset_materializations_for_node("hub_model_snapshots"))
+        assert all(m.metadata["dagster/row_count"].value > 0 and m.metadata["preview"].value.records for m in raw)
+    finally:
+        con.close()
+
+
+def test_each_run_publishes_the_serving_copy_equal_to_the_marts(pipeline_run):
+    home, first, second, _reads = pipeline_run
+    published = [m for r in (first, second) for m in r.get_asset_materialization_events()
+                 if m.event_specific_data.materialization.asset_key == SERVING_KEY]
+    assert len(published) == 2
+    manifest = read_manifest(home / "serving")
+    assert manifest["newest_snapshot_date"] == END.isoformat()
+    assert len(list_versions(home / "serving")) == 3  # five publishes, the last three kept
+    warehouse = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        for name, entry in manifest["tables"].items():
+            parquet = Path(manifest["directory"]) / entry["parquet"]
+            assert duckdb.sql(f"select count(*) from '{parquet}'").fetchall()[0][0] == entry["rows"]
+            assert warehouse.execute(f"select count(*) from marts.{name}").fetchone()[0] == entry["rows"]
+    finally:
+        warehouse.close()
+
+
+def test_readers_never_fail_nor_see_a_mix_while_a_build_publishes(pipeline_run):
+    _home, _first, _second, reads = pipeline_run
+    for mode, outcome in reads.items():
+        assert outcome["errors"] == [], (mode, outcome["errors"])
+        assert outcome["reads"] > 5, mode
+    # The readers saw the switches happen: more than one version each.
+    assert all(len(outcome["versions"]) >= 2 for outcome in reads.values()), reads
+
+
+def _readme_queries() -> list[str]:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Query it from a BI tool", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0].strip() for block in section.split("```sql\n")[1:]]
+
+
+def test_readme_bi_queries_answer_the_same_from_duckdb_and_from_parquet(pipeline_run):
+    home, _first, _second, _reads = pipeline_run
+    queries = _readme_queries()
+    assert len(queries) == 5  # one per question of the SPEC
+    manifest = read_manifest(home / "serving")
+    copy = duckdb.connect(str(home / "serving" / "hubpulse.duckdb"), read_only=True)
+    parquet = duckdb.connect()
+    parquet.execute("create schema marts")
+    for name in manifest["tables"]:
+        parquet.execute(f"create view marts.{name} as select * from '{home / 'serving' / 'parquet' / name}.parquet'")
+    answered = 0
+    for query in queries:
+        from_copy = copy.execute(query).fetchall()
+        assert from_copy == parquet.execute(query).fetchall(), query
+        answered += bool(from_copy)
+    assert answered >= 4  # a 15-day history has no cross-region derivative in some month at most
+    copy.close()
