@@ -103,11 +103,21 @@ def with_warehouse_metadata(
 ) -> Iterator[Any]:
     """Pass dbt's events through, holding model outputs until dbt exits, then add warehouse metadata to them."""
     held: list[dg.Output] = []
-    for event in events:
-        if isinstance(event, dg.Output) and "unique_id" in (event.metadata or {}):
-            held.append(event)
-        else:
-            yield event
+    try:
+        for event in events:
+            if isinstance(event, dg.Output) and "unique_id" in (event.metadata or {}):
+                held.append(event)
+            else:
+                yield event
+    except Exception:
+        # dbt failed part-way (it has exited: the stream raises after the process ends). The models it did
+        # build are still materialized, so their outputs go out before the failure does.
+        yield from _enriched(held, manifest, warehouse, log, window, charts_dir)
+        raise
+    yield from _enriched(held, manifest, warehouse, log, window, charts_dir)
+
+
+def _enriched(held: list[dg.Output], manifest, warehouse: Path, log, window, charts_dir) -> Iterator[Any]:
     if not held:
         return
     started = time.monotonic()
