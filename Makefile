@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed-stamp
 export HUBPULSE_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(HUBPULSE_HOME)/dagster
 PORT ?= 3000
+DASHBOARD_PORT ?= 8501
 
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v '/target/')
 
-.PHONY: install prepare demo test dev lint clean
+.PHONY: install prepare demo test dev lint clean dashboard browser
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,13 +31,21 @@ prepare: $(MANIFEST)
 demo: prepare
 	$(VENV)/bin/hubpulse demo --home $(HUBPULSE_HOME)
 
-test: prepare
+test: prepare browser
 	$(PY) -m pytest -q
 
 dev: prepare
 	@$(VENV)/bin/hubpulse prepare --home $(HUBPULSE_HOME) --no-manifest
 	HUBPULSE_ARCHIVE=$${HUBPULSE_ARCHIVE:-$(HUBPULSE_HOME)/archive} \
 	  $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+
+# Chromium and chromedriver for the dashboard's browser test (Debian packages, installed when missing).
+browser:
+	@.ci/ensure-chromium
+
+# The Streamlit dashboard over the published marts (reads only $(HUBPULSE_HOME)/serving) on 127.0.0.1.
+dashboard: install
+	$(VENV)/bin/hubpulse dashboard --home $(HUBPULSE_HOME) --port $(DASHBOARD_PORT)
 
 lint: install
 	$(VENV)/bin/ruff check orchestration tests bench

@@ -1,4 +1,4 @@
-"""The `hubpulse` command line: simulate, serve-hub, import-archive, export-archive, prepare, demo.
+"""The `hubpulse` command line: simulate, serve-hub, import-archive, export-archive, prepare, demo, dashboard.
 
 Heavy imports stay inside the subcommands, so `hubpulse --help` is quick."""
 
@@ -75,6 +75,29 @@ def _prepare(args) -> int:
     return 0
 
 
+def _dashboard(args) -> int:
+    from orchestration.dashboard import APP
+    from orchestration.serving import current_version_dir, serving_dir
+
+    home = Path(args.home).resolve()
+    serving = serving_dir(home)
+    print(f"hubpulse dashboard on http://127.0.0.1:{args.port} (reads {serving})", flush=True)
+    if current_version_dir(serving) is None:
+        print("  nothing is published there yet: `make demo` publishes it (the page says so too)", flush=True)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", "127.0.0.1",
+        "--server.port", str(args.port),
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
+    ]
+    # Replace this process, so Ctrl-C and signals reach Streamlit directly and no child is left behind.
+    os.execve(sys.executable, command, {**os.environ, "HUBPULSE_HOME": str(home)})
+    return 0  # not reached
+
+
 def register(sub) -> None:
     """Add every subcommand to the `hubpulse` parser."""
     home_default = os.environ.get("HUBPULSE_HOME", "data")
@@ -117,6 +140,11 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--resimulate", action="store_true", help="rewrite the simulated archive even if present")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("dashboard", help="open the Streamlit dashboard over the published marts (127.0.0.1)")
+    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default %(default)s)")
+    p.set_defaults(func=_dashboard)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -165,7 +165,8 @@ print(json.dumps({"success": result.success, "retries": types.count("STEP_UP_FOR
 def _run_with_retry_policy(archive: Path, home: Path, day: str, fail_pages: list[int]) -> dict:
     env = {**os.environ, "HUBPULSE_INGEST_RETRIES": "2", "HUBPULSE_INGEST_RETRY_DELAY_SECONDS": "0"}
     done = subprocess.run([sys.executable, "-c", RETRY_SCRIPT, str(archive), str(home), day, json.dumps(fail_pages)],
-                          env=env, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent)
+                          check=False, env=env, capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).parent.parent)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

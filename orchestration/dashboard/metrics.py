@@ -1,0 +1,473 @@
+"""The dashboard's numbers, as pure functions of mart rows (pandas in, pandas or plain values out).
+
+Nothing here reads files or draws: the pages load rows with `data`, filter and summarise them here, and
+draw them with `charts`. Each headline's definition is in its function's docstring (and in the page's help).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from orchestration import settings
+from orchestration.summary import overtakes
+
+R1_DATE = dt.date.fromisoformat(settings.R1_RELEASE_DATE)
+REGIONS = ("china", "us", "eu", "other", "unknown", "unclassified")
+RELEASE_RELATIONS = ("original", "finetune", "quantized", "adapter", "merge")
+DERIVATIVE_RELATIONS = ("finetune", "quantized", "adapter", "merge")
+
+
+def ordered_regions(values: Iterable[str]) -> list[str]:
+    """Regions in the house order (china, us, eu, other, unknown, unclassified), unknown names last."""
+    present = {v for v in values if isinstance(v, str)}
+    return [r for r in REGIONS if r in present] + sorted(present - set(REGIONS))
+
+
+def as_date(value) -> dt.date | None:
+    """A date from a date, datetime, pandas Timestamp or ISO string (None for missing values)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def monday(day: dt.date) -> dt.date:
+    """The Monday of the ISO week holding `day`."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def change(after: float | None, before: float | None) -> float | None:
+    """Relative change after / before - 1 (None when either is unknown or before is 0)."""
+    if after is None or before is None or before == 0:
+        return None
+    return after / before - 1
+
+
+# ------------------------------------------------------------------------------------------ 1. cadence
+
+
+def weekly_releases(
+    cadence: pd.DataFrame,
+    *,
+    start: dt.date,
+    end: dt.date,
+    regions: Sequence[str],
+    relations: Sequence[str],
+    organizations: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Organisation weeks of [week of start, end] in the regions (and organisations, when any are given),
+    with `selected_releases` = releases of the chosen relation types."""
+    weeks = pd.to_datetime(cadence["week_start"]).dt.date
+    keep = (weeks >= monday(start)) & (weeks <= end) & cadence["region"].isin(list(regions))
+    if organizations:
+        keep &= cadence["organization"].isin(list(organizations))
+    out = cadence.loc[keep].copy()
+    out["week_start"] = pd.to_datetime(out["week_start"])
+    out["selected_releases"] = out[[f"releases_{r}" for r in relations]].sum(axis=1).astype("int64") if relations else 0
+    return out
+
+
+def calendar_weeks(cadence: pd.DataFrame, start: dt.date, end: dt.date) -> list[dt.date]:
+    """Mondays from the week of `start` to `end`, within the weeks the mart covers."""
+    if cadence.empty:
+        return []
+    weeks = pd.to_datetime(cadence["week_start"]).dt.date
+    first = max(monday(start), weeks.min())
+    last = min(end, weeks.max())
+    out, day = [], first
+    while day <= last:
+        out.append(day)
+        day += dt.timedelta(days=7)
+    return out
+
+
+def release_rates(weekly: pd.DataFrame, weeks: Sequence[dt.date]) -> dict:
+    """Releases per calendar week before and from DeepSeek-R1's week, over `weeks` (weeks without a release
+    count as zero): {weeks_before, per_week_before, weeks_after, per_week_after, releases, change}."""
+    week_of = pd.to_datetime(weekly["week_start"]).dt.date
+    before_weeks = [w for w in weeks if w < R1_DATE]
+    after_weeks = [w for w in weeks if w >= R1_DATE]
+    before = int(weekly.loc[week_of < R1_DATE, "selected_releases"].sum())
+    after = int(weekly.loc[week_of >= R1_DATE, "selected_releases"].sum())
+    per_before = before / len(before_weeks) if before_weeks else None
+    per_after = after / len(after_weeks) if after_weeks else None
+    return {
+        "weeks_before": len(before_weeks),
+        "per_week_before": per_before,
+        "weeks_after": len(after_weeks),
+        "per_week_after": per_after,
+        "releases": before + after,
+        "change": change(per_after, per_before),
+    }
+
+
+def weekly_by(weekly: pd.DataFrame, column: str, weeks: Sequence[dt.date]) -> pd.DataFrame:
+    """Selected releases per week and `column` value, every calendar week present (zeros included)."""
+    if weekly.empty or not weeks:
+        return pd.DataFrame(columns=["week_start", column, "releases"])
+    sums = weekly.groupby(["week_start", column], as_index=False)["selected_releases"].sum()
+    grid = pd.MultiIndex.from_product(
+        [pd.to_datetime(pd.Series(weeks)), sorted(weekly[column].unique())], names=["week_start", column]
+    )
+    out = sums.set_index(["week_start", column]).reindex(grid, fill_value=0).reset_index()
+    return out.rename(columns={"selected_releases": "releases"})
+
+
+def organization_summary(weekly: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
+    """Per organisation over `weeks` (chosen release types): releases, releases per calendar week before and
+    since R1, active weeks (with a release) in all and since R1, and the longest run of consecutive active
+    weeks."""
+    columns = ["organization", "region", "releases", "per_week_before_r1", "per_week_since_r1", "change",
+               "active_weeks", "active_weeks_since_r1", "longest_streak"]
+    before_n = sum(1 for w in weeks if w < R1_DATE)
+    after_n = sum(1 for w in weeks if w >= R1_DATE)
+    if weekly.empty:
+        return pd.DataFrame(columns=columns)
+    frame = weekly.assign(
+        is_post=weekly["week_start"].dt.date >= R1_DATE,
+        active=weekly["selected_releases"] > 0,
+    )
+    rows = []
+    for (organization, region), group in frame.groupby(["organization", "region"], sort=False):
+        group = group.sort_values("week_start")
+        before = group.loc[~group["is_post"], "selected_releases"].sum()
+        after = group.loc[group["is_post"], "selected_releases"].sum()
+        per_before = before / before_n if before_n else None
+        per_after = after / after_n if after_n else None
+        rows.append({
+            "organization": organization,
+            "region": region,
+            "releases": int(before + after),
+            "per_week_before_r1": per_before,
+            "per_week_since_r1": per_after,
+            "change": change(per_after, per_before),
+            "active_weeks": int(group["active"].sum()),
+            "active_weeks_since_r1": int((group["active"] & group["is_post"]).sum()),
+            "longest_streak": longest_run(group["week_start"].dt.date.tolist(), group["active"].tolist()),
+        })
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["releases", "organization"], ascending=[False, True], ignore_index=True)
+
+
+def longest_run(weeks: Sequence[dt.date], active: Sequence[bool]) -> int:
+    """The longest run of consecutive calendar weeks that are all active (weeks sorted ascending)."""
+    best = run = 0
+    previous = None
+    for week, is_active in zip(weeks, active, strict=True):
+        if not is_active:
+            run = 0
+        elif previous is not None and run and (week - previous).days == 7:
+            run += 1
+        else:
+            run = 1
+        best = max(best, run)
+        previous = week
+    return best
+
+
+# ----------------------------------------------------------------------------------------- 2. velocity
+
+
+def region_series(velocity: pd.DataFrame, regions: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Region rows of [start, end] for the chosen regions."""
+    days = pd.to_datetime(velocity["metric_date"]).dt.date
+    keep = (velocity["entity_type"] == "region") & velocity["region"].isin(list(regions)) & (days >= start) & (days <= end)
+    out = velocity.loc[keep].copy()
+    out["metric_date"] = pd.to_datetime(out["metric_date"])
+    return out
+
+
+def lasting_overtakes(series: pd.DataFrame, measure: str = "velocity_28d") -> pd.DataFrame:
+    """Every pair where one region moved ahead of another for good within the series (see summary.overtakes):
+    region, overtook, on (the first day of the lasting lead), and both values that day."""
+    points: dict[str, list[tuple]] = {}
+    for row in series.sort_values("metric_date").itertuples(index=False):
+        value = getattr(row, measure)
+        points.setdefault(row.region, []).append((as_date(row.metric_date), None if pd.isna(value) else float(value)))
+    found = overtakes(points)
+    frame = pd.DataFrame(found, columns=["region", "overtook", "on", "its_value", "other_value"])
+    return frame.sort_values(["on", "region", "overtook"], ignore_index=True)
+
+
+def lead(series: pd.DataFrame, measure: str = "velocity_28d") -> dict | None:
+    """On the series' last day: the leading region, the runner-up, their values, the leader's share of the
+    tracked total, and the day the leader moved ahead of the runner-up for good (None: ahead on every common
+    day of the series). None when fewer than two regions have a value on the last day."""
+    known = series.dropna(subset=[measure])
+    if known.empty:
+        return None
+    last_day = known["metric_date"].max()
+    last = known[known["metric_date"] == last_day].sort_values([measure, "region"], ascending=[False, True])
+    if len(last) < 2:
+        return None
+    leader, runner = last.iloc[0], last.iloc[1]
+    pairs = lasting_overtakes(series, measure)
+    match = pairs[(pairs["region"] == leader["region"]) & (pairs["overtook"] == runner["region"])]
+    return {
+        "day": as_date(last_day),
+        "leader": leader["region"],
+        "runner_up": runner["region"],
+        "leader_value": float(leader[measure]),
+        "runner_up_value": float(runner[measure]),
+        "leader_share": None if pd.isna(leader["share_of_total"]) else float(leader["share_of_total"]),
+        "overtook_on": match["on"].iloc[0] if len(match) else None,
+    }
+
+
+def total_velocity(velocity: pd.DataFrame, day: dt.date, measure: str = "velocity_28d") -> float | None:
+    """The tracked total's measure on a day (None when the day has no total row or no known value)."""
+    days = pd.to_datetime(velocity["metric_date"]).dt.date
+    rows = velocity[(velocity["entity_type"] == "total") & (days == day)]
+    if rows.empty or pd.isna(rows[measure].iloc[0]):
+        return None
+    return float(rows[measure].iloc[0])
+
+
+def top_movers(
+    rows: pd.DataFrame,
+    *,
+    regions: Sequence[str],
+    organizations: Sequence[str] = (),
+    limit: int = 15,
+    rising: bool = True,
+) -> pd.DataFrame:
+    """The entities of one day with the largest (rising) or smallest (falling) acceleration, i.e.
+    velocity_7d minus the velocity_7d of a week earlier; ties broken by name."""
+    keep = rows["region"].isin(list(regions)) & rows["acceleration"].notna()
+    if organizations:
+        keep &= rows["organization"].isin(list(organizations))
+    out = rows.loc[keep].copy()
+    out["previous_velocity_7d"] = out["velocity_7d"] - out["acceleration"]
+    out["growth"] = [
+        (a / p) if p and p > 0 else None
+        for a, p in zip(out["acceleration"], out["previous_velocity_7d"], strict=True)
+    ]
+    out = out.sort_values(["acceleration", "name"], ascending=[not rising, True])
+    return out.head(limit).reset_index(drop=True)
+
+
+def recent_values(series: pd.DataFrame, measure: str, day: dt.date, days: int) -> dict[str, list[float]]:
+    """Per entity, its measure on the `days` days ending on `day`, oldest first (missing days left out)."""
+    dates = pd.to_datetime(series["metric_date"]).dt.date
+    window = series[(dates > day - dt.timedelta(days=days)) & (dates <= day)].sort_values("metric_date")
+    return {
+        entity: [float(v) for v in group[measure] if not pd.isna(v)]
+        for entity, group in window.groupby("entity_id", sort=False)
+    }
+
+
+# ------------------------------------------------------------------------------- 3. ecosystem vs benchmark
+
+
+def ranked_months(ecosystem: pd.DataFrame) -> list[dt.date]:
+    """Months with at least one organisation ranked on both scores, oldest first."""
+    ranked = ecosystem[ecosystem["benchmark_rank"].notna() & ecosystem["ecosystem_rank"].notna()]
+    return sorted({as_date(m) for m in ranked["month_start"]})
+
+
+def month_ranks(ecosystem: pd.DataFrame, month: dt.date, regions: Sequence[str]) -> pd.DataFrame:
+    """The month's organisations ranked on both scores, in the chosen regions, largest gaps first."""
+    months = pd.to_datetime(ecosystem["month_start"]).dt.date
+    keep = (months == month) & ecosystem["rank_gap"].notna() & ecosystem["region"].isin(list(regions))
+    out = ecosystem.loc[keep].copy()
+    out["abs_gap"] = out["rank_gap"].abs()
+    out = out.sort_values(["abs_gap", "organization"], ascending=[False, True], ignore_index=True)
+    return out.drop(columns="abs_gap")
+
+
+def correlation_in(correlation: pd.DataFrame, month: dt.date) -> tuple[float | None, int, float | None]:
+    """(Spearman of the month, organisations ranked, Spearman of the month before, when known)."""
+    months = pd.to_datetime(correlation["month_start"]).dt.date
+    row = correlation[months == month]
+    previous = correlation[months < month].sort_values("month_start")
+    value = None if row.empty or pd.isna(row["spearman_rank_correlation"].iloc[0]) else float(
+        row["spearman_rank_correlation"].iloc[0])
+    ranked = 0 if row.empty else int(row["organizations_ranked"].iloc[0])
+    before = None
+    if not previous.empty and not pd.isna(previous["spearman_rank_correlation"].iloc[-1]):
+        before = float(previous["spearman_rank_correlation"].iloc[-1])
+    return value, ranked, before
+
+
+# ------------------------------------------------------------------------------------------ 4. derivatives
+
+
+def bases_released(
+    derivatives: pd.DataFrame,
+    *,
+    start: dt.date,
+    end: dt.date,
+    regions: Sequence[str],
+    organizations: Sequence[str] = (),
+    relations: Sequence[str] = DERIVATIVE_RELATIONS,
+) -> pd.DataFrame:
+    """Base models with a real release date in [start, end], in the regions (and organisations, if given),
+    with `selected_derivatives` = derivatives of the chosen relation types."""
+    released = pd.to_datetime(derivatives["release_date"]).dt.date
+    keep = released.notna() & derivatives["region"].isin(list(regions))
+    keep &= released.map(lambda d: d is not None and not pd.isna(d) and start <= d <= end).astype(bool)
+    if organizations:
+        keep &= derivatives["organization"].isin(list(organizations))
+    out = derivatives.loc[keep].copy()
+    columns = [f"derivatives_{r}" for r in relations]
+    out["selected_derivatives"] = out[columns].sum(axis=1).astype("int64") if columns else 0
+    return out
+
+
+def adoption_headline(bases: pd.DataFrame) -> dict:
+    """Over the bases: how many, how many built on within 6 weeks (42 days), the median days to the first
+    derivative (bases with one), derivatives within 6 weeks, share built by other organisations."""
+    n = len(bases)
+    within = bases["derivatives_within_42_days"].fillna(0)
+    adopted = int((within > 0).sum())
+    days = bases["days_to_first_derivative"].dropna().astype(float)
+    total = int(bases["derivatives"].sum())
+    return {
+        "bases": n,
+        "adopted_within_42_days": adopted,
+        "adopted_share": adopted / n if n else None,
+        "median_days_to_first": float(days.median()) if len(days) else None,
+        "derivatives_within_42_days": int(within.sum()),
+        "derivatives": total,
+        "selected_derivatives": int(bases["selected_derivatives"].sum()),
+        "share_by_others": (int(bases["derivatives_cross_org"].sum()) / total) if total else None,
+    }
+
+
+def fastest_adopted(bases: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Bases with a derivative, by derivatives within 42 days (desc), days to the first (asc), repo id."""
+    out = bases[bases["derivatives"] > 0].copy()
+    out["_days"] = out["days_to_first_derivative"].astype("Float64").fillna(float("inf"))
+    out["_within"] = out["derivatives_within_42_days"].astype("Float64").fillna(0)
+    out = out.sort_values(["_within", "_days", "base_repo_id"], ascending=[False, True, True])
+    return out.drop(columns=["_days", "_within"]).head(limit).reset_index(drop=True)
+
+
+def derivatives_by_base_organization(bases: pd.DataFrame, relations: Sequence[str], limit: int) -> pd.DataFrame:
+    """Long rows (organization, region, relation, derivatives) for the organisations whose bases carry the
+    most derivatives of the chosen relation types."""
+    if bases.empty or not relations:
+        return pd.DataFrame(columns=["organization", "region", "relation", "derivatives"])
+    columns = [f"derivatives_{r}" for r in relations]
+    sums = bases.groupby(["organization", "region"], as_index=False)[columns].sum()
+    sums["_total"] = sums[columns].sum(axis=1)
+    sums = sums[sums["_total"] > 0].sort_values(["_total", "organization"], ascending=[False, True]).head(limit)
+    long = sums.melt(id_vars=["organization", "region", "_total"], value_vars=columns,
+                     var_name="relation", value_name="derivatives")
+    long["relation"] = long["relation"].str.removeprefix("derivatives_")
+    return long.rename(columns={"_total": "total"})
+
+
+# ---------------------------------------------------------------------------------------- 5. supply chain
+
+
+def supply_months(supply: pd.DataFrame) -> list[dt.date]:
+    """Months with new derivatives, oldest first."""
+    return sorted({as_date(m) for m in supply["month_start"]})
+
+
+def last_complete_month(months: Sequence[dt.date], newest_snapshot: dt.date | None) -> dt.date | None:
+    """The latest month that ends on or before the newest snapshot (else the latest month)."""
+    if not months:
+        return None
+    if newest_snapshot is not None:
+        complete = [m for m in months if _month_end(m) <= newest_snapshot]
+        if complete:
+            return complete[-1]
+    return months[-1]
+
+
+def _month_end(month: dt.date) -> dt.date:
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def supply_rows(supply: pd.DataFrame, *, relations: Sequence[str], builders: Sequence[str]) -> pd.DataFrame:
+    """Supply-chain rows of the chosen relation types and builder (child) regions."""
+    keep = supply["relation"].isin(list(relations)) & supply["child_region"].isin(list(builders))
+    out = supply.loc[keep].copy()
+    out["month_start"] = pd.to_datetime(out["month_start"])
+    return out
+
+
+def supply_matrix(rows: pd.DataFrame, month: dt.date, measure: str) -> pd.DataFrame:
+    """Builder region (rows) x base region (columns) of one month, summed over relations (0 when none)."""
+    month_rows = rows[rows["month_start"].dt.date == month]
+    if month_rows.empty:
+        return pd.DataFrame()
+    table = month_rows.pivot_table(index="child_region", columns="base_region", values=measure,
+                                   aggfunc="sum", fill_value=0)
+    table = table.reindex(index=ordered_regions(table.index), columns=ordered_regions(table.columns))
+    return table
+
+
+def supply_headline(rows: pd.DataFrame, month: dt.date | None, measure: str) -> dict:
+    """For one month: total, cross-region share, share built on Chinese bases, the largest flow."""
+    if month is None:
+        return {"total": 0.0, "cross_region_share": None, "china_base_share": None, "top_flow": None,
+                "top_cross_flow": None}
+    month_rows = rows[rows["month_start"].dt.date == month]
+    values = month_rows[measure].fillna(0)
+    total = float(values.sum())
+    cross = float(values[month_rows["is_cross_region"]].sum())
+    china = float(values[month_rows["base_region"] == "china"].sum())
+    flows = (month_rows.assign(value=values).groupby(["child_region", "base_region"], as_index=False)["value"].sum()
+             .sort_values(["value", "child_region", "base_region"], ascending=[False, True, True]))
+    crossing = flows[flows["child_region"] != flows["base_region"]]
+    return {
+        "total": total,
+        "cross_region_share": cross / total if total else None,
+        "china_base_share": china / total if total else None,
+        "top_flow": _first_flow(flows),
+        "top_cross_flow": _first_flow(crossing),
+    }
+
+
+def _first_flow(flows: pd.DataFrame) -> tuple[str, str, float] | None:
+    if flows.empty or not flows["value"].iloc[0] > 0:
+        return None
+    return flows["child_region"].iloc[0], flows["base_region"].iloc[0], float(flows["value"].iloc[0])
+
+
+def largest_change(rows: pd.DataFrame, month: dt.date, compare: dt.date, measure: str) -> tuple[str, str, float] | None:
+    """The builder region <- base region pair whose measure changed most (in absolute terms) from `compare`
+    to `month`: (builder, base, change); None when nothing changed."""
+    def flows(m):
+        month_rows = rows[rows["month_start"].dt.date == m]
+        return month_rows.assign(value=month_rows[measure].fillna(0)).groupby(
+            ["child_region", "base_region"])["value"].sum()
+
+    change = flows(month).sub(flows(compare), fill_value=0).rename("change").reset_index()
+    change = change.assign(size=change["change"].abs()).sort_values(
+        ["size", "child_region", "base_region"], ascending=[False, True, True])
+    if change.empty or change["size"].iloc[0] == 0:
+        return None
+    top = change.iloc[0]
+    return top["child_region"], top["base_region"], float(top["change"])
+
+
+def supply_over_time(rows: pd.DataFrame, measure: str, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Per month of [first, last] and base region: the measure; plus each month's cross-region share."""
+    months = rows["month_start"].dt.date
+    window = rows[(months >= first) & (months <= last)]
+    by_base = window.groupby(["month_start", "base_region"], as_index=False)[measure].sum()
+    by_base = by_base.rename(columns={measure: "value"})
+    return by_base
+
+
+def cross_region_share_by_month(rows: pd.DataFrame, measure: str, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Per month of [first, last]: the share of the measure where builder and base regions differ."""
+    months = rows["month_start"].dt.date
+    window = rows[(months >= first) & (months <= last)].assign(value=lambda f: f[measure].fillna(0))
+    window = window.assign(cross=window["value"].where(window["is_cross_region"], 0))
+    sums = window.groupby("month_start", as_index=False)[["value", "cross"]].sum()
+    sums["cross_region_share"] = [c / v if v else None for c, v in zip(sums["cross"], sums["value"], strict=True)]
+    return sums[["month_start", "cross_region_share", "value"]]

@@ -1,0 +1,665 @@
+"""The Streamlit dashboard, rendered with `streamlit.testing.v1.AppTest` over a small published warehouse.
+
+A short simulated history spanning DeepSeek-R1 (with China's velocity set to overtake the US's inside it) is
+imported, built with the real dbt project and published with `orchestration.serving.publish` into a
+HUBPULSE_HOME that holds nothing but `serving/`: every page must render from the published copy alone. Each
+page's headline numbers are recomputed here with pandas straight from the published Parquet marts and must
+equal what the page shows, with the default filters and after changing them. The history is built once per
+test session (the browser test reuses it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from orchestration import serving, settings
+from orchestration.dashboard import APP, PAGES
+from orchestration.hub.simulator import SimulationConfig, simulate
+from orchestration.hub.transfer import import_archive
+from orchestration.prepare import dbt_executable
+
+START, END = dt.date(2024, 11, 4), dt.date(2025, 3, 9)  # spans R1 (2025-01-20) and four month boundaries
+OVERTAKE = dt.date(2025, 2, 10)  # the simulator calibrates China's 28-day velocity to pass the US's about then
+R1 = dt.date.fromisoformat(settings.R1_RELEASE_DATE)
+TIMEOUT = 90  # seconds per AppTest run: the first run imports altair and pandas under a loaded CI machine
+RELATIONS = ("original", "finetune", "quantized", "adapter", "merge")
+DERIVATIVE_RELATIONS = ("finetune", "quantized", "adapter", "merge")
+
+
+# ------------------------------------------------------------------------------------------ the history
+
+
+def build_published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A HUBPULSE_HOME holding only `serving/`, published from a dbt build of a short simulated history.
+
+    Built once per session (the folder is reused when a previous call of this session finished it)."""
+    root = tmp_path_factory.getbasetemp() / "dashboard_history"
+    home = root / "published_home"
+    if (root / "done").exists():
+        return home
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    archive = root / "archive"
+    simulate(SimulationConfig(start=START, end=END, seed=11, community_authors=60, catalogue_fraction=0.15,
+                              china_overtakes_on=OVERTAKE), archive, log=lambda _: None)
+    build = root / "build_home"
+    import_archive(archive, build / "raw" / "hub_models", build / "raw" / "hub_models_rejects", log=lambda _: None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBPULSE_WINDOW_")}
+    env.update(HUBPULSE_HOME=str(build), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    project = str(settings.DBT_PROJECT_DIR)
+    # The marts only: their tests and unit tests run in test_warehouse.py.
+    result = subprocess.run(
+        [dbt_executable(), "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+         "--project-dir", project, "--profiles-dir", project,
+         "--target-path", str(build / "dbt_target"), "--log-path", str(build / "dbt_logs")],
+        env=env, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+    serving.publish(build / "warehouse.duckdb", serving.serving_dir(home), run_id="dashboard-test-run")
+    (root / "done").touch()
+    return home
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return build_published_home(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def warehouse(home) -> Path:
+    """The warehouse the published copy was made from (for tests that publish again)."""
+    return home.parent / "build_home" / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module")
+def manifest(home) -> dict:
+    return json.loads((serving.serving_dir(home) / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def marts(home) -> dict[str, pd.DataFrame]:
+    """Every published mart, read with pandas straight from its Parquet file."""
+    directory = serving.current_version_dir(serving.serving_dir(home))
+    return {path.stem: pd.read_parquet(path) for path in (directory / "parquet").glob("*.parquet")}
+
+
+@pytest.fixture
+def app(home, manifest, monkeypatch):
+    """Render a page of the dashboard over the published home, `app("derivatives.py")`, checking what every
+    page must show: its title, the freshness line of the published version, a headline, charts, a table."""
+    monkeypatch.setenv("HUBPULSE_HOME", str(home))
+
+    def render(page: str) -> AppTest:
+        at = open_page(page)
+        title = next(p.title for p in PAGES if p.file == page)
+        assert at.title[0].value == title
+        line = at.markdown[0].value
+        assert f"**{manifest['newest_snapshot_date']}**" in line and manifest["oldest_snapshot_date"] in line
+        assert manifest["version"] in line and manifest["published_at"][:16].replace("T", " ") in line
+        assert len(at.metric) >= 3, f"{title}: headline metrics missing"
+        assert len(charts(at)) >= 2, f"{title}: expected at least two charts"
+        assert len(at.dataframe) >= 1, f"{title}: the table behind the charts is missing"
+        return at
+
+    return render
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    if page != PAGES[0].file:
+        at.switch_page(f"views/{page}").run()
+    assert_clean(at)
+    return at
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and no error message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str):
+    """The metric whose label is `label` (or starts with it)."""
+    found = [m for m in at.metric if m.label == label] or [m for m in at.metric if m.label.startswith(label)]
+    assert len(found) == 1, f"metric {label!r} not found once among {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def number(element) -> float | None:
+    """A metric's value as a number (None for the em dash of an unknown value)."""
+    return None if element.value == "—" else float(element.value)
+
+
+def close(actual: float | None, expected: float | None) -> bool:
+    if actual is None or expected is None:
+        return actual is None and expected is None
+    return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def chart_frames(chart) -> list[pd.DataFrame]:
+    """Every data set a rendered Vega-Lite chart carries (Arrow IPC streams in its proto)."""
+    frames = []
+    for named in chart.proto.datasets:
+        frames.append(pa.ipc.open_stream(named.data.data).read_all().to_pandas())
+    if chart.proto.data.data:
+        frames.append(pa.ipc.open_stream(chart.proto.data.data).read_all().to_pandas())
+    return frames
+
+
+def markers(at: AppTest) -> dict[str, set[dt.date]]:
+    """Label -> days of every dated marker (rule with a label) drawn on the page's charts."""
+    out: dict[str, set[dt.date]] = {}
+    for chart in charts(at):
+        for frame in chart_frames(chart):
+            if {"day", "label"} <= set(frame.columns):
+                for day, label in zip(frame["day"], frame["label"], strict=True):
+                    out.setdefault(label, set()).add(pd.Timestamp(day).date())
+    return out
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def dates(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series).dt.date
+
+
+def top_name(frame: pd.DataFrame, value: str, name: str, largest: bool = True) -> str:
+    """The name with the largest (or smallest) value, ties broken by name."""
+    ordered = frame.sort_values([value, name], ascending=[not largest, True])
+    return ordered[name].iloc[0]
+
+
+# --------------------------------------------------------------------------------------- every page
+
+
+def test_published_home_holds_nothing_but_the_serving_copy(home):
+    assert sorted(p.name for p in home.iterdir()) == ["serving"]
+
+
+def test_nothing_published_says_which_command_creates_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUBPULSE_HOME", str(tmp_path / "fresh"))
+    at = open_page(PAGES[0].file)
+    for page in PAGES:
+        if page != PAGES[0]:
+            at.switch_page(f"views/{page.file}").run()
+            assert_clean(at)
+        assert at.title[0].value == page.title
+        message = at.info[0].value
+        assert "Nothing is published yet" in message and "make demo" in message and "Dagster" in message, page
+        assert str(tmp_path / "fresh" / "serving") in message
+        assert not at.metric and not charts(at) and not at.dataframe, page
+
+
+def test_a_version_missing_a_mart_is_a_message_not_a_traceback(home, tmp_path, monkeypatch):
+    broken = tmp_path / "broken"
+    shutil.copytree(home, broken, symlinks=True)
+    version = serving.current_version_dir(serving.serving_dir(broken))
+    version.chmod(0o755)
+    (version / "parquet").chmod(0o755)
+    (version / "parquet" / "fct_supply_chain.parquet").unlink()
+    monkeypatch.setenv("HUBPULSE_HOME", str(broken))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.switch_page("views/supply_chain.py").run()
+    assert not at.exception
+    assert "has no `fct_supply_chain` mart" in at.error[0].value and "make demo" in at.error[0].value
+    at.switch_page("views/derivatives.py").run()
+    assert_clean(at)
+
+
+def test_a_new_publish_shows_on_the_next_run(warehouse, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    target = serving.serving_dir(home)
+    first = serving.publish(warehouse, target)
+    monkeypatch.setenv("HUBPULSE_HOME", str(home))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.switch_page("views/download_velocity.py").run()
+    assert_clean(at)
+    total_label = next(m.label for m in at.metric if m.label.startswith("Tracked 28-day velocity on"))
+    before = number(metric(at, total_label))
+    assert first.version in at.markdown[0].value
+
+    # A run rebuilds the warehouse (here: doubles the tracked total, drops the last snapshot) and publishes.
+    changed = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, changed)
+    con = duckdb.connect(str(changed))
+    con.execute("update marts.fct_download_velocity set velocity_28d = 2 * velocity_28d where entity_type = 'total'")
+    con.execute("delete from marts.fct_model_daily where snapshot_date = (select max(snapshot_date) "
+                "from marts.fct_model_daily)")
+    con.close()
+    second = serving.publish(changed, target)
+    at.run()
+    assert_clean(at)
+    assert second.version in at.markdown[0].value and first.version not in at.markdown[0].value
+    newest = dt.date.fromisoformat(first.newest_snapshot_date) - dt.timedelta(days=1)
+    assert f"**{newest.isoformat()}**" in at.markdown[0].value
+    assert close(number(metric(at, total_label)), 2 * before)
+
+
+# -------------------------------------------------------------------------------- 1. release cadence
+
+
+def expected_cadence(marts, manifest, regions=None, relations=RELATIONS) -> dict:
+    """Releases per calendar week before/since R1 from the region rows of fct_release_cadence."""
+    cadence = marts["fct_release_cadence"]
+    rows = cadence[cadence["entity_type"] == "region"].copy()
+    rows["week"] = dates(rows["week_start"])
+    last_week = rows["week"].max()
+    first_week = monday(dt.date.fromisoformat(manifest["oldest_snapshot_date"]))
+    rows = rows[(rows["week"] >= first_week) & (rows["week"] <= last_week)]
+    if regions is not None:
+        rows = rows[rows["entity_id"].isin(regions)]
+    rows["chosen"] = rows[[f"releases_{r}" for r in relations]].sum(axis=1)
+    weeks = pd.date_range(first_week, last_week, freq="7D").date
+    before = [w for w in weeks if w < R1]
+    after = [w for w in weeks if w >= R1]
+    released_before = rows.loc[rows["week"] < R1, "chosen"].sum()
+    released_after = rows.loc[rows["week"] >= R1, "chosen"].sum()
+    organizations = cadence[cadence["entity_type"] == "organization"].copy()
+    organizations["week"] = dates(organizations["week_start"])
+    organizations = organizations[(organizations["week"] >= R1) & (organizations["week"] <= last_week)]
+    if regions is not None:
+        region_of = marts["dim_organizations"].set_index("organization")["region"]
+        organizations = organizations[organizations["entity_id"].map(region_of).isin(regions)]
+    organizations["chosen"] = organizations[[f"releases_{r}" for r in relations]].sum(axis=1)
+    per_org = organizations.groupby("entity_id", as_index=False).agg(
+        releases=("chosen", "sum"), active=("chosen", lambda s: int((s > 0).sum())))
+    return {
+        "before": released_before / len(before),
+        "after": released_after / len(after),
+        "releases": released_before + released_after,
+        "weeks_after": len(after),
+        "fastest": top_name(per_org, "releases", "entity_id"),
+        "fastest_rate": per_org["releases"].max() / len(after),
+        "steadiest": top_name(per_org, "active", "entity_id"),
+        "steadiest_weeks": int(per_org["active"].max()),
+    }
+
+
+def assert_cadence(at, expected) -> None:
+    assert close(number(metric(at, "Releases per week before R1")), expected["before"])
+    assert close(number(metric(at, "Releases per week since R1")), expected["after"])
+    assert number(metric(at, "Releases in range")) == expected["releases"]
+    change = expected["after"] / expected["before"] - 1 if expected["before"] else None
+    assert metric(at, "Releases per week since R1").delta == ("" if change is None else f"{change * 100:+,.1f}%")
+    fastest = metric(at, "Most releases per week since R1")
+    assert fastest.value == expected["fastest"] and fastest.delta == f"{expected['fastest_rate']:.2f} per week"
+    steadiest = metric(at, "Releases in the most weeks since R1")
+    assert steadiest.value == expected["steadiest"]
+    assert steadiest.delta == f"{expected['steadiest_weeks']} of {expected['weeks_after']} weeks"
+
+
+def test_release_cadence_headline_equals_the_marts(app, marts, manifest):
+    at = app("release_cadence.py")
+    expected = expected_cadence(marts, manifest)
+    assert expected["releases"] > 0 and expected["before"] > 0
+    assert_cadence(at, expected)
+    assert R1 in markers(at)["DeepSeek-R1"]
+
+    at.multiselect(key="cadence_regions").set_value(["china", "us"])
+    at.multiselect(key="cadence_relations").set_value(["finetune", "quantized"])
+    at.run()
+    assert_clean(at)
+    narrowed = expected_cadence(marts, manifest, regions=["china", "us"], relations=["finetune", "quantized"])
+    assert 0 < narrowed["releases"] < expected["releases"] and narrowed["before"] > 0 and narrowed["after"] > 0
+    assert_cadence(at, narrowed)
+
+
+def test_release_cadence_organisation_filter_narrows_every_number(app, marts, manifest):
+    at = app("release_cadence.py")
+    cadence = marts["fct_release_cadence"]
+    organization = top_name(
+        cadence[cadence["entity_type"] == "organization"].groupby("entity_id", as_index=False)["releases"].sum(),
+        "releases", "entity_id")
+    at.multiselect(key="cadence_organizations").set_value([organization]).run()
+    assert_clean(at)
+    rows = cadence[(cadence["entity_type"] == "organization") & (cadence["entity_id"] == organization)]
+    weeks = dates(rows["week_start"])
+    first_week = monday(dt.date.fromisoformat(manifest["oldest_snapshot_date"]))
+    in_range = rows[weeks >= first_week]
+    assert number(metric(at, "Releases in range")) == in_range["releases"].sum()
+    assert metric(at, "Most releases per week since R1").value == organization
+    table = at.dataframe[0].value
+    assert list(table["organization"]) == [organization]
+
+
+# -------------------------------------------------------------------------------- 2. download velocity
+
+
+def expected_lead(marts, regions=None, end=None) -> dict:
+    """Leader and runner-up on the last day, and the first day of the leader's lasting lead (pandas)."""
+    velocity = marts["fct_download_velocity"]
+    rows = velocity[velocity["entity_type"] == "region"].copy()
+    rows["day"] = dates(rows["metric_date"])
+    if regions is not None:
+        rows = rows[rows["entity_id"].isin(regions)]
+    if end is not None:
+        rows = rows[rows["day"] <= end]
+    wide = rows.pivot(index="day", columns="entity_id", values="velocity_28d").sort_index()
+    last_day = rows.dropna(subset=["velocity_28d"])["day"].max()
+    last = wide.loc[last_day].dropna().reset_index()
+    last.columns = ["region", "value"]
+    last = last.sort_values(["value", "region"], ascending=[False, True])
+    leader, runner = last["region"].iloc[0], last["region"].iloc[1]
+    pair = wide[[leader, runner]].dropna()
+    behind = pair.index[pair[leader] <= pair[runner]]
+    overtook = None
+    if len(behind):
+        later = pair.index[pair.index > behind[-1]]
+        overtook = later[0] if len(later) else None
+    share = rows[(rows["entity_id"] == leader) & (rows["day"] == last_day)]["share_of_total"].iloc[0]
+    totals = velocity[velocity["entity_type"] == "total"].assign(day=lambda f: dates(f["metric_date"]))
+    total = totals[totals["day"] == last_day]["velocity_28d"].iloc[0]
+    total_before = totals[totals["day"] == last_day - dt.timedelta(days=28)]["velocity_28d"].iloc[0]
+    return {"leader": leader, "runner": runner, "overtook": overtook, "last_day": last_day, "share": share,
+            "total": total, "total_change": total / total_before - 1}
+
+
+def assert_lead(at, expected) -> None:
+    label = f"{expected['leader']} overtook {expected['runner']} for good on"
+    shown = metric(at, label)
+    if expected["overtook"] is None:
+        assert shown.value == "—" and shown.delta == f"{expected['leader']} led throughout"
+    else:
+        assert shown.value == expected["overtook"].isoformat()
+    assert close(number(metric(at, f"{expected['leader']}'s share of tracked 28-day velocity")), expected["share"])
+    total = metric(at, f"Tracked 28-day velocity on {expected['last_day']:%Y-%m-%d}")
+    assert close(number(total), expected["total"])
+    assert total.delta == f"{expected['total_change'] * 100:+,.1f}%"
+
+
+def test_download_velocity_headline_equals_the_marts(app, marts):
+    at = app("download_velocity.py")
+    expected = expected_lead(marts)
+    # The simulated Chinese and US velocities cross inside the window (the leader on the last day varies with
+    # the sampled catalogue): the headline must name a lasting overtake, not "led throughout".
+    assert expected["overtook"] is not None and START < expected["overtook"] < END
+    assert_lead(at, expected)
+    drawn = markers(at)
+    assert R1 in drawn["DeepSeek-R1"]
+    assert drawn[f"{expected['leader']} overtakes {expected['runner']}"] == {expected["overtook"]}
+
+    # Top mover: the model with the largest acceleration on the last day.
+    velocity = marts["fct_download_velocity"]
+    models = velocity[(velocity["entity_type"] == "model") & (dates(velocity["metric_date"]) == expected["last_day"])]
+    models = models.dropna(subset=["acceleration"]).merge(
+        marts["dim_models"][["model_id", "repo_id"]], left_on="entity_id", right_on="model_id")
+    best = models.sort_values(["acceleration", "repo_id"], ascending=[False, True]).iloc[0]
+    mover = metric(at, f"Top accelerating model on {expected['last_day']:%Y-%m-%d}")
+    assert mover.value == best["repo_id"] and mover.delta == f"{best['acceleration']:+,.0f} downloads / 7 days"
+    movers_table = at.dataframe[1].value
+    assert movers_table["name"].iloc[0] == best["repo_id"] and len(movers_table) == 15
+
+
+def test_download_velocity_filters_change_the_lead_and_the_movers(app, marts):
+    at = app("download_velocity.py")
+    full = expected_lead(marts)
+    before_overtake = full["overtook"] - dt.timedelta(days=1)
+    first_day = dates(marts["fct_download_velocity"]["metric_date"]).min()
+    at.date_input(key="velocity_days").set_value((first_day, before_overtake)).run()
+    assert_clean(at)
+    early = expected_lead(marts, end=before_overtake)
+    assert (early["leader"], early["overtook"]) != (full["leader"], full["overtook"])
+    assert_lead(at, early)
+
+    others = [r for r in ["china", "us", "eu", "other", "unknown", "unclassified"] if r != full["leader"]]
+    at.multiselect(key="velocity_regions").set_value(others).run()
+    assert_clean(at)
+    without_leader = expected_lead(marts, regions=others, end=before_overtake)
+    assert full["leader"] not in (without_leader["leader"], without_leader["runner"])
+    assert_lead(at, without_leader)
+
+    at.segmented_control(key="movers_entity").set_value("organization")
+    at.segmented_control(key="movers_direction").set_value("falling").run()
+    assert_clean(at)
+    last_day = dates(marts["fct_download_velocity"]["metric_date"]).max()
+    velocity = marts["fct_download_velocity"]
+    region_of = marts["dim_organizations"].set_index("organization")["region"]
+    orgs = velocity[(velocity["entity_type"] == "organization") & (dates(velocity["metric_date"]) == last_day)]
+    orgs = orgs.dropna(subset=["acceleration"])
+    orgs = orgs[orgs["entity_id"].map(region_of).isin(others)]
+    worst = orgs.sort_values(["acceleration", "entity_id"], ascending=[True, True]).iloc[0]
+    mover = metric(at, f"Top decelerating organization on {last_day:%Y-%m-%d}")
+    assert mover.value == worst["entity_id"]
+
+
+# --------------------------------------------------------------------------- 3. ecosystem vs benchmark
+
+
+def spearman(rows: pd.DataFrame) -> float:
+    """Pearson correlation of the two (tie-averaged) ranks, computed with pandas."""
+    return float(rows["benchmark_rank"].corr(rows["ecosystem_rank"]))
+
+
+def test_ecosystem_vs_benchmark_headline_equals_the_marts(app, marts):
+    at = app("ecosystem_vs_benchmark.py")
+    ecosystem = marts["fct_ecosystem_vs_benchmark"]
+    ranked = ecosystem.dropna(subset=["benchmark_rank", "ecosystem_rank"]).copy()
+    ranked["month"] = dates(ranked["month_start"])
+    months = sorted(ranked["month"].unique())
+    assert len(months) >= 3
+    latest, previous = months[-1], months[-2]
+    month_rows = ranked[ranked["month"] == latest]
+    value = number(metric(at, f"Spearman rank correlation, {latest:%Y-%m}"))
+    assert math.isclose(value, spearman(month_rows), abs_tol=1e-9)
+    assert metric(at, "Spearman rank correlation").delta == (
+        f"{spearman(month_rows) - spearman(ranked[ranked['month'] == previous]):+.2f}")
+    assert number(metric(at, "Organisations ranked")) == len(month_rows)
+    assert metric(at, "Adopted most beyond its benchmarks").value == top_name(month_rows, "rank_gap", "organization")
+    assert metric(at, "Most overlooked for its benchmarks").value == top_name(
+        month_rows, "rank_gap", "organization", largest=False)
+    scatter = [f for c in charts(at) for f in chart_frames(c) if {"benchmark_rank", "ecosystem_rank"} <= set(f.columns)]
+    assert len(scatter[0]) == len(month_rows)
+
+    # An earlier month, US organisations only: the correlation stays the month's, the names are the US ones.
+    at.selectbox(key="ecosystem_month").set_value(previous)
+    at.multiselect(key="ecosystem_regions").set_value(["us"])
+    at.run()
+    assert_clean(at)
+    region_of = marts["dim_organizations"].set_index("organization")["region"]
+    month_rows = ranked[ranked["month"] == previous]
+    us_rows = month_rows[month_rows["organization"].map(region_of) == "us"]
+    assert math.isclose(number(metric(at, f"Spearman rank correlation, {previous:%Y-%m}")), spearman(month_rows),
+                        abs_tol=1e-9)
+    assert number(metric(at, "Organisations ranked")) == len(month_rows)
+    assert metric(at, "Adopted most beyond its benchmarks").value == top_name(us_rows, "rank_gap", "organization")
+    assert set(at.dataframe[0].value["organization"]) == set(us_rows["organization"])
+
+
+# -------------------------------------------------------------------------------------- 4. derivatives
+
+
+def expected_adoption(marts, manifest, regions=None, relations=DERIVATIVE_RELATIONS) -> dict:
+    derivatives = marts["fct_derivatives"].copy()
+    derivatives["released"] = dates(derivatives["release_date"])
+    known = derivatives.dropna(subset=["release_date"])
+    start = max(known["released"].min(), min(known["released"].max(),
+                                             dt.date.fromisoformat(manifest["oldest_snapshot_date"])))
+    bases = known[known["released"] >= start]
+    if regions is not None:
+        bases = bases[bases["region"].isin(regions)]
+    within = bases["derivatives_within_42_days"].fillna(0)
+    return {
+        "bases": len(bases),
+        "adopted": int((within > 0).sum()),
+        "median_days": bases["days_to_first_derivative"].dropna().astype(float).median(),
+        "within": int(within.sum()),
+        "by_others": bases["derivatives_cross_org"].sum() / bases["derivatives"].sum(),
+        "chosen": int(bases[[f"derivatives_{r}" for r in relations]].sum().sum()),
+        "all": int(bases["derivatives"].sum()),
+        "fastest": bases[bases["derivatives"] > 0].assign(
+            days=lambda f: f["days_to_first_derivative"].astype("Float64").fillna(float("inf")),
+            within=lambda f: f["derivatives_within_42_days"].fillna(0),
+        ).sort_values(["within", "days", "base_repo_id"], ascending=[False, True, True])["base_repo_id"].tolist(),
+    }
+
+
+def assert_adoption(at, expected) -> None:
+    assert number(metric(at, "Bases released")) == expected["bases"]
+    adopted = metric(at, "Built on in 6 weeks")
+    assert number(adopted) == expected["adopted"]
+    assert adopted.delta == f"{expected['adopted'] / expected['bases'] * 100:,.1f}% of them"
+    assert close(number(metric(at, "Median days to 1st derivative")), expected["median_days"])
+    assert number(metric(at, "Derivatives in 6 weeks")) == expected["within"]
+    assert close(number(metric(at, "Built by other organisations")), expected["by_others"])
+    chosen = metric(at, "Derivatives of the chosen types")
+    assert number(chosen) == expected["chosen"] and chosen.delta == f"of {expected['all']:,} in all"
+    table = at.dataframe[0].value
+    assert list(table["base_repo_id"]) == expected["fastest"]
+
+
+def test_derivatives_headline_equals_the_marts(app, marts, manifest):
+    at = app("derivatives.py")
+    expected = expected_adoption(marts, manifest)
+    assert expected["adopted"] > 0 and expected["within"] > 0
+    assert_adoption(at, expected)
+    ranking = next(f for c in charts(at) for f in chart_frames(c) if "derivatives_within_42_days" in f.columns)
+    assert list(ranking["base_repo_id"]) == expected["fastest"][:15]
+
+    at.multiselect(key="derivatives_regions").set_value(["china"])
+    at.multiselect(key="derivatives_relations").set_value(["quantized"])
+    at.run()
+    assert_clean(at)
+    narrowed = expected_adoption(marts, manifest, regions=["china"], relations=["quantized"])
+    every_type = expected_adoption(marts, manifest, regions=["china"])
+    assert 0 < narrowed["chosen"] < every_type["chosen"] and narrowed["bases"] < expected["bases"]
+    assert_adoption(at, narrowed)
+
+
+# ------------------------------------------------------------------------------------- 5. supply chain
+
+
+def expected_supply(marts, manifest, month=None, measure="new_derivatives", builders=None) -> dict:
+    supply = marts["fct_supply_chain"].copy()
+    supply["month"] = dates(supply["month_start"])
+    if builders is not None:
+        supply = supply[supply["child_region"].isin(builders)]
+    newest = dt.date.fromisoformat(manifest["newest_snapshot_date"])
+    months = sorted(marts["fct_supply_chain"]["month_start"].map(lambda m: pd.Timestamp(m).date()).unique())
+    if month is None:
+        month = [m for m in months if (pd.Timestamp(m) + pd.offsets.MonthEnd(0)).date() <= newest][-1]
+    compare = [m for m in months if m < month][-1]
+
+    def summary(m):
+        rows = supply[supply["month"] == m].assign(value=lambda f: f[measure].fillna(0))
+        total = rows["value"].sum()
+        flows = rows.groupby(["child_region", "base_region"], as_index=False)["value"].sum()
+        flows = flows.sort_values(["value", "child_region", "base_region"], ascending=[False, True, True])
+        return {
+            "total": total,
+            "cross": rows.loc[rows["child_region"] != rows["base_region"], "value"].sum() / total,
+            "china": rows.loc[rows["base_region"] == "china", "value"].sum() / total,
+            "flow": f"{flows['child_region'].iloc[0]} ← {flows['base_region'].iloc[0]}",
+            "flows": flows.set_index(["child_region", "base_region"])["value"],
+        }
+
+    now, then = summary(month), summary(compare)
+    change = now["flows"].sub(then["flows"], fill_value=0).rename("change").reset_index()
+    change = change.assign(size=change["change"].abs()).sort_values(
+        ["size", "child_region", "base_region"], ascending=[False, True, True]).iloc[0]
+    moved = (f"{change['child_region']} ← {change['base_region']}", change["change"])
+    return {"month": month, "compare": compare, "now": now, "then": then, "moved": moved}
+
+
+def assert_supply(at, expected, label="New derivatives") -> None:
+    now, then = expected["now"], expected["then"]
+    total = metric(at, f"{label}, {expected['month']:%Y-%m}")
+    assert close(number(total), now["total"])
+    assert total.delta == f"{(now['total'] / then['total'] - 1) * 100:+,.1f}%"
+    cross = metric(at, "Crossing regions")
+    assert close(number(cross), now["cross"]) and cross.delta == f"{(now['cross'] - then['cross']) * 100:+.1f} pp"
+    china = metric(at, "Built on Chinese bases")
+    assert close(number(china), now["china"]) and china.delta == f"{(now['china'] - then['china']) * 100:+.1f} pp"
+    assert metric(at, "Largest flow").value == now["flow"]
+    moved = metric(at, f"Largest change vs {expected['compare']:%Y-%m}")
+    assert moved.value == expected["moved"][0] and moved.delta.startswith(f"{expected['moved'][1]:+,.0f} ")
+
+
+def test_supply_chain_headline_equals_the_marts(app, marts, manifest):
+    at = app("supply_chain.py")
+    expected = expected_supply(marts, manifest)
+    assert expected["now"]["total"] > 0 and expected["then"]["total"] > 0
+    assert_supply(at, expected)
+    matrix = at.dataframe[1].value  # the month's matrix with its total column
+    supply = marts["fct_supply_chain"]
+    month_rows = supply[dates(supply["month_start"]) == expected["month"]]
+    assert matrix["total"].sum() == month_rows["new_derivatives"].sum()
+    for (child, base), value in month_rows.groupby(["child_region", "base_region"])["new_derivatives"].sum().items():
+        assert matrix.loc[child, base] == value
+
+    months = sorted(dates(supply["month_start"]).unique())
+    earlier = months[months.index(expected["month"]) - 1]
+    at.selectbox(key="supply_month").set_value(earlier)
+    at.radio(key="supply_measure").set_value("new_derivative_models")
+    at.multiselect(key="supply_builders").set_value(["unclassified", "china"])
+    at.run()
+    assert_clean(at)
+    narrowed = expected_supply(marts, manifest, month=earlier, measure="new_derivative_models",
+                               builders=["unclassified", "china"])
+    assert_supply(at, narrowed, label="New derivative models")
+
+
+# ------------------------------------------------------------------------------------------ the CLI
+
+
+def test_cli_dashboard_command_is_registered():
+    from orchestration.cli import build_parser
+
+    args = build_parser().parse_args(["dashboard", "--home", "/tmp/somewhere", "--port", "8600"])
+    assert (args.command, args.home, args.port) == ("dashboard", "/tmp/somewhere", 8600)
+
+
+# ------------------------------------------------------------------------------------ pure helpers
+
+
+def test_longest_run_counts_consecutive_active_calendar_weeks_only():
+    from orchestration.dashboard.metrics import longest_run
+
+    weeks = [dt.date(2025, 1, 6) + dt.timedelta(days=7 * i) for i in range(6)]
+    assert longest_run(weeks, [True, True, False, True, True, True]) == 3
+    assert longest_run(weeks, [False] * 6) == 0
+    # A week missing from the rows breaks a run even when both sides are active.
+    assert longest_run([weeks[0], weeks[1], weeks[3], weeks[4]], [True, True, True, True]) == 2
+
+
+def test_last_complete_month_needs_the_month_end_snapshotted():
+    from orchestration.dashboard.metrics import last_complete_month
+
+    months = [dt.date(2025, 11, 1), dt.date(2025, 12, 1), dt.date(2026, 1, 1)]
+    assert last_complete_month(months, dt.date(2026, 1, 31)) == dt.date(2026, 1, 1)
+    assert last_complete_month(months, dt.date(2026, 1, 30)) == dt.date(2025, 12, 1)
+    assert last_complete_month(months, dt.date(2025, 10, 15)) == dt.date(2026, 1, 1)  # none complete: the latest
+    assert last_complete_month([], None) is None
+
+
+def test_freshness_line_says_how_old_the_publish_is():
+    from orchestration.dashboard.data import Release
+    from orchestration.dashboard.layout import freshness_line
+
+    published = dt.datetime(2026, 2, 1, 6, 30, tzinfo=dt.UTC)
+    release = Release(directory=Path("/x"), version="v1", published_at=published,
+                      oldest_snapshot_date=dt.date(2024, 10, 1), newest_snapshot_date=dt.date(2026, 1, 31),
+                      run_id="0123456789abcdef")
+    line = freshness_line(release, now=published + dt.timedelta(hours=3, minutes=5))
+    assert "Snapshots 2024-10-01 → **2026-01-31**" in line and "published 2026-02-01 06:30 UTC (3 h ago)" in line
+    assert "version `v1`" in line and "run `01234567`" in line
