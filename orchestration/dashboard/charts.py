@@ -12,17 +12,10 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+# The regions keep the colours of the Dagster UI's PNG charts, so every chart reads the same way.
+from orchestration.charts import REGION_COLOURS
 from orchestration.dashboard.metrics import R1_DATE, ordered_regions
 
-# The regions in a fixed colour (the same as the Dagster UI's PNG charts), so every chart reads the same way.
-REGION_COLOURS = {
-    "china": "#d62728",
-    "us": "#1f77b4",
-    "eu": "#2ca02c",
-    "other": "#9467bd",
-    "unknown": "#bcbd22",
-    "unclassified": "#7f7f7f",
-}
 RELATION_COLOURS = {
     "original": "#4c78a8",
     "finetune": "#f58518",
