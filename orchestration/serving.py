@@ -134,7 +134,8 @@ def publish(
         _check_links(serving)
         for leftover in versions.glob(f"{TMP_PREFIX}*"):
             say(f"removing {leftover.name}, left by an interrupted publish")
-            shutil.rmtree(leftover, ignore_errors=True)
+            _make_writable(leftover)  # a publish killed after sealing leaves it read-only
+            shutil.rmtree(leftover)
         version = _new_version(versions)
         staging = versions / f"{TMP_PREFIX}{version}"
         staging.mkdir()
