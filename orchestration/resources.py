@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from orchestration import settings
 from orchestration.hub.client import HubClient
@@ -17,6 +18,12 @@ class HubpulsePaths(dg.ConfigurableResource):
     """Where hubpulse keeps its files: everything lives under `home` (HUBPULSE_HOME)."""
 
     home: str = Field(description="root folder of raw partitions, warehouse, quality docs and serving copies")
+
+    @field_validator("home")
+    @classmethod
+    def _safe_home(cls, value: str) -> str:
+        settings.validate_home(value, name="home")
+        return value
 
     @property
     def root(self) -> Path:
@@ -64,13 +71,28 @@ def _env_source() -> str:
     return source
 
 
+def _env_url(name: str) -> str | None:
+    """An endpoint from the environment: None when unset, else an http(s) URL with a host and nothing after it
+    but a path (no credentials, query or fragment, which would end up in logs)."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    # Checked first, and the value never repeated: a URL with credentials in it must not reach a log.
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"{name} must be a plain URL (no user:password@, query or fragment)")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must be an http(s) URL such as https://huggingface.co, got {value!r}")
+    return value.rstrip("/")
+
+
 def hub_client_from_env() -> HubClient:
     """The `hub` resource: live Hub at HF_ENDPOINT, or the local Hub over HUBPULSE_ARCHIVE (the default)."""
     source = _env_source()
-    endpoint = os.environ.get("HUBPULSE_LOCAL_ENDPOINT") if source == "local" else os.environ.get("HF_ENDPOINT")
+    endpoint = _env_url("HUBPULSE_LOCAL_ENDPOINT" if source == "local" else "HF_ENDPOINT")
     return HubClient(
         source=source,
-        endpoint=endpoint or None,
+        endpoint=endpoint,
         archive_dir=str(settings.archive_dir()),
         # EnvVar keeps the value out of the UI and run config; it is resolved only when set.
         token=dg.EnvVar("HF_TOKEN") if os.environ.get("HF_TOKEN") else None,

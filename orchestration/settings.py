@@ -20,9 +20,32 @@ PLACEHOLDER_CREATED_AT = "2022-03-02T23:29:04.000Z"
 R1_RELEASE_DATE = "2025-01-20"
 
 
+# dbt-duckdb reads raw partitions through a glob pattern quoted in SQL (`read_parquet('<home>/raw/...*.parquet')`):
+# a quote would end the literal, and a glob character would widen what is read beyond HUBPULSE_HOME.
+_UNSAFE_PATH_CHARACTERS = frozenset("'\"*?[]{}\\")
+
+
+def validate_home(path: str | Path, name: str = "HUBPULSE_HOME") -> Path:
+    """`path` made absolute, after refusing characters that would change what SQL or a glob over it reads."""
+    text = str(path)
+    if not text.strip():
+        raise ValueError(f"{name} is empty: give a folder (default ./data)")
+    bad = sorted({c for c in text if c in _UNSAFE_PATH_CHARACTERS or ord(c) < 32 or ord(c) == 127})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValueError(
+            f"{name} {text!r} contains {shown}: dbt and DuckDB read raw partitions through a glob quoted in SQL, "
+            "where quotes, glob characters and control characters would change what is read; choose a path without them"
+        )
+    resolved = Path(text).expanduser().resolve()
+    if resolved == Path(resolved.anchor):
+        raise ValueError(f"{name} must not be the filesystem root ({resolved})")
+    return resolved
+
+
 def hubpulse_home() -> Path:
-    """Root of everything hubpulse writes (`HUBPULSE_HOME`, default `./data`), made absolute."""
-    return Path(os.environ.get("HUBPULSE_HOME", "data")).expanduser().resolve()
+    """Root of everything hubpulse writes (`HUBPULSE_HOME`, default `./data`), made absolute and validated."""
+    return validate_home(os.environ.get("HUBPULSE_HOME") or "data")
 
 
 def raw_models_dir(home: Path | None = None) -> Path:

@@ -14,6 +14,8 @@ import pytest
 # see it at once. Set before any test imports the assets (the policy is read when they are defined);
 # tests/test_operations.py runs the policy itself in a process of its own.
 os.environ.setdefault("HUBPULSE_INGEST_RETRIES", "0")
+# No test may reach the network beyond loopback; huggingface_hub would otherwise send telemetry.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from orchestration.hub.archive import write_snapshot
 

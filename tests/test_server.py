@@ -501,3 +501,127 @@ def test_cli_serves_until_interrupted(archive: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# ------------------------------------------------------------------------------------ the fault matrix's faults
+# What each fault looks like on the wire (tests/test_faults.py shows what the client and the asset make of them).
+
+
+def _page_ids(body: bytes) -> list[str]:
+    return [item["id"] for item in json.loads(body)]
+
+
+def test_429_storms_with_and_without_rate_limit_headers(archive: Path) -> None:
+    faults = FaultConfig(throttle_pages={1}, throttle_seconds=7)
+    with LocalHub(archive, page_size=3, faults=faults) as hub:
+        status, headers, body = _get(f"{hub.url}/api/models")
+        assert status == 429 and "rate limit" in json.loads(body)["error"]
+        assert headers["RateLimit"] == '"api";r=0;t=7' and headers["Retry-After"] == "7"
+        assert parse_ratelimit_headers(headers).reset_in_seconds == 7
+        assert _get(f"{hub.url}/api/models")[0] == 200  # a storm of one page request
+        hub.set_faults(FaultConfig(throttle_pages={1}, rate_limit_headers=False))
+        status, headers, _ = _get(f"{hub.url}/api/models")
+        assert status == 429 and "RateLimit" not in headers and headers["Retry-After"] == "1"
+        hub.set_faults(FaultConfig(throttle_pages={1}, rate_limit_headers=False, retry_after=False))
+        status, headers, _ = _get(f"{hub.url}/api/models")
+        assert status == 429 and "RateLimit" not in headers and "Retry-After" not in headers
+        hub.set_faults(FaultConfig(rate_limit=1, rate_limit_headers=False, retry_after=False))
+        assert "RateLimit" not in _get(f"{hub.url}/api/models")[1]
+        status, headers, _ = _get(f"{hub.url}/api/models")
+        assert status == 429 and "RateLimit" not in headers and "Retry-After" not in headers
+        assert hub.stats["rate_limited"] == 4
+
+
+def test_wrong_content_type_invalid_json_and_echoed_headers(archive: Path) -> None:
+    with LocalHub(archive, page_size=3, faults=FaultConfig(html_pages={1}, invalid_json_pages={2})) as hub:
+        status, headers, body = _get(f"{hub.url}/api/models")
+        assert status == 200 and headers["Content-Type"].startswith("text/html") and body.startswith(b"<!DOCTYPE")
+        status, headers, body = _get(f"{hub.url}/api/models")
+        assert status == 200 and headers["Content-Type"].startswith("application/json") and body.endswith(b",]")
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(body)
+        hub.set_faults(FaultConfig(fail_pages={1}, echo_headers=True))
+        request = urllib.request.Request(f"{hub.url}/api/models", headers={"Authorization": "Bearer secret-value"})
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            urllib.request.urlopen(request, timeout=10)
+        assert json.loads(excinfo.value.read())["error"].split("Request headers: ")[1].startswith(
+            "Authorization: Bearer secret-value")
+        assert hub.stats["authorized_requests"] == 1
+
+
+def test_lying_listings_empty_overlapping_repeated_and_looping_pages(archive: Path) -> None:
+    order = [i["id"] for i in _day1_items()]  # archive order: the order of an unsorted listing
+    faults = FaultConfig(empty_pages={2}, overlap_pages={3}, repeat_pages={4})
+    with LocalHub(archive, page_size=3, faults=faults) as hub:
+        status, headers, body = _get(f"{hub.endpoint(DAY1)}/api/models")
+        assert _page_ids(body) == order[:3]
+        page2 = headers["Link"][1 : headers["Link"].index(">")]
+        status, headers, body = _get(page2)  # request 2: empty, as if the listing ended
+        assert status == 200 and json.loads(body) == [] and "Link" not in headers
+        status, headers, body = _get(page2)  # request 3: page 2 with page 1's items before its own
+        assert _page_ids(body) == order[:3] + order[3:6]
+        page3 = headers["Link"][1 : headers["Link"].index(">")]
+        status, headers, body = _get(page3)  # request 4: page 2's items instead of page 3's; the link moves on
+        assert _page_ids(body) == order[3:6] and "Link" not in headers
+        assert (hub.stats["empty_pages"], hub.stats["overlapping_pages"], hub.stats["repeated_pages"]) == (1, 1, 1)
+        hub.set_faults(FaultConfig(link_loop=True))
+        _, headers, _ = _get(page3)  # the last page links back to the first
+        _, _, body = _get(headers["Link"][1 : headers["Link"].index(">")])
+        assert _page_ids(body) == order[:3]
+        hub.set_faults(FaultConfig(link_host="elsewhere.example:8080"))
+        _, headers, _ = _get(f"{hub.endpoint(DAY1)}/api/models")
+        assert headers["Link"].startswith("<http://elsewhere.example:8080/as-of/2025-01-10/api/models?")
+
+
+def test_slow_pages_and_trickled_pages(archive: Path) -> None:
+    import time
+
+    with LocalHub(archive, page_size=3, faults=FaultConfig(slow_seconds=0.4, slow_pages={2})) as hub:
+        started = time.monotonic()
+        _get(f"{hub.url}/api/models")
+        assert time.monotonic() - started < 0.3  # only the chosen page is slow
+        started = time.monotonic()
+        _get(f"{hub.url}/api/models")
+        assert time.monotonic() - started >= 0.4 and hub.stats["slowed"] == 1
+    with LocalHub(archive, page_size=3, faults=FaultConfig(trickle_seconds=0.6)) as hub:
+        conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=0.2)  # a per-read timeout never fires
+        started = time.monotonic()
+        conn.request("GET", "/api/models")
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status == 200 and len(_page_ids(body)) == 3
+        assert time.monotonic() - started >= 0.55 and hub.stats["trickled"] == 1
+
+
+def test_a_lone_surrogate_in_the_archive_is_served_escaped(tmp_path: Path) -> None:
+    item = json.loads('{"id": "org/a", "cardData": {"note": "\\ud800 half a pair"}}')
+    write_snapshot(tmp_path, DAY1, [item])
+    with LocalHub(tmp_path) as hub:
+        status, _, body = _get(f"{hub.url}/api/models?full=true")
+        assert status == 200 and b"\\ud800" in body and json.loads(body) == [item]
+        _, _, body = _get(f"{hub.url}/api/models?expand=cardData")
+        assert json.loads(body) == [item]
+
+
+def test_cli_arguments_for_every_new_fault() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args([
+        "--no-rate-headers", "--no-retry-after", "--throttle-pages", "2,3", "--throttle-seconds", "0",
+        "--html-rate", "0.1", "--empty-pages", "4", "--overlap-rate", "0.2", "--repeat-pages", "5",
+        "--invalid-json-pages", "6", "--link-loop", "--link-host", "h:1", "--slow", "2", "--slow-pages", "7",
+        "--trickle", "3", "--trickle-pages", "8", "--echo-headers",
+    ])
+    faults = faults_from_args(args)
+    assert faults == FaultConfig(
+        rate_limit_headers=False, retry_after=False, throttle_pages={2, 3}, throttle_seconds=0, html_rate=0.1,
+        empty_pages={4}, overlap_rate=0.2, repeat_pages={5}, invalid_json_pages={6}, link_loop=True,
+        link_host="h:1", slow_seconds=2, slow_pages={7}, trickle_seconds=3, trickle_pages={8}, echo_headers=True,
+    )
+    with pytest.raises(ValueError, match="throttle_seconds"):
+        FaultConfig(throttle_seconds=-1)
+    with pytest.raises(ValueError, match="empty_rate"):
+        FaultConfig(empty_rate=2)

@@ -8,7 +8,7 @@ import warnings
 import dagster as dg
 
 from orchestration.hub.archive import ArchiveError, parse_snapshot_date
-from orchestration.hub.client import HubClient, LiveHistoryError, MissingSnapshotError
+from orchestration.hub.client import HubClient, InsecureEndpointError, LiveHistoryError, MissingSnapshotError
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.hub.snapshots import build_snapshot_rows, gc_paused, write_snapshot_partition
 from orchestration.pools import HUB_API_POOL
@@ -39,8 +39,8 @@ def partition_preview(path) -> dg.MetadataValue:
     return dg.MetadataValue.table(records=records, schema=schema)
 
 
-# Errors that a retry cannot mend: a date the source cannot serve, an unreadable archive.
-PERMANENT_ERRORS = (LiveHistoryError, MissingSnapshotError, ArchiveError)
+# Retrying cannot help these: a missing or future date, a broken archive, a token that would travel in clear text.
+PERMANENT_ERRORS = (LiveHistoryError, MissingSnapshotError, ArchiveError, InsecureEndpointError)
 
 
 def ingest_retry_policy() -> dg.RetryPolicy:

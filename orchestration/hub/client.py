@@ -1,18 +1,27 @@
 """`HubClient`: fetches one day's snapshot of the scope from the Hub (live) or the local Hub (archive).
 
-It talks to the Hub through `huggingface_hub`'s own HTTP layer (its shared session, `build_hf_headers`,
-`hf_raise_for_status` and `parse_ratelimit_headers`) and walks the same `/api/models` pages as
-`HfApi.list_models`. It does not call `list_models` itself because that turns every item into a `ModelInfo`
-(renaming and re-typing fields, dropping raw JSON) and hides what a crawl needs to be observable and polite:
-page counts, retries, and the `RateLimit` headers to pace by. The local Hub is checked against
+It talks to the Hub through `huggingface_hub`'s own HTTP layer (its shared session, the headers
+`build_hf_headers` would send, `hf_raise_for_status` and `parse_ratelimit_headers`) and walks the same
+`/api/models` pages as `HfApi.list_models`. It does not call `list_models` itself because that turns every item
+into a `ModelInfo` (renaming and re-typing fields, dropping raw JSON) and hides what a crawl needs to be observable
+and polite: page counts, retries, and the `RateLimit` headers to pace by. The local Hub is checked against
 `HfApi.list_models` in the tests, so both paths see the same server.
+
+A crawl either returns every item of the scope or raises `HubFetchError` with the page, the attempts and the last
+problem, before anything is written. Transient trouble is retried (see `_get_page`); a listing that lies is
+caught (see `iter_query`); waits the Hub asks for are obeyed up to `max_wait_seconds`; the token goes only to the
+live Hub, only over https (or to this machine), never along a `Link` to another host, and is redacted from every
+message. RELIABILITY.md lists each fault and what the client does about it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
+import email.utils
+import ipaddress
+import math
+import platform
 import random
 import subprocess
 import sys
@@ -21,23 +30,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import dagster as dg
-import orjson
 from pydantic import Field, PrivateAttr
 
+from orchestration.hub.archive import loads as decode_json
 from orchestration.hub.scope import ModelQuery, Scope
 from orchestration.hub.snapshots import EXPAND_FIELDS
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+REDACTED = "<redacted>"
 
-
-def decode_json(payload: bytes):
-    """Parse a response body: orjson for speed, the standard library for what orjson refuses (NaN, 1e400)."""
-    try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return json.loads(payload)
+__all__ = ["HubClient", "HubFetchError", "InsecureEndpointError", "LiveHistoryError", "MissingSnapshotError",
+           "decode_json"]
 
 
 class HubFetchError(RuntimeError):
@@ -52,6 +58,14 @@ class LiveHistoryError(ValueError):
     """The live Hub only shows today's state: a past snapshot date cannot be fetched from it."""
 
 
+class InsecureEndpointError(ValueError):
+    """The token would travel in clear text (plain `http://` to a host other than this machine)."""
+
+
+class _SlowAnswer(Exception):
+    """An answer that did not arrive whole within the client's timeout."""
+
+
 @dataclass
 class FetchStats:
     """What a snapshot crawl cost: shown as metadata in the Dagster UI."""
@@ -61,6 +75,7 @@ class FetchStats:
     items: int = 0
     retries: int = 0
     rate_limited: int = 0
+    empty_pages_reread: int = 0
     seconds_waited: float = 0.0
     per_query: dict[str, int] = field(default_factory=dict)
 
@@ -71,6 +86,7 @@ class FetchStats:
             "items_fetched": self.items,
             "retries": self.retries,
             "rate_limited_responses": self.rate_limited,
+            "empty_pages_reread": self.empty_pages_reread,
             "seconds_waiting": round(self.seconds_waited, 3),
         }
 
@@ -88,29 +104,89 @@ class _Pacer:
             stats.seconds_waited += wait
             self._sleep(wait)
 
-    def observe(self, headers) -> float | None:
-        """Record a response's limit state; return the seconds until the window resets when none are left."""
+    @staticmethod
+    def observe(headers) -> float | None:
+        """The seconds until the window resets when a response says none are left (None otherwise)."""
         from huggingface_hub.utils import parse_ratelimit_headers
 
         info = parse_ratelimit_headers(headers)
-        if info is None:
+        if info is None or info.remaining > 0:
             return None
-        if info.remaining <= 0:
-            # `t` is whole seconds, rounded by the server: a small margin avoids landing just before the reset.
-            wait = float(info.reset_in_seconds) + 0.05
-            self._resume_at = max(self._resume_at, time.monotonic() + wait)
-            return wait
-        return None
+        # `t` is whole seconds, rounded by the server: a small margin avoids landing just before the reset.
+        return float(info.reset_in_seconds) + 0.05
+
+    def hold(self, wait: float) -> None:
+        """No request before `wait` seconds from now (the caller has checked the wait is acceptable)."""
+        self._resume_at = max(self._resume_at, time.monotonic() + wait)
 
 
 def _retry_after(headers) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP date); None when absent or unreadable.
+
+    `inf` and absurd values come back as they are: the caller refuses waits beyond its limit.
+    """
     value = headers.get("retry-after")
     if value is None:
         return None
+    value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of a URL; None when it is not a usable http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
     except ValueError:
         return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """One line of at most `limit` characters: what a server says is not to flood a log or an exception."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _hub_message(response, redact: Callable[[str], str]) -> str:
+    """The Hub's own words about an error answer (its JSON `error` field), redacted then shortened."""
+    try:
+        error = decode_json(response.content).get("error")
+    except (ValueError, AttributeError):
+        return ""
+    if not isinstance(error, str) or not error.strip():
+        return ""
+    return f": {_short(redact(error), 200)}"
 
 
 @dataclass(frozen=True)
@@ -134,11 +210,20 @@ class HubClient(dg.ConfigurableResource):
         default=None, description="Hub URL; live: HF_ENDPOINT (default the public Hub); local: a serve-hub URL"
     )
     archive_dir: str | None = Field(default=None, description="local source: the archive folder to serve")
-    token: str | None = Field(default=None, description="Hub token (from HF_TOKEN); never logged or stored")
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    token: str | None = Field(
+        default=None, repr=False, description="Hub token (dg.EnvVar('HF_TOKEN')); never logged or stored"
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, description="limit for a whole answer, first byte to last")
     max_attempts: int = Field(default=6, ge=1, description="attempts per page before the partition fails")
     backoff_base_seconds: float = Field(default=1.0, ge=0)
     backoff_max_seconds: float = Field(default=30.0, ge=0)
+    max_wait_seconds: float = Field(
+        default=600.0, ge=0,
+        description="longest wait the Hub may ask for (RateLimit / Retry-After) before the partition fails instead",
+    )
+    max_pages_per_listing: int = Field(
+        default=20_000, ge=1, description="pages one listing may take before it is deemed endless (full Hub: ~2,500)"
+    )
     local_page_size: int = Field(default=1000, ge=1, description="page size of the in-process local Hub")
 
     _sleep: Callable[[float], None] = PrivateAttr(default=time.sleep)
@@ -156,8 +241,23 @@ class HubClient(dg.ConfigurableResource):
             if not self.endpoint and self.archive_dir:
                 self._check_archive_has(days)
             return
+        self.check_token_transport()
         for day in days:
             self._check_live_date(day, today)
+
+    def check_token_transport(self) -> None:
+        """Refuse to send the token in clear text: over `http://` only to this machine (a test Hub)."""
+        if self.source != "live" or not self.token:
+            return
+        from huggingface_hub import constants
+
+        origin = _origin(self.endpoint or constants.ENDPOINT)
+        scheme, host = origin[:2] if origin else ("?", str(self.endpoint))
+        if scheme != "https" and not _is_loopback_host(host):
+            raise InsecureEndpointError(
+                f"refusing to send HF_TOKEN to {scheme}://{host}: use an https:// endpoint (HF_ENDPOINT), or unset "
+                "HF_TOKEN to crawl anonymously"
+            )
 
     def _check_live_date(self, day: dt.date, today: dt.date | None) -> None:
         today = today or dt.datetime.now(dt.UTC).date()
@@ -239,95 +339,238 @@ class HubClient(dg.ConfigurableResource):
 
     # ------------------------------------------------------------------ fetching
     def _headers(self) -> dict:
-        from huggingface_hub.utils import build_hf_headers
+        """What `huggingface_hub.utils.build_hf_headers(token=..., library_name="hubpulse")` sends, built here.
 
-        # Only the live Hub gets the token; `False` stops huggingface_hub from reading a cached login.
-        token = self.token if (self.source == "live" and self.token) else False
-        return build_hf_headers(token=token, library_name="hubpulse", library_version="0.1.0")
+        Only the live Hub gets the token, and never a cached `huggingface-cli login`. build_hf_headers itself is not
+        called: since huggingface_hub 2.x it fetches an "agent harness" registry from the Hub on first use (a
+        call home, and a 3 s stall on a machine without network) unless HF_HUB_DISABLE_TELEMETRY is set.
+        """
+        import huggingface_hub
+
+        headers = {
+            "user-agent": f"hubpulse/0.1.0; hf_hub/{huggingface_hub.__version__}; python/{platform.python_version()}"
+        }
+        if self.source == "live" and self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def redact(self, text: str) -> str:
+        """`text` with the token (should anything ever echo it) replaced; every message the client emits passes here."""
+        if self.token and len(self.token) >= 4:
+            text = text.replace(self.token, REDACTED)
+        return text
 
     def _backoff(self, attempt: int) -> float:
         base = self.backoff_base_seconds * (2 ** (attempt - 1))
         # Deterministic-enough jitter keeps two crawlers from retrying in lockstep.
         return min(self.backoff_max_seconds, base) * (0.75 + 0.5 * random.random())
 
+    def _receive(self, url: str, params: dict | None, headers: dict):
+        """GET `url` and read the whole answer within `timeout_seconds`, first byte to last.
+
+        httpx's timeout bounds each read, so a server trickling a byte at a time would hold a crawl forever;
+        the body is streamed here against one deadline instead.
+        """
+        import httpx2
+        from huggingface_hub.utils import get_session
+
+        deadline = time.monotonic() + self.timeout_seconds
+        with get_session().stream("GET", url, params=params, headers=headers, timeout=self.timeout_seconds) as answer:
+            chunks = []
+            for chunk in answer.iter_raw():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _SlowAnswer(f"the answer took longer than {self.timeout_seconds:g}s to arrive whole")
+            # A complete (non-streaming) response, decoded once from the raw bytes, for the usual helpers.
+            return httpx2.Response(answer.status_code, headers=answer.headers, content=b"".join(chunks),
+                                   request=answer.request)
+
+    def _refuse_long_wait(self, wait: float, why: str, query: ModelQuery, page_no: int) -> None:
+        if wait > self.max_wait_seconds:
+            raise HubFetchError(self.redact(
+                f"{query.name}: page {page_no}: the Hub asked to wait {wait:.0f}s ({why}), more than "
+                f"max_wait_seconds={self.max_wait_seconds:g}; nothing was written for this snapshot"
+            ))
+
     def _get_page(self, url: str, params: dict | None, query: ModelQuery, page_no: int,
-                  stats: FetchStats, pacer: _Pacer, log: Callable[[str], None]):
+                  stats: FetchStats, pacer: _Pacer, log: Callable[[str], None],
+                  check: Callable[[list, str | None], str | None] | None = None) -> tuple[list, str | None]:
+        """One page, retried on transient trouble: (items, absolute URL of the next page or None).
+
+        Retried: transport errors (reset, refused, timeout), answers slower than `timeout_seconds`, 408/429/5xx,
+        a body that is not JSON (truncated or invalid), a content type that is not JSON (a proxy's error page),
+        and whatever `check` objects to. Refused at once: other 4xx, a JSON body that is not a list, a wait
+        longer than `max_wait_seconds`.
+        """
         import httpx2
         from huggingface_hub.errors import HfHubHTTPError
-        from huggingface_hub.utils import get_session, hf_raise_for_status
+        from huggingface_hub.utils import hf_raise_for_status
 
         headers = self._headers()
         last_problem = "no attempt made"
         for attempt in range(1, self.max_attempts + 1):
             pacer.before_request(stats)
             stats.requests += 1
+            wait: float | None = None
             try:
-                response = get_session().get(url, params=params, headers=headers, timeout=self.timeout_seconds)
-            except (httpx2.TransportError, httpx2.DecodingError) as exc:
-                last_problem = f"{type(exc).__name__}: {exc}"
-                wait = self._backoff(attempt)
+                response = self._receive(url, params, headers)
+            except _SlowAnswer as exc:
+                last_problem = str(exc)
+            except (httpx2.TransportError, httpx2.DecodingError, httpx2.StreamError) as exc:
+                last_problem = _short(self.redact(f"{type(exc).__name__}: {exc}"))
             else:
                 limit_wait = pacer.observe(response.headers)
-                if response.status_code in RETRY_STATUSES:
-                    if response.status_code == 429:
+                if limit_wait is not None:
+                    self._refuse_long_wait(limit_wait, "RateLimit header", query, page_no)
+                    pacer.hold(limit_wait)
+                status = response.status_code
+                if status in RETRY_STATUSES:
+                    if status == 429:
                         stats.rate_limited += 1
-                    last_problem = f"HTTP {response.status_code}"
-                    told = limit_wait if limit_wait is not None else _retry_after(response.headers)
-                    wait = told if told is not None else self._backoff(attempt)
-                else:
+                    last_problem = f"HTTP {status}{_hub_message(response, self.redact)}"
+                    if limit_wait is not None:
+                        wait = limit_wait
+                    else:
+                        wait = _retry_after(response.headers)
+                        if wait is not None:
+                            self._refuse_long_wait(wait, "Retry-After header", query, page_no)
+                elif status >= 400:
                     try:
                         hf_raise_for_status(response)
+                        detail = ""
                     except HfHubHTTPError as exc:
-                        raise HubFetchError(
-                            f"{query.name}: page {page_no} was refused by the Hub (HTTP {response.status_code}): "
-                            f"{str(exc).splitlines()[0]}"
-                        ) from None
-                    try:
-                        data = decode_json(response.content)
-                    except ValueError as exc:
-                        last_problem = f"invalid or truncated JSON ({exc.msg} at byte {exc.pos})"
-                        wait = self._backoff(attempt)
+                        first = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+                        detail = f": {_short(self.redact(first))}"
+                    except Exception:  # noqa: BLE001 (huggingface_hub failed to read an odd error body)
+                        detail = ""
+                    raise HubFetchError(self.redact(
+                        f"{query.name}: page {page_no} was refused by the Hub (HTTP {status}){detail}"
+                        f"{_hub_message(response, self.redact)}; nothing was written for this snapshot"
+                    )) from None
+                elif status != 200:
+                    last_problem = f"unexpected HTTP {status} (a listing page is answered 200)"
+                else:
+                    content_type = response.headers.get("content-type")
+                    if not _is_json(content_type):
+                        shown = _short(self.redact(content_type or "untyped"), 80)
+                        last_problem = f"the answer is {shown}, not JSON (a proxy's error page?)"
                     else:
-                        if not isinstance(data, list):
-                            raise HubFetchError(
-                                f"{query.name}: page {page_no} is a JSON {type(data).__name__}, expected a list"
-                            )
-                        next_url = response.links.get("next", {}).get("url")
-                        return data, next_url
+                        try:
+                            data = decode_json(response.content)
+                        except ValueError as exc:
+                            last_problem = _short(self.redact(
+                                f"invalid or truncated JSON ({getattr(exc, 'msg', exc)} at byte {getattr(exc, 'pos', '?')})"
+                            ))
+                        else:
+                            if not isinstance(data, list):
+                                raise HubFetchError(self.redact(
+                                    f"{query.name}: page {page_no} is a JSON {type(data).__name__}, expected a list"
+                                    f"{_hub_message(response, self.redact)}"
+                                ))
+                            next_url = self._next_url(response, query, page_no)
+                            problem = check(data, next_url) if check is not None else None
+                            if problem is None:
+                                return data, next_url
+                            last_problem = problem
             if attempt == self.max_attempts:
                 break
+            if wait is None:
+                wait = self._backoff(attempt)
             stats.retries += 1
             stats.seconds_waited += wait
-            log(f"{query.name}: page {page_no} attempt {attempt} failed ({last_problem}); retrying in {wait:.1f}s")
+            log(self.redact(
+                f"{query.name}: page {page_no} attempt {attempt} failed ({last_problem}); retrying in {wait:.1f}s"
+            ))
             self._sleep(wait)
-        raise HubFetchError(
+        raise HubFetchError(self.redact(
             f"{query.name}: page {page_no} failed after {self.max_attempts} attempts (last: {last_problem}); "
             "nothing was written for this snapshot"
-        )
+        ))
+
+    def _next_url(self, response, query: ModelQuery, page_no: int) -> str | None:
+        """The `Link: rel="next"` URL made absolute; only ever on the origin the listing started on, so a stray
+        or hostile link can neither send the crawl (and the token) elsewhere."""
+        import httpx2
+
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        try:
+            next_url = str(response.request.url.join(link))
+        except (httpx2.InvalidURL, ValueError):
+            next_url = None
+        origin = _origin(next_url) if next_url else None
+        if origin is None:
+            raise HubFetchError(self.redact(
+                f"{query.name}: page {page_no} has a Link header that is not a usable URL ({_short(self.redact(link), 120)!r}); "
+                "nothing was written for this snapshot"
+            ))
+        if origin != _origin(str(response.request.url)):
+            raise HubFetchError(self.redact(
+                f"{query.name}: page {page_no} links to another host ({origin[1]}): refusing to follow it; nothing "
+                "was written for this snapshot"
+            ))
+        return next_url
 
     def iter_query(self, base_url: str, query: ModelQuery, stats: FetchStats, pacer: _Pacer,
                    log: Callable[[str], None] = lambda _m: None) -> Iterator[dict]:
-        """Yield every item of one listing, page by page, following the `Link` header."""
-        params = {**query.params(), "expand": list(EXPAND_FIELDS)}
+        """Yield every item of one listing, page by page, following the `Link` header.
+
+        Guards against a listing that lies: a page listing only models this listing already gave (a `Link` that
+        loops back, a replayed page) is read again, then fails the listing; an empty page is read a second time
+        before it is believed, and fails the listing if a previous page linked to it; a `Link` to another host,
+        back to a page already read, or more than `max_pages_per_listing` pages fail it.
+        """
+        first_params = {**query.params(), "expand": list(EXPAND_FIELDS)}
+        params: dict | None = first_params
         url: str | None = f"{base_url}/api/models"
         page_no = 0
         seen_urls: set[str] = set()
+        seen_ids: set[str] = set()
         fetched = 0
+
+        def not_a_replay(items: list, _next_url: str | None) -> str | None:
+            ids = {item.get("id") for item in items if isinstance(item, dict) and type(item.get("id")) is str}
+            if ids and ids <= seen_ids:
+                return "the page lists only models this listing already gave (a Link that loops back, or a replay)"
+            return None
+
         while url is not None:
             page_no += 1
-            items, next_url = self._get_page(url, params, query, page_no, stats, pacer, log)
+            if page_no > self.max_pages_per_listing:
+                raise HubFetchError(self.redact(
+                    f"{query.name}: more than {self.max_pages_per_listing} pages: the listing does not end"
+                ))
+            items, next_url = self._get_page(url, params, query, page_no, stats, pacer, log, not_a_replay)
+            if not items:
+                # Believe an empty page only when it says so twice: a transient empty answer (a page dropped on
+                # the way) would otherwise end the listing early, silently.
+                stats.empty_pages_reread += 1
+                log(f"{query.name}: page {page_no} is empty; reading it again before ending the listing there")
+                self._sleep(self._backoff(1))
+                items, next_url = self._get_page(url, params, query, page_no, stats, pacer, log, not_a_replay)
+                if not items and page_no > 1:
+                    # The previous page linked here, so the Hub itself said there was more.
+                    raise HubFetchError(self.redact(
+                        f"{query.name}: page {page_no} is empty twice although page {page_no - 1} linked to it: "
+                        "the listing broke off; nothing was written for this snapshot"
+                    ))
             stats.pages += 1
             params = None  # the next link carries the query
             for item in items:
                 if query.limit is not None and fetched >= query.limit:
                     return
                 fetched += 1
+                if isinstance(item, dict) and type(item.get("id")) is str:
+                    seen_ids.add(item["id"])
                 yield item
             if query.limit is not None and fetched >= query.limit:
                 return
             if next_url is not None:
                 if next_url in seen_urls:
-                    raise HubFetchError(f"{query.name}: the Link header loops back to page {next_url!r}")
+                    raise HubFetchError(self.redact(
+                        f"{query.name}: the Link header of page {page_no} loops back to a page already read"
+                    ))
                 seen_urls.add(next_url)
             url = next_url
 
@@ -336,9 +579,11 @@ class HubClient(dg.ConfigurableResource):
         """Every item of the scope as of `day` from `base_url`, in query order (duplicates kept for merging).
 
         The caller checks the date first (`check_dates`); a live-source date is checked here again since it
-        costs nothing and a past date must never be fetched from the live Hub.
+        costs nothing and a past date must never be fetched from the live Hub. A scope that lists no model at
+        all fails: an empty snapshot is never the Hub's real state, and writing it would replace good data.
         """
         if self.source == "live":
+            self.check_token_transport()
             self._check_live_date(day, None)
         stats = FetchStats()
         if self._pacer is None:
@@ -355,4 +600,9 @@ class HubClient(dg.ConfigurableResource):
                 log(f"{day}: {index}/{len(queries)} listings, {stats.pages} pages, {len(items)} items, "
                     f"{time.monotonic() - started:.1f}s")
         stats.items = len(items)
+        if not items:
+            raise HubFetchError(
+                f"{day}: the Hub listed no model at all for the scope ({len(queries)} listing(s), {stats.pages} "
+                "page(s)); refusing to write an empty snapshot over the partition"
+            )
         return items, stats

@@ -12,9 +12,12 @@ line. This server answers the two routes the project's ingestion uses, in the Hu
 Both exist at the root (the newest date of the archive) and under `/as-of/YYYY-MM-DD/` (one given date), so
 `HfApi(endpoint=hub.endpoint(day))` reads the Hub as it was on `day`.
 
-It can also misbehave on purpose (`FaultConfig`): a fixed-window rate limit answered with 429 and the Hub's
-`RateLimit` headers, 5xx answers (random, persistent, or on chosen pages), truncated JSON bodies, connections
-reset mid-page and slow answers. Faults are deterministic for a given seed and request order.
+It can also misbehave on purpose (`FaultConfig`): a fixed-window rate limit or 429 storms (with or without the
+Hub's `RateLimit` headers and `Retry-After`), 5xx answers (random, persistent, or on chosen pages), truncated or
+invalid JSON, a page with the wrong content type, empty pages, the same items on two pages, a `Link` header
+that loops, connections reset mid-page, and answers slower than a client's timeout (late, or trickled byte by
+byte). Faults are deterministic for a given seed and request order. `RELIABILITY.md` lists what the client
+does about each.
 
 It binds to loopback only unless told otherwise: it serves whatever the archive holds, with no authentication.
 """
@@ -47,7 +50,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from orchestration.hub.archive import (
     ArchiveError,
-    iter_snapshot_items,
+    iter_snapshot_lines,
     list_snapshots,
     parse_snapshot_date,
 )
@@ -91,12 +94,39 @@ _UNSUPPORTED_PARAMS = ("apps", "inference", "inference_provider", "num_parameter
 # `archive.dumps_item` without building a JSONEncoder per call (same output, byte for byte).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def _encode_bytes(value) -> bytes:
+    """JSON bytes of a value; a lone surrogate (a valid JSON escape, but not UTF-8) stays an escape."""
+    try:
+        return _ENCODE(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
+
 _FALSE = frozenset({"0", "false", "no", "off", ""})
+_RATE_LIMITED_MESSAGE = "You have exceeded the rate limit for this API, retry later"
+_RATE_LIMITED_BODY = json.dumps({"error": _RATE_LIMITED_MESSAGE}).encode()
+_FAULT_STAT = {
+    "truncate": "truncated", "reset": "resets", "invalid_json": "invalid_json", "html": "html_pages",
+    "empty": "empty_pages", "overlap": "overlapping_pages", "repeat": "repeated_pages",
+}  # fmt: skip
 _QUERY_CACHE_SIZE = 64  # filtered/sorted id orders kept per date
 _LISTING_TTL_SECONDS = 1.0  # how long a listing of the archive folder is trusted
 
 
 # --------------------------------------------------------------------------------------------------- faults
+
+
+_PAGE_SET_FIELDS = (
+    "fail_pages", "truncate_pages", "reset_pages", "throttle_pages", "invalid_json_pages", "html_pages",
+    "empty_pages", "overlap_pages", "repeat_pages", "slow_pages", "trickle_pages",
+)  # fmt: skip
+_RATE_FIELDS = (
+    "error_rate", "truncate_rate", "reset_rate", "throttle_rate", "invalid_json_rate", "html_rate", "empty_rate",
+    "overlap_rate", "repeat_rate",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -105,38 +135,80 @@ class FaultConfig:
 
     "Page requests" are `GET /api/models` requests (retries included), numbered from 1 since the server
     started or since the last `LocalHub.set_faults`; the rate window and the random generator restart then too.
+    Every `*_pages` fault has a `*_rate` twin (a share of page requests, drawn from `seed`), except slow/trickle.
 
     Attributes:
-        rate_limit: fixed-window limit: at most this many requests (any route) per window, then 429 with the
-            Hub's `RateLimit`/`RateLimit-Policy` headers and `Retry-After`. `None`: no limit and no headers.
+        rate_limit: fixed-window limit: at most this many requests (any route) per window, then 429.
+            `None`: no limit and no rate headers.
         rate_window_seconds: length of the window; it starts with the first request after the last reset.
+        rate_limit_headers: whether answers carry the Hub's `RateLimit`/`RateLimit-Policy` headers (a 429 storm
+            without them leaves a client only `Retry-After`, or nothing, to go by).
+        retry_after: whether 429 answers carry `Retry-After`.
+        throttle_pages / throttle_rate: page requests answered 429 whatever the window (a 429 storm), saying
+            `throttle_seconds` in `RateLimit` (`r=0;t=...`) and `Retry-After` (each when enabled above).
         error_rate: share (0..1) of requests, any route, answered `error_status`, drawn from `seed`.
         error_status: the 5xx status of every injected error.
         fail_all: every request (any route) is answered `error_status`: the Hub is down.
         fail_after: page requests after the first `fail_after` all fail: the Hub goes down mid-crawl.
-        fail_pages: page request numbers that fail once each (a retry is a new request and succeeds).
-        truncate_rate: share of page requests answered 200 with the JSON body cut in the middle
-            (`Content-Length` matches the cut body, so the connection stays usable).
-        truncate_pages: page request numbers answered with a truncated body.
-        reset_rate: share of page requests whose connection is reset mid-body: headers announce the full
-            length, half the body is sent, then the socket is closed with a TCP RST.
-        reset_pages: page request numbers whose connection is reset mid-body.
-        slow_seconds: delay before answering every request.
+        fail_pages: page request numbers that fail once each (a retry is a new request and succeeds); a run
+            of consecutive numbers is a 5xx burst.
+        echo_headers: injected 5xx bodies repeat the request's headers (as some proxies' debug pages do), so a
+            test can check that nothing the client reports repeats a secret it sent.
+        truncate_pages / truncate_rate: answered 200 with the JSON body cut in the middle (`Content-Length`
+            matches the cut body, so the connection stays usable).
+        invalid_json_pages / invalid_json_rate: answered 200 as JSON with a body that is not JSON (a trailing
+            comma in the array).
+        html_pages / html_rate: answered 200 with `Content-Type: text/html` and an HTML error page, as a proxy
+            or captive portal does.
+        empty_pages / empty_rate: answered `[]` without a `Link` header, as if the listing ended there.
+        overlap_pages / overlap_rate: the page repeats the previous page's items before its own (the same
+            items on two pages, nothing missing).
+        repeat_pages / repeat_rate: the page carries the previous page's items instead of its own, while its
+            `Link` moves on (a replayed page: a client that trusts it loses a page).
+        link_loop: the last page of every listing links back to the listing's first page.
+        link_host: `host[:port]` the `Link` header names instead of the request's own (a link off the origin,
+            which must never take a client, or its token, elsewhere).
+        reset_pages / reset_rate: the connection is reset mid-body: headers announce the full length, half
+            the body is sent, then the socket is closed with a TCP RST.
+        slow_seconds: delay before answering every request, or only the `slow_pages` when some are given.
+        trickle_seconds: listing pages are sent in small pieces spread over this many seconds (each gap short,
+            the whole answer slow), every page or only the `trickle_pages` when some are given.
         seed: seed of the random faults; the same seed and request order give the same faults.
     """
 
     rate_limit: int | None = None
     rate_window_seconds: float = 300.0
+    rate_limit_headers: bool = True
+    retry_after: bool = True
+    throttle_pages: frozenset[int] = field(default_factory=frozenset)
+    throttle_rate: float = 0.0
+    throttle_seconds: int = 1
     error_rate: float = 0.0
     error_status: int = 503
     fail_all: bool = False
     fail_after: int | None = None
     fail_pages: frozenset[int] = field(default_factory=frozenset)
+    echo_headers: bool = False
     truncate_rate: float = 0.0
     truncate_pages: frozenset[int] = field(default_factory=frozenset)
+    invalid_json_pages: frozenset[int] = field(default_factory=frozenset)
+    invalid_json_rate: float = 0.0
+    html_pages: frozenset[int] = field(default_factory=frozenset)
+    html_rate: float = 0.0
+    empty_pages: frozenset[int] = field(default_factory=frozenset)
+    empty_rate: float = 0.0
+    overlap_pages: frozenset[int] = field(default_factory=frozenset)
+    overlap_rate: float = 0.0
+    repeat_pages: frozenset[int] = field(default_factory=frozenset)
+    repeat_rate: float = 0.0
+    link_loop: bool = False
+    link_host: str | None = None
     reset_rate: float = 0.0
     reset_pages: frozenset[int] = field(default_factory=frozenset)
     slow_seconds: float = 0.0
+    slow_pages: frozenset[int] = field(default_factory=frozenset)
+    trickle_seconds: float = 0.0
+    trickle_pages: frozenset[int] = field(default_factory=frozenset)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -144,7 +216,7 @@ class FaultConfig:
             raise ValueError(f"rate_limit must be a positive integer or None, got {self.rate_limit!r}")
         if not self.rate_window_seconds > 0:
             raise ValueError(f"rate_window_seconds must be > 0, got {self.rate_window_seconds!r}")
-        for name in ("error_rate", "truncate_rate", "reset_rate"):
+        for name in _RATE_FIELDS:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
@@ -152,11 +224,16 @@ class FaultConfig:
             raise ValueError(f"error_status must be a 5xx status, got {self.error_status!r}")
         if self.fail_after is not None and self.fail_after < 0:
             raise ValueError(f"fail_after must be >= 0 or None, got {self.fail_after!r}")
-        if self.slow_seconds < 0:
-            raise ValueError(f"slow_seconds must be >= 0, got {self.slow_seconds!r}")
+        if isinstance(self.throttle_seconds, bool) or not isinstance(self.throttle_seconds, int) \
+                or self.throttle_seconds < 0:
+            raise ValueError(f"throttle_seconds must be a whole number >= 0, got {self.throttle_seconds!r}")
+        for name in ("slow_seconds", "trickle_seconds"):
+            value = getattr(self, name)
+            if not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
         # Accept any iterable of page numbers (lists from tests, tuples from argparse) but store a frozenset
         # so the config stays hashable and comparable.
-        for name in ("fail_pages", "truncate_pages", "reset_pages"):
+        for name in _PAGE_SET_FIELDS:
             pages = frozenset(int(p) for p in getattr(self, name))
             if any(p < 1 for p in pages):
                 raise ValueError(f"{name} are 1-based page request numbers, got {sorted(pages)}")
@@ -166,6 +243,27 @@ class FaultConfig:
     def active(self) -> bool:
         """Whether any fault (or the rate limit) is configured."""
         return self != FaultConfig(seed=self.seed)
+
+
+@dataclass(frozen=True)
+class _PageFaults:
+    """How one answer is to be spoiled (decided per request, under the hub lock)."""
+
+    truncate: bool = False
+    reset: bool = False
+    invalid_json: bool = False
+    html: bool = False
+    empty: bool = False
+    overlap: bool = False
+    repeat: bool = False
+    trickle_seconds: float = 0.0
+
+
+_NO_PAGE_FAULTS = _PageFaults()
+_HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    b"<body><h1>502 Bad Gateway</h1><p>The upstream server did not answer in time.</p></body></html>"
+)
 
 
 class _RateWindow:
@@ -273,13 +371,16 @@ class _Snapshot:
         numeric_columns = [(name, snap.sort_values[name]) for name in SORT_FIELDS if name in _NUMERIC_SORTS]
         text_columns = [(name, snap.sort_values[name]) for name in SORT_FIELDS if name not in _NUMERIC_SORTS]
         encode = _ENCODE
-        for idx, item in enumerate(iter_snapshot_items(path)):
+        for idx, (lineno, item) in enumerate(iter_snapshot_lines(path)):
             repo_id = item.get("id", item.get("modelId"))
             if type(repo_id) is not str or not repo_id:
-                raise ArchiveError(f"{path}: item {idx + 1} has no string `id`")
+                raise ArchiveError(f"{path}:{lineno}: the item has no string `id` (the local Hub serves by id)")
             ids.append(repo_id)
             # Same bytes as the archive line (archive.dumps_item), so the fast path serves items verbatim.
-            blobs.append(encode(item).encode("utf-8"))
+            try:
+                blobs.append(encode(item).encode("utf-8"))
+            except UnicodeEncodeError:
+                blobs.append(_encode_bytes(item))
             keys = frozenset(item)
             ks = keyset_index.get(keys)
             if ks is None:
@@ -438,7 +539,7 @@ class _Snapshot:
         out = {k: v for k, v in item.items() if k in wanted}
         if projection.add_model_id and "modelId" not in out:
             out["modelId"] = self.ids[idx]
-        return _ENCODE(out).encode("utf-8")
+        return _encode_bytes(out)
 
     def page_bytes(self, idxs: Iterable[int], projection: _Projection | None) -> bytes:
         """A JSON array of items, joined from pre-serialised bytes whenever no projection is needed."""
@@ -631,8 +732,10 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         truncate: bool = False,
         reset: bool = False,
+        content_type: str = "application/json; charset=utf-8",
+        trickle_seconds: float = 0.0,
     ) -> None:
-        """Write a complete response in one call (or a deliberately broken one)."""
+        """Write a complete response in one call (or a deliberately broken, or deliberately slow, one)."""
         if truncate:
             body = body[: len(body) // 2]  # mid-document: never valid JSON (an array needs its `]`)
         try:
@@ -642,7 +745,7 @@ class _Handler(BaseHTTPRequestHandler):
         lines = [
             f"HTTP/1.1 {status} {reason}",
             f"Server: {self.server_version}",
-            "Content-Type: application/json; charset=utf-8",
+            f"Content-Type: {content_type}",
             f"Content-Length: {len(body)}",
         ]
         lines.extend(f"{name}: {value}" for name, value in headers)
@@ -655,9 +758,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset(head + body[: len(body) // 2])
             return
         try:
-            self.wfile.write(head + body)
+            if trickle_seconds > 0:
+                self._trickle(head, body, trickle_seconds)
+            else:
+                self.wfile.write(head + body)
         except OSError:
             self.close_connection = True
+
+    def _trickle(self, head: bytes, body: bytes, seconds: float) -> None:
+        # Headers at once, then the body in pieces: every gap is short (a per-read timeout never fires),
+        # the whole answer is slow. Stops early when the server shuts down.
+        self.wfile.write(head)
+        pieces = 20
+        step = max(1, -(-len(body) // pieces))
+        pause = seconds / pieces
+        for start in range(0, len(body), step):
+            if self.server.stopping.wait(pause):
+                self.close_connection = True
+                return
+            self.wfile.write(body[start : start + step])
+            self.wfile.flush()
 
     def _reset(self, partial: bytes) -> None:
         with contextlib.suppress(OSError):
@@ -680,6 +800,7 @@ class _Server(ThreadingHTTPServer):
         self.hub = hub
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.stopping = threading.Event()  # set by LocalHub.stop, so a deliberately slow answer ends early
         super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
@@ -727,11 +848,18 @@ _STAT_KEYS = (
     "pages_served",  # listing pages answered 200 (truncated ones included)
     "items_served",  # items in those pages, plus one per model_info answered 200
     "rate_limited",  # 429 answers
-    "faults_injected",  # errors + truncations + resets injected (429s not included)
+    "faults_injected",  # errors and spoiled bodies injected (429s, slow and trickled answers not included)
     "errors_injected",  # injected 5xx answers
     "truncated",  # bodies cut mid-document
+    "invalid_json",  # bodies that are not JSON
+    "html_pages",  # pages answered as text/html
+    "empty_pages",  # pages answered `[]` as if the listing ended
+    "overlapping_pages",  # pages repeating the previous page's items before their own
+    "repeated_pages",  # pages carrying the previous page's items instead of their own
     "resets",  # connections reset mid-body
     "slowed",  # requests delayed by slow_seconds
+    "trickled",  # pages sent piece by piece over trickle_seconds
+    "authorized_requests",  # requests that carried an Authorization header (its value is never kept)
     "snapshot_loads",  # date files parsed (cache misses)
 )
 
@@ -809,6 +937,7 @@ class LocalHub:
         server, self._server = self._server, None
         if server is None:
             return
+        server.stopping.set()
         server.shutdown()
         server.close_connections()
         server.server_close()
@@ -879,9 +1008,8 @@ class LocalHub:
     def stats(self) -> dict:
         """A consistent copy of the counters, plus `by_status` ({status: count} of the answers sent).
 
-        Keys: requests, list_requests, info_requests, pages_served, items_served, rate_limited,
-        faults_injected (= errors_injected + truncated + resets), errors_injected, truncated, resets,
-        slowed, snapshot_loads (date files parsed).
+        Keys: see `_STAT_KEYS` (requests, list_requests, info_requests, pages_served, items_served,
+        rate_limited, faults_injected and one counter per kind of fault, authorized_requests, snapshot_loads).
         """
         with self._lock:
             out: dict = dict(self._stats)
@@ -971,30 +1099,34 @@ class LocalHub:
         allowed, reset_in = True, 0
         with self._lock:
             self._stats["requests"] += 1
+            if handler.headers.get("Authorization"):
+                # Counted, never kept: tests check a token reached only the sources meant to get it.
+                self._stats["authorized_requests"] += 1
             if self._rate is not None:
                 allowed, remaining, reset_in = self._rate.hit(time.monotonic())
-                rate_headers = self._rate.headers(remaining, reset_in)
+                if faults.rate_limit_headers:
+                    rate_headers = self._rate.headers(remaining, reset_in)
         if not allowed:
-            body = json.dumps(
-                {"error": "You have exceeded the rate limit for this API, retry later"}
-            ).encode()
             self._count(429, rate_limited=1)
-            handler.send_raw(429, body, [*rate_headers, ("Retry-After", str(reset_in))])
+            handler.send_raw(429, _RATE_LIMITED_BODY, [*rate_headers, *self._retry_after(faults, reset_in)])
             return
-        if faults.slow_seconds > 0:
-            time.sleep(faults.slow_seconds)
-            with self._lock:
-                self._stats["slowed"] += 1
         try:
             day, rest = self._split_date(path)
             kind, repo_id, revision = self._route(rest)
-            truncate, reset = self._inject(kind, faults)
+            page_faults, slow = self._inject(kind, faults, handler)
+            if slow > 0:
+                with self._lock:
+                    self._stats["slowed"] += 1
+                handler.server.stopping.wait(slow)
             if kind == "list":
-                status, body, headers, items = self._list_models(handler, day, parts.query, path)
+                status, body, headers, items = self._list_models(handler, day, parts.query, path, page_faults)
             else:
                 status, body, headers, items = self._model_info(day, repo_id, revision, parts.query)
         except _HubError as err:
-            self._count(err.status)
+            if err.status == 429:
+                self._count(429, rate_limited=1)
+            else:
+                self._count(err.status)
             body = json.dumps({"error": err.message}).encode()
             handler.send_raw(err.status, body, [*err.headers, *rate_headers])
             return
@@ -1005,7 +1137,19 @@ class LocalHub:
             return
         pages = 1 if kind == "list" else 0
         self._count(status, pages_served=pages, items_served=items)
-        handler.send_raw(status, body, [*headers, *rate_headers], truncate=truncate, reset=reset)
+        content_type = "application/json; charset=utf-8"
+        if page_faults.html:
+            body, content_type = _HTML_PAGE, "text/html; charset=utf-8"
+        elif page_faults.invalid_json:
+            body = body[:-1] + b",]" if body.endswith(b"]") else body + b","
+        handler.send_raw(
+            status, body, [*headers, *rate_headers], truncate=page_faults.truncate, reset=page_faults.reset,
+            content_type=content_type, trickle_seconds=page_faults.trickle_seconds,
+        )
+
+    @staticmethod
+    def _retry_after(faults: FaultConfig, seconds: int) -> list[tuple[str, str]]:
+        return [("Retry-After", str(seconds))] if faults.retry_after else []
 
     @staticmethod
     def _split_date(path: str) -> tuple[dt.date | None, str]:
@@ -1033,8 +1177,9 @@ class LocalHub:
                 raise _HubError(404, "Repository not found", [("X-Error-Code", "RepoNotFound")])
         raise _HubError(404, "Not Found")
 
-    def _inject(self, kind: str, faults: FaultConfig) -> tuple[bool, bool]:
-        """Decide this request's faults: raise the injected 5xx, or return (truncate, reset)."""
+    def _inject(self, kind: str, faults: FaultConfig, handler: _Handler) -> tuple[_PageFaults, float]:
+        """Decide this request's faults: raise the injected 429 or 5xx, or return how to spoil the answer and
+        how long to wait before it."""
         with self._lock:
             page = 0
             if kind == "list":
@@ -1047,32 +1192,57 @@ class LocalHub:
             # Draw only for configured rates so a config's sequence does not depend on unrelated faults.
             if faults.error_rate > 0 and self._rng.random() < faults.error_rate:
                 fail = True
-            truncate = reset = False
+            chosen: dict[str, bool] = {}
             if page:
-                truncate = page in faults.truncate_pages or (
-                    faults.truncate_rate > 0 and self._rng.random() < faults.truncate_rate
-                )
-                reset = page in faults.reset_pages or (
-                    faults.reset_rate > 0 and self._rng.random() < faults.reset_rate
-                )
+                for name in ("throttle", "truncate", "reset", "invalid_json", "html", "empty", "overlap", "repeat"):
+                    rate = getattr(faults, f"{name}_rate")
+                    chosen[name] = page in getattr(faults, f"{name}_pages") or (
+                        rate > 0 and self._rng.random() < rate
+                    )
+            slow = 0.0
+            if faults.slow_seconds > 0 and (not faults.slow_pages or page in faults.slow_pages):
+                slow = faults.slow_seconds
+            trickle = 0.0
+            if page and faults.trickle_seconds > 0 and (not faults.trickle_pages or page in faults.trickle_pages):
+                trickle = faults.trickle_seconds
+            throttle = chosen.pop("throttle", False) and not fail
             if fail:
                 self._stats["errors_injected"] += 1
                 self._stats["faults_injected"] += 1
-            elif reset:
-                self._stats["resets"] += 1
-                self._stats["faults_injected"] += 1
-                truncate = False
-            elif truncate:
-                self._stats["truncated"] += 1
-                self._stats["faults_injected"] += 1
+                chosen = {}
+            elif throttle:
+                chosen = {}
+            # At most one way of spoiling a body: a reset beats the rest, then the order below.
+            for name in ("reset", "html", "truncate", "invalid_json", "empty", "repeat", "overlap"):
+                if chosen.get(name):
+                    chosen = {name: True}
+                    self._stats[_FAULT_STAT[name]] += 1
+                    self._stats["faults_injected"] += 1
+                    break
+            else:
+                chosen = {}
+            if trickle:
+                self._stats["trickled"] += 1
         if fail:
-            raise _HubError(
-                faults.error_status, "Internal Error - We're working hard to fix this as soon as possible!"
-            )
-        return truncate, reset
+            message = "Internal Error - We're working hard to fix this as soon as possible!"
+            if faults.echo_headers:  # Authorization first, as a debugging proxy would show it
+                shown = sorted(handler.headers.items(), key=lambda kv: kv[0].lower() != "authorization")
+                message += " Request headers: " + "; ".join(f"{k}: {v}" for k, v in shown)
+            raise _HubError(faults.error_status, message)
+        if throttle:
+            headers: list[tuple[str, str]] = []
+            if faults.rate_limit_headers:
+                limit = faults.rate_limit or 500
+                window = max(1, math.ceil(faults.rate_window_seconds))
+                headers += [("RateLimit", f'"api";r=0;t={faults.throttle_seconds}'),
+                            ("RateLimit-Policy", f'"fixed window";"api";q={limit};w={window}')]
+            headers += self._retry_after(faults, faults.throttle_seconds)
+            raise _HubError(429, _RATE_LIMITED_MESSAGE, headers)
+        return _PageFaults(**chosen, trickle_seconds=trickle), slow
 
     def _list_models(
-        self, handler: _Handler, day: dt.date | None, query_string: str, path: str
+        self, handler: _Handler, day: dt.date | None, query_string: str, path: str,
+        page_faults: _PageFaults = _NO_PAGE_FAULTS,
     ) -> tuple[int, bytes, list[tuple[str, str]], int]:
         pairs = parse_qsl(query_string, keep_blank_values=True)
         params: dict[str, list[str]] = {}
@@ -1092,14 +1262,26 @@ class LocalHub:
         order = snap.select(query)
         size = min(self.page_size, limit) if limit else self.page_size
         page = order[offset : offset + size]
+        end = offset + len(page)
+        previous = order[max(0, offset - size) : offset]
+        if page_faults.repeat and previous:
+            page = previous
+        elif page_faults.overlap and previous:
+            page = [*previous, *page]
+        elif page_faults.empty:
+            page = []
         body = snap.page_bytes(page, projection)
         headers: list[tuple[str, str]] = []
-        end = offset + len(page)
-        if end < len(order):
+        next_offset = end if end < len(order) else None
+        if page_faults.empty:
+            next_offset = None
+        elif next_offset is None and self._faults.link_loop:
+            next_offset = 0
+        if next_offset is not None:
             # The client sends no parameters with the next URL: it must carry the whole query.
             kept = [(k, v) for k, v in pairs if k != "cursor"]
-            kept.append(("cursor", _encode_cursor(snap.day, end)))
-            host = handler.headers.get("Host") or f"{self.host}:{self.port}"
+            kept.append(("cursor", _encode_cursor(snap.day, next_offset)))
+            host = self._faults.link_host or handler.headers.get("Host") or f"{self.host}:{self.port}"
             headers.append(("Link", f'<http://{host}{path}?{urlencode(kept)}>; rel="next"'))
         return 200, body, headers, len(page)
 
@@ -1173,7 +1355,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults.add_argument("--reset-rate", type=float, default=0.0, help="share of pages reset mid-body")
     faults.add_argument("--reset-pages", type=_page_numbers, default=frozenset(), help="pages reset mid-body")
+    faults.add_argument("--no-rate-headers", action="store_true", help="429s and answers without RateLimit headers")
+    faults.add_argument("--no-retry-after", action="store_true", help="429s without Retry-After")
+    faults.add_argument("--throttle-rate", type=float, default=0.0, help="share of pages answered 429")
+    faults.add_argument("--throttle-pages", type=_page_numbers, default=frozenset(), help="pages answered 429")
+    faults.add_argument("--throttle-seconds", type=int, default=1, help="wait a throttled 429 asks for (default 1)")
+    for name, what in (("invalid-json", "with a body that is not JSON"), ("html", "as an HTML error page"),
+                       ("empty", "as an empty last page"), ("overlap", "with the previous page's items too"),
+                       ("repeat", "with the previous page's items instead")):
+        faults.add_argument(f"--{name}-rate", type=float, default=0.0, help=f"share of pages answered {what}")
+        faults.add_argument(f"--{name}-pages", type=_page_numbers, default=frozenset(), help=f"pages answered {what}")
+    faults.add_argument("--link-loop", action="store_true", help="the last page of a listing links to its first")
+    faults.add_argument("--link-host", default=None, help="host[:port] that Link headers point at instead")
     faults.add_argument("--slow", type=float, default=0.0, help="seconds to wait before every answer")
+    faults.add_argument("--slow-pages", type=_page_numbers, default=frozenset(), help="only these pages are slow")
+    faults.add_argument("--trickle", type=float, default=0.0, help="seconds over which each page body is trickled")
+    faults.add_argument("--trickle-pages", type=_page_numbers, default=frozenset(), help="only these pages trickle")
+    faults.add_argument("--echo-headers", action="store_true", help="injected 5xx bodies repeat the request headers")
     faults.add_argument("--seed", type=int, default=0, help="seed of the random faults (default: 0)")
 
 
@@ -1182,16 +1380,37 @@ def faults_from_args(args: argparse.Namespace) -> FaultConfig:
     return FaultConfig(
         rate_limit=args.rate_limit,
         rate_window_seconds=args.rate_window,
+        rate_limit_headers=not args.no_rate_headers,
+        retry_after=not args.no_retry_after,
+        throttle_rate=args.throttle_rate,
+        throttle_pages=args.throttle_pages,
+        throttle_seconds=args.throttle_seconds,
         error_rate=args.error_rate,
         error_status=args.error_status,
         fail_all=args.fail_all,
         fail_after=args.fail_after,
         fail_pages=args.fail_pages,
+        echo_headers=args.echo_headers,
         truncate_rate=args.truncate_rate,
         truncate_pages=args.truncate_pages,
+        invalid_json_rate=args.invalid_json_rate,
+        invalid_json_pages=args.invalid_json_pages,
+        html_rate=args.html_rate,
+        html_pages=args.html_pages,
+        empty_rate=args.empty_rate,
+        empty_pages=args.empty_pages,
+        overlap_rate=args.overlap_rate,
+        overlap_pages=args.overlap_pages,
+        repeat_rate=args.repeat_rate,
+        repeat_pages=args.repeat_pages,
+        link_loop=args.link_loop,
+        link_host=args.link_host,
         reset_rate=args.reset_rate,
         reset_pages=args.reset_pages,
         slow_seconds=args.slow,
+        slow_pages=args.slow_pages,
+        trickle_seconds=args.trickle,
+        trickle_pages=args.trickle_pages,
         seed=args.seed,
     )
 

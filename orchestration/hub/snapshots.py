@@ -65,7 +65,12 @@ TRACKED_OPTIONAL_FIELDS: tuple[str, ...] = (
     "tags",
 )
 
-_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+$")
+# A Hub repo id as the Hub allows it (and `huggingface_hub.utils.validate_repo_id` checks it): `namespace/name`,
+# ASCII letters, digits, `_`, `-` and `.`, neither part starting or ending with `-` or `.`, no `--` or `..`,
+# the name at most 96 characters and not ending in `.git`. Anything else cannot be a model of the Hub, and
+# refusing it also means no id can ever look like a path (`..`, `/`, a leading `.`).
+_MODEL_ID = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?/[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 RAW_SCHEMA = pa.schema(
     [
@@ -142,8 +147,8 @@ def _int(value) -> int | None:
     kind = type(value)
     if kind is int:
         return value if _INT64_MIN <= value <= _INT64_MAX else None
-    if kind is float and math.isfinite(value) and value.is_integer():
-        return int(value)
+    if kind is float and math.isfinite(value) and value.is_integer() and -(2.0**63) <= value < 2.0**63:
+        return int(value)  # 1.2e3 is a whole number; 9.3e18 is one too, but beyond int64
     return None
 
 
@@ -186,12 +191,17 @@ def _gated(value) -> str | None:
 
 
 def _json_or_none(value) -> str | None:
+    """A field as JSON text DuckDB's JSON functions accept (the typed `*_json` columns dbt reads).
+
+    Lone surrogates become U+FFFD here (DuckDB refuses them): the raw `item_json` keeps them as received.
+    """
     if value is None:
         return None
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
     except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return _SURROGATE.sub("\ufffd", text)
 
 
 def _tags(value) -> list[str] | None:
@@ -215,18 +225,31 @@ def reject_reason(item) -> str | None:
         return "no id"
     if not isinstance(model_id, str):
         return f"id is a {type(model_id).__name__}, not a string"
-    if not _MODEL_ID.match(model_id):
+    if not _MODEL_ID.match(model_id) or "--" in model_id or ".." in model_id or model_id.endswith(".git"):
         return f"id {model_id[:200]!r} is not of the form org/name"
     return None
 
 
-def item_json(item) -> str:
-    """Compact JSON text of an item, key order kept, non-ASCII kept."""
+def _faithful_json(value) -> str:
+    # The standard library writes what orjson cannot, or cannot faithfully: NaN and Infinity (orjson writes
+    # null), integers beyond 64 bits, lone surrogates (escaped, since they are not UTF-8).
     try:
-        return orjson.dumps(item).decode("utf-8")
-    except (orjson.JSONEncodeError, TypeError):
-        # orjson refuses integers beyond 64 bits; the standard library does not.
-        return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if _SURROGATE.search(text):
+            return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    except RecursionError:
+        raise ValueError("a Hub item is nested too deeply to be stored as JSON") from None
+    return text
+
+
+def item_json(item) -> str:
+    """Compact JSON text of an item, key order kept, non-ASCII kept: `json.loads` of it gives the item back."""
+    if type(item) is dict:  # parsed strictly (orjson), so orjson writes it back exactly
+        try:
+            return orjson.dumps(item).decode("utf-8")
+        except (orjson.JSONEncodeError, TypeError):
+            pass
+    return _faithful_json(item)
 
 
 # The typed columns, in the order `_typed_values` returns them. One function per item (not one per column)
@@ -269,25 +292,57 @@ def _timestamp_column(values: list[str | None]) -> pa.Array:
     target = RAW_SCHEMA.field("created_at").type
     try:
         return pa.array(values, pa.string()).cast(target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeEncodeError):
         return pa.array([_timestamp(value) for value in values], target)
+
+
+def _valid_text(value: str) -> bool:
+    return value.isascii() or not _SURROGATE.search(value)
+
+
+def _text_or_none(value):
+    """A typed column's value without strings Arrow cannot store (lone surrogates): those become null, or are
+    left out of a list, as a value of the wrong type is; `item_json` keeps them."""
+    if type(value) is str:
+        return value if _valid_text(value) else None
+    if type(value) is list:
+        return [v for v in value if type(v) is not str or _valid_text(v)]
+    return value
+
+
+def _array(name: str, values: list, type_: pa.DataType, ids: list[str]) -> pa.Array:
+    try:
+        return pa.array(values, type_)
+    except UnicodeEncodeError:
+        # Rare (the Hub sent a lone surrogate escape): clean this column only, value by value.
+        cleaned = [_text_or_none(v) for v in values]
+        if name == "author":
+            cleaned = [v if v is not None else i.split("/", 1)[0] for v, i in zip(cleaned, ids, strict=True)]
+        return pa.array(cleaned, type_)
 
 
 def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> SnapshotRows:
     """Turn one date's Hub items into raw rows (sorted by id, deduplicated) and rejects.
 
     An id seen twice (the same model found by two scope queries) is kept once; the first copy wins and a
-    copy that differs is counted as a conflict (the live Hub moved between two requests).
+    copy that differs is counted as a conflict (the live Hub moved between two requests). An unusable item seen
+    twice, byte for byte, is one reject. rows + rejects + duplicates is always the number of items.
     """
     day = parse_snapshot_date(snapshot_date) if isinstance(snapshot_date, str) else snapshot_date
     kept: dict[str, dict] = {}
     rejects: list[dict] = []
     duplicates = conflicts = 0
     missing: Counter[str] = Counter()
+    seen_rejects: set[str] = set()
     for position, item in enumerate(items):
         reason = reject_reason(item)
         if reason is not None:
-            rejects.append({"snapshot_date": day, "position": position, "reason": reason, "item_json": item_json(item)})
+            text = item_json(item)
+            if text in seen_rejects:  # the same unusable item twice (a repeated page): kept once, like a row
+                duplicates += 1
+                continue
+            seen_rejects.add(text)
+            rejects.append({"snapshot_date": day, "position": position, "reason": reason, "item_json": text})
             continue
         model_id = item.get("id", item.get("modelId"))
         first = kept.get(model_id)
@@ -310,7 +365,7 @@ def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> Snapsh
     columns["author"] = [_str(item.get("author")) or model_id.split("/", 1)[0] for model_id, item in zip(ids, ordered)]
     columns["item_json"] = [item_json(item) for item in ordered]
     table = pa.Table.from_arrays(
-        [pa.array(columns[f.name], f.type) if not isinstance(columns[f.name], pa.Array) else columns[f.name]
+        [_array(f.name, columns[f.name], f.type, ids) if not isinstance(columns[f.name], pa.Array) else columns[f.name]
          for f in RAW_SCHEMA],
         schema=RAW_SCHEMA,
     )
@@ -347,9 +402,69 @@ def partition_dir(root: Path, day: dt.date) -> Path:
     return Path(root) / f"snapshot_date={day.isoformat()}"
 
 
-def _write_table_atomically(table: pa.Table, target: Path) -> None:
+_TMP_SUFFIX = ".tmp"
+_swept: set[Path] = set()  # roots whose leftovers this process has already removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def _is_stale_temporary(path: Path) -> bool:
+    """`.part-0.parquet.<pid>.<random>.tmp` of a writer that no longer runs (killed mid-write)."""
+    rest = path.name[len(f".{PARTITION_FILE}.") : -len(_TMP_SUFFIX)]
+    pid = rest.split(".", 1)[0]
+    return not (pid.isdigit() and _pid_alive(int(pid)))
+
+
+def remove_stale_temporaries(root: Path) -> list[Path]:
+    """Delete what writers killed mid-write left under a partition root; return what was removed.
+
+    A live writer's temporary file (its pid is in the name) is left alone, so two runs can share a root.
+    """
+    removed = []
+    for path in Path(root).glob(f"snapshot_date=*/.{PARTITION_FILE}.*{_TMP_SUFFIX}"):
+        if _is_stale_temporary(path):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _sweep_once(root: Path) -> None:
+    key = Path(root).resolve()
+    if key not in _swept:
+        remove_stale_temporaries(root)
+        _swept.add(key)
+
+
+def _contained(path: Path, root: Path) -> Path:
+    """`path`, after checking it resolves inside `root` (a planted symlink must not redirect a write)."""
+    resolved_root = Path(root).resolve()
+    if not path.resolve().is_relative_to(resolved_root):
+        raise ValueError(f"refusing to write {path}: it resolves outside {resolved_root} (a symlink?)")
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _stage(table: pa.Table, target: Path) -> Path:
+    """Write `table` to a hidden temporary file beside `target` (fsynced, readable by all); return its path."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=target.parent)
     os.close(fd)
     try:
         # Row groups sized for DuckDB's parallel scan; no timestamps in the file, so equal rows give equal bytes.
@@ -357,25 +472,43 @@ def _write_table_atomically(table: pa.Table, target: Path) -> None:
         with open(tmp, "rb") as fh:
             os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; BI tools and other users read raw files
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def write_snapshot_partition(raw_root: Path, rejects_root: Path, rows: SnapshotRows) -> Path:
     """Write (or replace whole) one date's raw partition and its rejects; return the data file.
 
-    Each file is written to a hidden temporary name and renamed over the old one, so a reader sees the old
-    partition or the new one, never a mix or a half-written file. A date with no rejects has no rejects file.
+    Both files are written in full to hidden temporary names (`.part-0.parquet.<pid>.<random>.tmp`, which no
+    `*.parquet` glob matches) and only then renamed over the old ones, the data file last: a reader sees the old
+    partition or the new one, never a half-written file, and a writer killed before the renames leaves the old
+    partition byte for byte. What a killed writer leaves behind is removed by the next write into the root.
+    A date with no rejects has no rejects file.
     """
-    target = partition_dir(raw_root, rows.snapshot_date) / PARTITION_FILE
-    _write_table_atomically(rows.table, target)
-    rejects_target = partition_dir(rejects_root, rows.snapshot_date) / PARTITION_FILE
-    if rows.rejects.num_rows:
-        _write_table_atomically(rows.rejects, rejects_target)
-    else:
-        rejects_target.unlink(missing_ok=True)
+    target = _contained(partition_dir(raw_root, rows.snapshot_date) / PARTITION_FILE, raw_root)
+    rejects_target = _contained(partition_dir(rejects_root, rows.snapshot_date) / PARTITION_FILE, rejects_root)
+    _sweep_once(raw_root)
+    _sweep_once(rejects_root)
+    staged: list[Path] = []
+    try:
+        data_tmp = _stage(rows.table, target)
+        staged.append(data_tmp)
+        rejects_tmp = _stage(rows.rejects, rejects_target) if rows.rejects.num_rows else None
+        if rejects_tmp is not None:
+            staged.append(rejects_tmp)
+            os.replace(rejects_tmp, rejects_target)
+        else:
+            rejects_target.unlink(missing_ok=True)
+        os.replace(data_tmp, target)
+    except BaseException:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+    if rejects_target.parent.is_dir():
+        _fsync_dir(rejects_target.parent)
     return target
 
 

@@ -1,0 +1,292 @@
+"""Crash recovery: `kill -9` during a raw partition write, during `dbt build`, and during publishing the serving
+copy; then a rerun. No partial partition is ever visible, the warehouse opens, the serving copy is the previous
+good version, and the rerun's results equal a run that never crashed.
+
+Each crash is a real SIGKILL of a real process (`hubpulse import-archive`, the `dbt` CLI, a publishing process),
+sent at a moment the test observes (a temporary file appearing, a line dbt prints), never simulated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.hub.archive import write_snapshot
+from orchestration.hub.snapshots import PARTITION_FILE, list_partitions, partition_dir
+from tests.conftest import tiny_hub_items
+from tests.reliability import (
+    PROJECT_ROOT,
+    dbt_worker,
+    kill_dbt_midway,
+    marts_differences,
+    raw_partitions,
+    read_marts,
+    shared_reference,
+    temporary_leftovers,
+)
+
+DAY1, DAY2 = dt.date(2025, 3, 1), dt.date(2025, 3, 2)
+BIG = 6_000  # models a day: the partition write takes long enough to be caught in the middle
+
+
+# ------------------------------------------------------------------------------------------------ raw partitions
+
+
+def _import(archive: Path, home: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "orchestration.cli", "import-archive", str(archive), "--home", str(home),
+               "--no-dagster"]
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "DAGSTER_HOME": ""})
+
+
+def _import_here(archive: Path, home: Path) -> None:
+    """The same import, in this process (for the runs nobody kills)."""
+    from orchestration.hub.transfer import import_archive
+
+    import_archive(archive, home / "raw" / "hub_models", home / "raw" / "hub_models_rejects", log=lambda _m: None)
+
+
+def _kill_while_writing(archive: Path, home: Path, day: dt.date, timeout: float = 120) -> Path:
+    """Run an import and SIGKILL it the moment a temporary partition file of `day` exists; return that file."""
+    folder = partition_dir(home / "raw" / "hub_models", day)
+    process = _import(archive, home)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            temporary = [p for p in folder.glob(f".{PARTITION_FILE}.{process.pid}.*.tmp")] if folder.is_dir() else []
+            if temporary:
+                process.send_signal(signal.SIGKILL)
+                break
+            if process.poll() is not None:
+                raise AssertionError(f"the import ended before writing {day}: {process.stderr.read()[-2000:]!r}")
+            time.sleep(0.001)
+        else:
+            raise AssertionError("no partition write started in time")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stdout.close()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    return temporary[0]
+
+
+def _visible_rows(home: Path) -> dict[dt.date, int]:
+    """What a reader (DuckDB over the partition glob, as dbt reads raw) sees: rows per snapshot date."""
+    pattern = str(home / "raw" / "hub_models" / "snapshot_date=*" / "*.parquet")
+    con = duckdb.connect()
+    try:
+        rows = con.execute("select snapshot_date, count(*) from read_parquet(?, hive_partitioning = true) "
+                           "group by 1 order by 1", [pattern]).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def test_kill_9_during_raw_partition_writes_leaves_old_or_nothing_and_a_rerun_is_exact(tmp_path: Path):
+    archive_v1, archive_v2 = tmp_path / "archive-v1", tmp_path / "archive-v2"
+    write_snapshot(archive_v1, DAY1, tiny_hub_items(0, n_models=100))
+    write_snapshot(archive_v2, DAY1, tiny_hub_items(1, n_models=BIG))  # DAY1 re-crawled, much bigger
+    write_snapshot(archive_v2, DAY2, tiny_hub_items(2, n_models=BIG))  # a date never written before
+    home, never_crashed = tmp_path / "home", tmp_path / "never-crashed"
+    _import_here(archive_v1, home)
+    good = (partition_dir(home / "raw" / "hub_models", DAY1) / PARTITION_FILE).read_bytes()
+
+    # 1. Killed while replacing DAY1: the old partition stays, byte for byte; a reader sees it alone.
+    leftover = _kill_while_writing(archive_v2, home, DAY1)
+    assert leftover.exists()  # killed between the temporary file's creation and its rename: mid-write
+    assert (partition_dir(home / "raw" / "hub_models", DAY1) / PARTITION_FILE).read_bytes() == good
+    assert _visible_rows(home) == {DAY1: 100}
+
+    # 2. A rerun killed while writing DAY2, a new date (DAY1 was replaced whole before it): DAY2 is not there at
+    #    all; the first run's leftover is gone (a later writer removes a dead writer's temporary files).
+    second_leftover = _kill_while_writing(archive_v2, home, DAY2)
+    assert not leftover.exists() and second_leftover.exists()
+    assert list_partitions(home / "raw" / "hub_models") == [DAY1]
+    assert _visible_rows(home) == {DAY1: BIG}
+
+    # 3. A rerun to the end equals an import that never crashed, byte for byte, with nothing temporary left.
+    assert _import(archive_v2, home).wait() == 0
+    _import_here(archive_v2, never_crashed)
+    assert raw_partitions(home) == raw_partitions(never_crashed)
+    assert _visible_rows(home) == {DAY1: BIG, DAY2: BIG}
+    assert temporary_leftovers(home) == []
+
+
+def test_a_live_writers_temporary_file_is_left_alone(tmp_path: Path):
+    """Cleaning up after dead writers must not break a live one (two runs writing the same root)."""
+    from orchestration.hub.snapshots import remove_stale_temporaries
+
+    folder = partition_dir(tmp_path, DAY1)
+    folder.mkdir(parents=True)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = folder / f".{PARTITION_FILE}.{sleeper.pid}.abc123.tmp"
+        dead = folder / f".{PARTITION_FILE}.999999999.def456.tmp"
+        legacy = folder / f".{PARTITION_FILE}.k2j4h5g6.tmp"  # the name before writers put their pid in it
+        for path in (live, dead, legacy):
+            path.write_bytes(b"PAR1")
+        assert sorted(p.name for p in remove_stale_temporaries(tmp_path)) == sorted([dead.name, legacy.name])
+        assert live.exists() and not dead.exists() and not legacy.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+# ------------------------------------------------------------------------------------------------ dbt build
+
+
+def test_kill_9_during_dbt_build_leaves_a_warehouse_that_opens_and_a_rerun_equal_to_no_crash(
+    tmp_path_factory, tmp_path: Path
+):
+    history, reference = shared_reference(tmp_path_factory)
+    home = tmp_path / "home"
+    shutil.copytree(reference / "raw", home / "raw")
+    shutil.copy(reference / "warehouse.duckdb", home / "warehouse.duckdb")
+    expected = read_marts(reference / "warehouse.duckdb")
+    window = (history.dates[-10], history.dates[-1])
+
+    # Killed as it starts rebuilding the first incremental for the last ten days (its rows about to be deleted
+    # by the pre-hook and inserted again: the worst moment for a windowed incremental), after the seeds, staging
+    # and other models were written. dbt's partial parse is reused, as in a real second run.
+    shutil.copytree(reference / "dbt_target", tmp_path / "killed-target",
+                    ignore=shutil.ignore_patterns("logs", "run", "compiled"))
+    status, lines = kill_dbt_midway(home, "START sql incremental model intermediate.int_models_daily_downloads",
+                                    window=window, command="models", target=tmp_path / "killed-target")
+    assert status == -signal.SIGKILL
+    assert any("OK created" in line for line in lines)  # it had written to the warehouse before dying
+
+    # The warehouse opens (DuckDB replays or discards what the dead process left in its write-ahead log) and
+    # every relation reads whole; the raw partitions are untouched.
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        for schema, name in con.execute("select table_schema, table_name from information_schema.tables "
+                                        "where table_schema in ('staging', 'intermediate', 'marts')").fetchall():
+            con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()
+    finally:
+        con.close()
+    assert raw_partitions(home) == raw_partitions(reference)
+
+    # The rerun of the same window ends exactly where a build that never crashed ends.
+    result = dbt_worker().build(home, "models", window=window)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert marts_differences(expected, read_marts(home / "warehouse.duckdb")) == []
+    assert temporary_leftovers(home) == []
+
+
+# ------------------------------------------------------------------------------------------------ serving copy
+
+
+PUBLISH_SCRIPT = """
+import sys
+from pathlib import Path
+from orchestration.serving import publish
+print("publishing", flush=True)
+publish(Path(sys.argv[1]), Path(sys.argv[2]), run_id=sys.argv[3])
+print("published", flush=True)
+"""
+
+
+def _serving_state(serving: Path) -> tuple[str, dict[str, list[tuple]]]:
+    """The current version and its marts, read the way a BI tool does (through the stable links)."""
+    from orchestration.serving import read_manifest
+
+    manifest = read_manifest(serving)
+    assert manifest is not None
+    directory = Path(manifest["directory"])
+    assert (serving / "hubpulse.duckdb").resolve() == (directory / "hubpulse.duckdb").resolve()
+    con = duckdb.connect(str(serving / "hubpulse.duckdb"), read_only=True)
+    try:
+        marts = {}
+        for name, entry in manifest["tables"].items():
+            rows = con.execute(f'select * from marts."{name}"').fetchall()
+            assert len(rows) == entry["rows"], name
+            assert (directory / entry["parquet"]).is_file(), name
+            marts[name] = sorted(rows, key=repr)
+    finally:
+        con.close()
+    return manifest["version"], marts
+
+
+def test_kill_9_during_publishing_keeps_the_previous_version_and_a_rerun_publishes_cleanly(
+    tmp_path_factory, tmp_path: Path
+):
+    from orchestration.serving import list_versions, publish
+
+    _history, reference = shared_reference(tmp_path_factory)
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(reference / "warehouse.duckdb", warehouse)
+    serving = tmp_path / "serving"
+    started = time.monotonic()
+    first = publish(warehouse, serving, run_id="good")
+    seconds = time.monotonic() - started
+    good_version, good_marts = _serving_state(serving)
+    assert good_version == first.version
+
+    # Kills spread over a whole publish: before it starts writing, while it copies, seals, switches, prunes.
+    delays = [0.0, 0.05, 0.15, 0.3, 0.5, 0.7, 0.9, 1.2]
+    kept_previous, interrupted = [], []
+    for fraction in delays:
+        process = subprocess.Popen([sys.executable, "-c", PUBLISH_SCRIPT, str(warehouse), str(serving), "killed"],
+                                   cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "publishing"
+        time.sleep(fraction * seconds)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+        process.stderr.close()
+        # Whatever the moment: the serving copy is a complete version, the previous one unless the switch
+        # was already done, and it reads exactly as published.
+        version, marts = _serving_state(serving)
+        assert version == good_version or version in list_versions(serving)
+        assert marts == good_marts
+        kept_previous.append(version == good_version)
+        interrupted.append(any(p.name.startswith(".tmp-") for p in (serving / "versions").iterdir()))
+    assert kept_previous[0]  # killed as it began: the previous version, untouched
+    assert any(interrupted)  # and some kills did land mid-publish, leaving a half-written version behind
+
+    rerun = publish(warehouse, serving, run_id="rerun")
+    version, marts = _serving_state(serving)
+    assert version == rerun.version and marts == good_marts
+    leftovers = [str(p.relative_to(serving)) for p in serving.rglob("*") if p.name.startswith(".tmp-")]
+    assert leftovers == []
+    manifest = json.loads((serving / "manifest.json").read_text())
+    assert manifest["run_id"] == "rerun"
+
+
+@pytest.mark.parametrize("sealed", [False, True])
+def test_a_publish_killed_after_sealing_its_folder_is_cleaned_up_by_the_next(tmp_path_factory, tmp_path: Path,
+                                                                             sealed: bool):
+    """The state a kill leaves between sealing a version folder (read-only) and renaming it into place."""
+    from orchestration.serving import list_versions, publish
+
+    _history, reference = shared_reference(tmp_path_factory)
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(reference / "warehouse.duckdb", warehouse)
+    serving = tmp_path / "serving"
+    publish(warehouse, serving)
+    leftover = serving / "versions" / ".tmp-20990101T000000000000Z"
+    shutil.copytree(serving / "current", leftover, symlinks=True)
+    if sealed:
+        for path in sorted(leftover.rglob("*"), reverse=True):
+            path.chmod(0o444 if path.is_file() else 0o555)
+        leftover.chmod(0o555)
+    try:
+        publish(warehouse, serving)
+        assert not leftover.exists()
+        assert len(list_versions(serving)) == 2
+    finally:
+        if leftover.exists():
+            for path in [leftover, *leftover.rglob("*")]:
+                path.chmod(0o755)
