@@ -1,30 +1,30 @@
 with
 
-base_model_edges as (
+base_model_edges as not materialized (
 
     select * from {{ ref('stg_hub__base_model_edges') }}
 
 ),
 
-models as (
+models as not materialized (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-repo_ids as (
+repo_ids as not materialized (
 
     select * from {{ ref('int_repo_ids_resolved') }}
 
 ),
 
-organization_aliases as (
+organization_aliases as not materialized (
 
     select * from {{ ref('organization_aliases') }}
 
 ),
 
-organization_regions as (
+organization_regions as not materialized (
 
     select * from {{ ref('organization_regions') }}
 

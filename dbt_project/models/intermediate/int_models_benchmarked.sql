@@ -1,36 +1,36 @@
 with
 
-models as (
+models as not materialized (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-repo_ids as (
+repo_ids as not materialized (
 
     select * from {{ ref('int_repo_ids_resolved') }}
 
 ),
 
-eval_results as (
+eval_results as not materialized (
 
     select * from {{ ref('stg_hub__eval_results') }}
 
 ),
 
-leaderboard as (
+leaderboard as not materialized (
 
     select * from {{ ref('stg_benchmarks__open_llm_leaderboard') }}
 
 ),
 
-benchmarks as (
+benchmarks as not materialized (
 
     select * from {{ ref('open_llm_leaderboard_benchmarks') }}
 
 ),
 
-organization_aliases as (
+organization_aliases as not materialized (
 
     select * from {{ ref('organization_aliases') }}
 

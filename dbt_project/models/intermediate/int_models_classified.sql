@@ -1,6 +1,6 @@
 with
 
-lineage as (
+lineage as not materialized (
 
     select * from {{ ref('int_model_lineage') }}
 

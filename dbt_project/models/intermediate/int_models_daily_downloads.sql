@@ -32,10 +32,25 @@
 
 with
 
-model_snapshots as (
+model_snapshots as not materialized (
 
     select * from {{ ref('stg_hub__model_snapshots') }}
     where {{ build_window_filter('snapshot_date') }}
+
+),
+
+window_snapshots as materialized (
+
+    -- The window's snapshot rows, read from the staging view once, with only the columns used below.
+    select
+        model_id,
+        snapshot_date,
+        repo_id,
+        organization,
+        region,
+        created_date,
+        downloads_all_time
+    from model_snapshots
 
 ),
 
@@ -51,7 +66,7 @@ previous_snapshots as (
     from {{ this }}
     where snapshot_date < date '{{ window.start }}'
         and download_date = snapshot_date
-        and model_id in (select model_id from model_snapshots)
+        and model_id in (select model_id from window_snapshots)
     group by model_id
 
 ),
@@ -76,7 +91,7 @@ observations as (
         created_date,
         downloads_all_time,
         false as is_look_back
-    from model_snapshots
+    from window_snapshots
     {% if look_back %}
     union all
     select
@@ -95,7 +110,7 @@ observations as (
 
 snapshot_dates as (
 
-    select distinct snapshot_date from model_snapshots
+    select distinct snapshot_date from window_snapshots
     {% if look_back %}
     union
     select snapshot_date from previous_calendar where snapshot_date is not null

@@ -1,12 +1,12 @@
 with
 
-model_snapshots as (
+model_snapshots as not materialized (
 
     select * from {{ ref('stg_hub__model_snapshots') }}
 
 ),
 
-model_tags as (
+model_tags as not materialized (
 
     select * from {{ ref('stg_hub__model_tags') }}
 
@@ -14,12 +14,37 @@ model_tags as (
 
 seen as (
 
+    -- One pass over the history: the first and last snapshot, and the latest snapshot's attributes.
     select
         model_id,
         min(snapshot_date) as first_seen_date,
         max(snapshot_date) as last_seen_date,
         count(*) as snapshots_seen,
-        count(distinct repo_id) as repo_ids_seen
+        count(distinct repo_id) as repo_ids_seen,
+        arg_min(repo_id, snapshot_date) as first_repo_id,
+        arg_max(
+            {
+                'hub_object_id': hub_object_id,
+                'repo_id': repo_id,
+                'namespace': namespace,
+                'author': author,
+                'organization': organization,
+                'region': region,
+                'created_at': created_at,
+                'created_date': created_date,
+                'is_placeholder_created_at': is_placeholder_created_at,
+                'pipeline_tag': pipeline_tag,
+                'library_name': library_name,
+                'parameter_count': parameter_count,
+                'is_gated': is_gated,
+                'gated_mode': gated_mode,
+                'downloads_all_time': downloads_all_time,
+                'downloads_30d': downloads_30d,
+                'likes': likes,
+                'trending_score': trending_score
+            },
+            snapshot_date
+        ) as latest
     from model_snapshots
     group by model_id
 
@@ -29,28 +54,6 @@ calendar as (
 
     select max(last_seen_date) as latest_snapshot_date
     from seen
-
-),
-
-latest as (
-
-    select model_snapshots.*
-    from model_snapshots
-    inner join seen
-        on model_snapshots.model_id = seen.model_id
-        and model_snapshots.snapshot_date = seen.last_seen_date
-
-),
-
-first_names as (
-
-    select
-        model_snapshots.model_id,
-        model_snapshots.repo_id as first_repo_id
-    from model_snapshots
-    inner join seen
-        on model_snapshots.model_id = seen.model_id
-        and model_snapshots.snapshot_date = seen.first_seen_date
 
 ),
 
@@ -70,40 +73,36 @@ latest_tags as (
 final as (
 
     select
-        latest.model_id,
-        latest.hub_object_id,
-        latest.repo_id,
-        first_names.first_repo_id,
+        seen.model_id,
+        seen.latest.hub_object_id as hub_object_id,
+        seen.latest.repo_id as repo_id,
+        seen.first_repo_id,
         seen.repo_ids_seen,
-        latest.namespace,
-        latest.author,
-        latest.organization,
-        latest.region,
-        latest.created_at,
-        latest.created_date,
-        latest.is_placeholder_created_at,
-        latest.pipeline_tag,
-        latest.library_name,
+        seen.latest.namespace as namespace,
+        seen.latest.author as author,
+        seen.latest.organization as organization,
+        seen.latest.region as region,
+        seen.latest.created_at as created_at,
+        seen.latest.created_date as created_date,
+        seen.latest.is_placeholder_created_at as is_placeholder_created_at,
+        seen.latest.pipeline_tag as pipeline_tag,
+        seen.latest.library_name as library_name,
         latest_tags.license,
         latest_tags.languages,
-        latest.parameter_count,
-        latest.is_gated,
-        latest.gated_mode,
-        latest.downloads_all_time,
-        latest.downloads_30d,
-        latest.likes,
-        latest.trending_score,
+        seen.latest.parameter_count as parameter_count,
+        seen.latest.is_gated as is_gated,
+        seen.latest.gated_mode as gated_mode,
+        seen.latest.downloads_all_time as downloads_all_time,
+        seen.latest.downloads_30d as downloads_30d,
+        seen.latest.likes as likes,
+        seen.latest.trending_score as trending_score,
         seen.first_seen_date,
         seen.last_seen_date,
         seen.snapshots_seen,
         seen.last_seen_date < calendar.latest_snapshot_date as is_deleted
-    from latest
-    inner join seen
-        on latest.model_id = seen.model_id
-    inner join first_names
-        on latest.model_id = first_names.model_id
+    from seen
     left join latest_tags
-        on latest.model_id = latest_tags.model_id
+        on seen.model_id = latest_tags.model_id
     cross join calendar
 
 )

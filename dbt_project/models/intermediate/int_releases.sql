@@ -1,12 +1,12 @@
 with
 
-models as (
+models as not materialized (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-parents_per_child as (
+parents_per_child as not materialized (
 
     select * from {{ ref('int_models_classified') }}
 

@@ -1,12 +1,14 @@
 with
 
-model_snapshots as (
+-- The names a model was listed under, from the model-day facts (one row per model and snapshot date, the
+-- staging rows already deduplicated) rather than the staging view, which would type the raw history again.
+model_daily as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('fct_model_daily') }}
 
 ),
 
-organization_aliases as (
+organization_aliases as not materialized (
 
     select * from {{ ref('organization_aliases') }}
 
@@ -17,11 +19,11 @@ names_seen as (
     select
         model_id,
         repo_id,
-        namespace,
+        split_part(repo_id, '/', 1) as namespace,
         min(snapshot_date) as first_seen_date,
         max(snapshot_date) as last_seen_date
-    from model_snapshots
-    group by model_id, repo_id, namespace
+    from model_daily
+    group by model_id, repo_id
 
 ),
 

@@ -2,25 +2,25 @@
 
 with
 
-models as (
+models as not materialized (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-releases as (
+releases as not materialized (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-benchmarks as (
+benchmarks as not materialized (
 
     select * from {{ ref('int_models_benchmarked') }}
 
 ),
 
-base_models as (
+base_models as not materialized (
 
     select * from {{ ref('int_models_classified') }}
 

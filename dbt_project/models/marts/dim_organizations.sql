@@ -3,31 +3,32 @@
 
 with
 
-model_snapshots as (
+-- The organisations observed come from the model-day facts: the staging rows already deduplicated, narrow.
+model_daily as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('fct_model_daily') }}
 
 ),
 
-models as (
+models as not materialized (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-releases as (
+releases as not materialized (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-organization_regions as (
+organization_regions as not materialized (
 
     select * from {{ ref('organization_regions') }}
 
 ),
 
-organization_aliases as (
+organization_aliases as not materialized (
 
     select * from {{ ref('organization_aliases') }}
 
@@ -47,7 +48,7 @@ observed as (
         organization,
         min(snapshot_date) as first_seen_date,
         max(snapshot_date) as last_seen_date
-    from model_snapshots
+    from model_daily
     group by organization
 
 ),

@@ -6,7 +6,7 @@
 
 with
 
-ecosystem_vs_benchmark as (
+ecosystem_vs_benchmark as not materialized (
 
     select * from {{ ref('fct_ecosystem_vs_benchmark') }}
 

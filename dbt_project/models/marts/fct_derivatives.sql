@@ -8,13 +8,13 @@
 
 with
 
-models as (
+models as not materialized (
 
     select * from {{ ref('dim_models') }}
 
 ),
 
-lineage as (
+lineage as not materialized (
 
     select * from {{ ref('int_model_lineage') }}
 

@@ -27,14 +27,14 @@
 with
 
 {% if window is not none %}
-recompute as (
+recompute as not materialized (
 
     select {{ velocity_recompute_from() }} as from_date
 
 ),
 {% endif %}
 
-daily_downloads as (
+daily_downloads as not materialized (
 
     select
         daily.download_date,
@@ -52,33 +52,29 @@ daily_downloads as (
 
 ),
 
-entity_rows as (
-
-    select 'model' as entity_type, model_id as entity_id, repo_id as entity_name, download_date, daily_downloads
-    from daily_downloads
-    union all
-    select 'organization', organization, organization, download_date, daily_downloads
-    from daily_downloads
-    union all
-    select 'region', region, region, download_date, daily_downloads
-    from daily_downloads
-    union all
-    select 'total', 'total', 'all tracked models', download_date, daily_downloads
-    from daily_downloads
-
-),
-
 entity_days as (
 
+    -- A model has one daily row per day (its snapshot intervals do not overlap): its days as they are;
+    -- organisations, regions and the total sum their models' days.
     select
-        entity_type,
-        entity_id,
-        max(entity_name) as entity_name,
+        'model' as entity_type,
+        model_id as entity_id,
+        repo_id as entity_name,
         download_date as metric_date,
-        date_diff('day', date '1970-01-01', download_date) as day_number,
-        sum(daily_downloads) as daily_downloads
-    from entity_rows
-    group by entity_type, entity_id, download_date
+        daily_downloads
+    from daily_downloads
+    union all
+    select 'organization', organization, organization, download_date, sum(daily_downloads)
+    from daily_downloads
+    group by organization, download_date
+    union all
+    select 'region', region, region, download_date, sum(daily_downloads)
+    from daily_downloads
+    group by region, download_date
+    union all
+    select 'total', 'total', 'all tracked models', download_date, sum(daily_downloads)
+    from daily_downloads
+    group by download_date
 
 ),
 
@@ -95,17 +91,23 @@ velocities as (
         sum(daily_downloads) over (
             partition by entity_type, entity_id order by day_number range between 13 preceding and 7 preceding
         ) as previous_velocity_7d
-    from entity_days
+    from (
+        select *, date_diff('day', date '1970-01-01', metric_date) as day_number
+        from entity_days
+    )
 
 ),
 
 totals as (
 
+    -- The tracked total's 28-day velocity per day, from its own (one row a day) series.
     select
-        metric_date,
-        velocity_28d as total_velocity_28d
-    from velocities
-    where entity_type = 'total'
+        download_date as metric_date,
+        sum(sum(daily_downloads)) over (
+            order by date_diff('day', date '1970-01-01', download_date) range between 27 preceding and current row
+        ) as total_velocity_28d
+    from daily_downloads
+    group by download_date
 
 ),
 

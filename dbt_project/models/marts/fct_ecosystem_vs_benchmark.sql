@@ -13,31 +13,31 @@
 
 with
 
-model_daily as (
+model_daily as not materialized (
 
     select * from {{ ref('fct_model_daily') }}
 
 ),
 
-daily_downloads as (
+daily_downloads as not materialized (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-models as (
+models as not materialized (
 
     select * from {{ ref('dim_models') }}
 
 ),
 
-lineage as (
+lineage as not materialized (
 
     select * from {{ ref('int_model_lineage') }}
 
 ),
 
-releases as (
+releases as not materialized (
 
     select * from {{ ref('int_releases') }}
 
@@ -74,14 +74,13 @@ monthly_downloads as (
 
 month_end_likes as (
 
+    -- Each model's last snapshot of the month: its organisation and likes that day.
     select
-        organization,
+        arg_max(organization, snapshot_date) as organization,
         cast(date_trunc('month', snapshot_date) as date) as month_start,
-        likes
+        arg_max_null(likes, snapshot_date) as likes
     from model_daily
-    qualify row_number() over (
-        partition by model_id, date_trunc('month', snapshot_date) order by snapshot_date desc
-    ) = 1
+    group by model_id, cast(date_trunc('month', snapshot_date) as date)
 
 ),
 

@@ -13,14 +13,14 @@
 
 with
 
-model_snapshots as (
+model_snapshots as not materialized (
 
     select * from {{ ref('stg_hub__model_snapshots') }}
     where {{ build_window_filter('snapshot_date') }}
 
 ),
 
-daily_downloads as (
+daily_downloads as not materialized (
 
     select * from {{ ref('int_models_daily_downloads') }}
     where {{ build_window_filter('snapshot_date') }}

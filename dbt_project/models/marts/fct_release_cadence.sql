@@ -8,7 +8,7 @@
 
 with
 
-releases as (
+releases as not materialized (
 
     select * from {{ ref('int_releases') }}
 
@@ -16,8 +16,9 @@ releases as (
 
 model_snapshots_calendar as (
 
-    select max(snapshot_date) as latest_snapshot_date
-    from {{ ref('stg_hub__model_snapshots') }}
+    -- The latest snapshot date (every model's last snapshot is profiled: the same date, without a history scan).
+    select max(last_seen_date) as latest_snapshot_date
+    from {{ ref('int_models_profiled') }}
 
 ),
 

@@ -7,13 +7,13 @@
 
 with
 
-lineage as (
+lineage as not materialized (
 
     select * from {{ ref('int_model_lineage') }}
 
 ),
 
-daily_downloads as (
+daily_downloads as not materialized (
 
     select * from {{ ref('int_models_daily_downloads') }}
 

@@ -4,7 +4,7 @@
 
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('benchmarks', 'open_llm_leaderboard_v2') }}
 

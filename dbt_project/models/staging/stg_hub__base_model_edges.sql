@@ -1,21 +1,27 @@
+{#-
+    A table, not a view: its tests and the lineage read it; parsed from the listings (one row per model and
+    distinct listing), not from the snapshots of the whole history.
+-#}
+{{ config(materialized='table') }}
+
 with
 
-model_snapshots as (
+listings as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('stg_hub__model_listings') }}
 
 ),
 
 listing_versions as (
 
-    -- A model's tags and baseModels rarely change: parse each distinct listing once, with the dates it covers.
+    -- Each distinct listing (tags, baseModels) of a model naming a base model, with the dates it covers.
     select
         model_id,
         tags,
         base_models_json,
-        min(snapshot_date) as first_seen_date,
-        max(snapshot_date) as last_seen_date
-    from model_snapshots
+        min(first_seen_date) as first_seen_date,
+        max(last_seen_date) as last_seen_date
+    from listings
     where base_models_json is not null
         or len(list_filter(tags, lambda tag: starts_with(tag, 'base_model:'))) > 0
     group by model_id, tags, base_models_json

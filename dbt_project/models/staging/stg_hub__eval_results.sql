@@ -1,21 +1,27 @@
+{#-
+    A table, not a view: its tests and the benchmark scores read it; parsed from the listings (one row per model
+    and distinct listing), not from the snapshots of the whole history.
+-#}
+{{ config(materialized='table') }}
+
 with
 
-model_snapshots as (
+listings as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('stg_hub__model_listings') }}
 
 ),
 
 result_versions as (
 
-    -- Results rarely change: parse each distinct payload of a model once, with the dates it covers.
+    -- Each distinct payload of a model's results once, with the dates it covers.
     select
         model_id,
         eval_results_json,
         model_index_json,
-        min(snapshot_date) as first_seen_date,
-        max(snapshot_date) as last_seen_date
-    from model_snapshots
+        min(first_seen_date) as first_seen_date,
+        max(last_seen_date) as last_seen_date
+    from listings
     where eval_results_json is not null
         or model_index_json is not null
     group by model_id, eval_results_json, model_index_json

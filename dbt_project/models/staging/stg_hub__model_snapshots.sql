@@ -1,24 +1,32 @@
+{#-
+    A view: it always shows the raw partitions as they are, and a windowed run reads only the window's files.
+    Every CTE is `not materialized`: DuckDB otherwise materializes a CTE read twice (the source: the rows and
+    the duplicate check; the regions), and a materialized CTE anywhere in a query stops it from reading only
+    the columns that query needs, so every read of this view copied every column of every partition (tags and
+    JSON included). Inlined, a test of one column reads four.
+-#}
+
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('hub', 'hub_model_snapshots') }}
 
 ),
 
-organization_aliases as (
+organization_aliases as not materialized (
 
     select * from {{ ref('organization_aliases') }}
 
 ),
 
-organization_regions as (
+organization_regions as not materialized (
 
     select * from {{ ref('organization_regions') }}
 
 ),
 
-typed as (
+typed as not materialized (
 
     select
         snapshot_date,
@@ -51,7 +59,7 @@ typed as (
 
 ),
 
-duplicates as (
+duplicates as not materialized (
 
     -- One row per model and date even if a rename made both names show up in one crawl: the later name wins.
     -- (A grouped anti-join on narrow columns: cheaper than a window over the wide rows, and the date filter
@@ -66,7 +74,7 @@ duplicates as (
 
 ),
 
-deduplicated as (
+deduplicated as not materialized (
 
     select typed.*
     from typed
@@ -78,7 +86,7 @@ deduplicated as (
 
 ),
 
-final as (
+final as not materialized (
 
     select
         deduplicated.snapshot_date,

@@ -1,20 +1,26 @@
+{#-
+    A table, not a view: its tests and int_models_profiled read it; from the listings (one row per model and
+    distinct listing), not from the snapshots, so the tags of the whole history are unnested once per listing.
+-#}
+{{ config(materialized='table') }}
+
 with
 
-model_snapshots as (
+listings as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('stg_hub__model_listings') }}
 
 ),
 
 tag_versions as (
 
-    -- A model's tags rarely change: unnest each distinct tag list once, with the dates it covers.
+    -- Each distinct tag list of a model once, with the dates it covers.
     select
         model_id,
         tags,
-        min(snapshot_date) as first_seen_date,
-        max(snapshot_date) as last_seen_date
-    from model_snapshots
+        min(first_seen_date) as first_seen_date,
+        max(last_seen_date) as last_seen_date
+    from listings
     where tags is not null
     group by model_id, tags
 
@@ -33,10 +39,11 @@ unnested as (
 
 latest_snapshots as (
 
+    -- The model's latest snapshot date: the last date of its listings (a listing without tags included).
     select
         model_id,
-        max(snapshot_date) as latest_snapshot_date
-    from model_snapshots
+        max(last_seen_date) as latest_snapshot_date
+    from listings
     group by model_id
 
 ),

@@ -1,0 +1,46 @@
+{#-
+    Data tests in a windowed run (HUBPULSE_WINDOW_START/END set: the Dagster daily run, a backfill) test the rows
+    that run reads or writes, not the whole history, so a day's tests cost the same on day 400 as on day 30.
+
+    dbt builds every generic test's `model` with this macro (its `where` config). When a window is set and the
+    tested relation is one of the daily-partitioned models, the staging snapshots or the raw source, the test
+    reads only the window's rows:
+      - stg_hub__model_snapshots, the raw source, fct_model_daily: snapshot_date within the window;
+      - int_models_daily_downloads: every row on a download date the window's snapshots wrote (old rows on those
+        dates too, so a duplicate across the window's start is still found);
+      - fct_download_velocity: every row from the first day the run rebuilt (see velocity_recompute_from).
+    Without a window (a full refresh, or `dbt build` alone) every test reads every row, as dbt's own macro does.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set window = build_window() -%}
+    {%- set name = relation.identifier if relation.identifier is defined else none -%}
+    {%- set window_filter = none -%}
+    {%- if window is not none and name is not none -%}
+        {%- set start = "date '" ~ window.start ~ "'" -%}
+        {%- set end = "date '" ~ window.end ~ "'" -%}
+        {%- if name in ('stg_hub__model_snapshots', 'hub_model_snapshots', 'fct_model_daily') -%}
+            {%- set window_filter = "snapshot_date between " ~ start ~ " and " ~ end -%}
+        {%- elif name in ('int_models_daily_downloads', 'fct_download_velocity') -%}
+            {%- set node = graph.nodes['model.' ~ project_name ~ '.int_models_daily_downloads'] -%}
+            {%- set daily = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- set first_day -%}
+                least({{ start }}, coalesce(
+                    (select min(download_date) from {{ daily }} where snapshot_date between {{ start }} and {{ end }}),
+                    {{ start }}))
+            {%- endset -%}
+            {%- set column = 'download_date' if name == 'int_models_daily_downloads' else 'metric_date' -%}
+            {%- set window_filter = column ~ " between " ~ first_day ~ " and " ~ end -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if window_filter is not none and where -%}
+        {%- set where = "(" ~ where ~ ") and (" ~ window_filter ~ ")" -%}
+    {%- elif window_filter is not none -%}
+        {%- set where = window_filter -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- do return("(select * from " ~ relation ~ " where " ~ where ~ ") dbt_subquery") -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
