@@ -5,8 +5,9 @@ import, one suite run serving all the checks of the group), subsettable so a sin
 alone from the UI. Checks on a partitioned asset are partitioned like it:
 
 * a run of one partition validates that partition; the result is recorded against it;
-* a single-run backfill of a range validates every partition of the range (raw: each partition on its own,
-  in date order; daily marts: the window in one batch, failures attributed to their day). Dagster records the
+* a single-run backfill of a range validates every partition of the range (raw: the partitions in batches
+  of one Great Expectations run, each partition judged on its own and a failing one validated again alone, see
+  `validate_raw_partitions`; daily marts: the window in one batch, failures attributed to their day). Dagster records the
   step's own result without a partition in that case, so the check also logs one evaluation per partition
   (the per-partition status in the UI) and returns the aggregate (all partitions must pass), which is what
   blocks the downstream steps of the run.
@@ -35,7 +36,13 @@ from orchestration.quality.marts import (
     examples_for_key,
     validate_marts,
 )
-from orchestration.quality.raw import RAW_ASSET, RAW_CHECKS, resolvable_organisations, validate_raw_partition
+from orchestration.quality.raw import (
+    RAW_ASSET,
+    RAW_CHECKS,
+    resolvable_organisations,
+    validate_raw_partition,
+    validate_raw_partitions,
+)
 from orchestration.quality.validation import CheckDef, CheckOutcome, DocsSite, build_docs_index
 from orchestration.resources import HubpulsePaths
 
@@ -116,23 +123,33 @@ def _description(outcome: CheckOutcome) -> str:
     return outcome.message()[:2000]
 
 
-def _target_materialization(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, partition: str):
-    """The partition's latest materialization, so the UI ties the evaluation to it (as Dagster does)."""
+def _target_materializations(context, asset_key: dg.AssetKey, partitions: Sequence[str]) -> dict:
+    """Each partition's latest materialization, so the UI ties the evaluation to it (as Dagster does).
+
+    One query for all the partitions of a check step: a ranged run logs one evaluation per check and
+    partition, and a query per evaluation would cost more than the validations themselves.
+    """
     try:
         from dagster._core.definitions.asset_checks.asset_check_evaluation import (
             AssetCheckEvaluationTargetMaterializationData,
         )
     except ImportError:  # a future Dagster moved it: the evaluation is still recorded, only not tied
-        return None
+        return {}
+    found: dict[str, object] = {}
     records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=list(partitions)),
+        limit=4 * len(partitions) + 10,
     ).records
-    if not records:
-        return None
-    record = records[0]
-    return AssetCheckEvaluationTargetMaterializationData(
-        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-    )
+    for record in records:  # newest first
+        if record.partition_key not in found:
+            found[record.partition_key] = AssetCheckEvaluationTargetMaterializationData(
+                storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+            )
+    if len(partitions) > 1:  # a partition past the limit (re-materialized many times): looked up alone
+        for partition in partitions:
+            if partition not in found:
+                found.update(_target_materializations(context, asset_key, [partition]))
+    return found
 
 
 def _log_partition(
@@ -143,6 +160,7 @@ def _log_partition(
     passed: bool,
     metadata: dict,
     description: str,
+    targets: dict,
 ) -> None:
     context.op_execution_context.log_event(
         dg.AssetCheckEvaluation(
@@ -150,7 +168,7 @@ def _log_partition(
             check_name=check.name,
             passed=passed,
             metadata=metadata,
-            target_materialization_data=_target_materialization(context, asset_key, partition),
+            target_materialization_data=targets.get(partition),
             severity=_severity(check),
             description=description,
             blocking=check.blocking,
@@ -252,15 +270,29 @@ def hub_model_snapshots_quality(
     organisations = resolvable_organisations()
     docs = docs_site(paths, quality, index=False)  # the index once, after every partition's page
     evaluated: dict[str, dict[str, Evaluated]] = {}
-    for key in keys:
-        validation = validate_raw_partition(
+    if len(keys) == 1:
+        validations = {
+            keys[0]: validate_raw_partition(
+                paths.raw_models,
+                parse_snapshot_date(keys[0]),
+                config=quality,
+                organisations=organisations,
+                docs=docs,
+                run_name=f"{keys[0]}_run-{context.run.run_id[:8]}",
+            )
+        }
+    else:  # a range: validated in batches, each partition still judged (and reported) on its own
+        by_day = validate_raw_partitions(
             paths.raw_models,
-            parse_snapshot_date(key),
+            [parse_snapshot_date(key) for key in keys],
             config=quality,
             organisations=organisations,
             docs=docs,
-            run_name=f"{key}_run-{context.run.run_id[:8]}",
+            run_name=f"{keys[0]}..{keys[-1]}_run-{context.run.run_id[:8]}",
         )
+        validations = {day.isoformat(): validation for day, validation in by_day.items()}
+    for key in keys:
+        validation = validations[key]
         failing = [name for name, outcome in validation.outcomes.items() if not outcome.passed]
         context.log.info(f"{key}: {validation.rows} rows; failing: {', '.join(failing) or 'none'}")
         evaluated[key] = {
@@ -269,6 +301,7 @@ def hub_model_snapshots_quality(
         }
     if docs is not None:
         build_docs_index(docs)
+    targets = _target_materializations(context, RAW_ASSET_KEY, keys) if len(keys) > 1 else {}
     for check in checks:
         if len(keys) == 1:
             yield _single(RAW_ASSET_KEY, check, evaluated[keys[0]][check.name])
@@ -285,6 +318,7 @@ def hub_model_snapshots_quality(
                 ev.outcome.passed,
                 metadata_for(ev),
                 _description(ev.outcome),
+                targets,
             )
         failing = [key for key in keys if not verdicts[key]]
         detail = evaluated[failing[0] if failing else keys[-1]][check.name]
@@ -339,6 +373,7 @@ def _run_mart_checks(
     for spec in specs:
         batches = validations[spec.model]
         asset_key = mart_asset_key(spec.model)
+        targets = _target_materializations(context, asset_key, keys) if spec.date_column and keys and len(keys) > 1 else {}
         for check in selected[spec.model]:
             evs = [
                 Evaluated(v.outcomes[check.name], v.docs_page, v.docs_index, _scope(v.window))
@@ -351,10 +386,10 @@ def _run_mart_checks(
             for ev, validation in zip(evs, batches, strict=True):
                 batch_keys = _keys_in(keys, validation.window)
                 for key in batch_keys:
-                    verdicts[key] = _log_mart_partition(context, asset_key, check, spec, ev, key)
+                    verdicts[key] = _log_mart_partition(context, asset_key, check, spec, ev, key, targets)
             for key in keys:  # days no batch covered (window without rows): judged by the whole outcome
                 if key not in verdicts:
-                    verdicts[key] = _log_mart_partition(context, asset_key, check, spec, _merge(evs), key)
+                    verdicts[key] = _log_mart_partition(context, asset_key, check, spec, _merge(evs), key, targets)
             detail = next((ev for ev in evs if not ev.outcome.passed), evs[-1])
             yield _aggregate(asset_key, check, keys, verdicts, detail)
 
@@ -380,7 +415,7 @@ def _merge(evs: Sequence[Evaluated]) -> Evaluated:
 
 
 def _log_mart_partition(
-    context, asset_key: dg.AssetKey, check: CheckDef, spec: MartSpec, ev: Evaluated, key: str
+    context, asset_key: dg.AssetKey, check: CheckDef, spec: MartSpec, ev: Evaluated, key: str, targets: dict
 ) -> bool:
     """Log one day's evaluation of a daily mart validated in a batch of days; return whether it passed."""
     failing_keys = ev.outcome.failing_keys()
@@ -400,7 +435,7 @@ def _log_mart_partition(
             }
         )
     metadata["summary"] = description[:2000]
-    _log_partition(context, asset_key, check, key, passed, metadata, description[:2000])
+    _log_partition(context, asset_key, check, key, passed, metadata, description[:2000], targets)
     return passed
 
 

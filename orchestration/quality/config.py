@@ -17,6 +17,8 @@ Each field can be set from the environment as `HUBPULSE_QUALITY_<FIELD NAME IN C
     WAREHOUSE_OPEN_TIMEOUT_SECONDS       30    how long a mart check waits while a writer locks the warehouse
     MART_BATCH_ROWS                      2000000  a daily mart's window is validated in batches of whole days
                                                of at most this many rows (memory stays bounded in a backfill)
+    RAW_BATCH_ROWS                       2000000  a ranged run's raw partitions are validated together, in
+                                               batches of whole partitions of at most this many rows
 
 (each name above with the `HUBPULSE_QUALITY_` prefix, e.g. `HUBPULSE_QUALITY_MIN_ROW_RATIO=0.7`).
 Booleans accept true/false, 1/0, yes/no, on/off.
@@ -74,6 +76,9 @@ class QualityConfig(dg.ConfigurableResource):
     )
     mart_batch_rows: int = Field(
         default=2_000_000, ge=1, description="most rows of a daily mart validated at once (whole days)"
+    )
+    raw_batch_rows: int = Field(
+        default=2_000_000, ge=1, description="most rows of a ranged run's raw partitions validated at once"
     )
 
 

@@ -14,9 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from orchestration.quality.config import QualityConfig
 from orchestration.quality.validation import (
@@ -30,9 +28,12 @@ from orchestration.quality.validation import (
 )
 from orchestration.settings import PLACEHOLDER_CREATED_AT
 
+if TYPE_CHECKING:  # pandas and numpy are imported where a check runs: the code location loads without them
+    import numpy as np
+    import pandas as pd
+
 MART_SCHEMA = "marts"  # dbt_project.yml: +schema: marts (generate_schema_name keeps it as is)
 REGIONS = ("us", "china", "eu", "other", "unknown", "unclassified")
-PLACEHOLDER = pd.Timestamp(PLACEHOLDER_CREATED_AT)
 
 GRAIN = "grain_unique"
 NON_NEGATIVE_DAILY = "daily_downloads_non_negative"
@@ -67,6 +68,9 @@ def _bool(series: pd.Series) -> np.ndarray:
 
 def _problem_column(frame: pd.DataFrame, problems: Sequence[tuple[np.ndarray, str]]) -> pd.Series:
     """Per row the first problem whose mask is set (None when the row is fine)."""
+    import numpy as np
+    import pandas as pd
+
     out = np.full(len(frame), None, dtype=object)
     for mask, text in reversed(problems):
         out[mask] = text
@@ -76,7 +80,7 @@ def _problem_column(frame: pd.DataFrame, problems: Sequence[tuple[np.ndarray, st
 # ------------------------------------------------------------------------------------------- batches
 
 
-Batch = tuple[pd.DataFrame, list[Expect], dict]
+Batch = tuple["pd.DataFrame", list[Expect], dict]
 
 
 def _fct_model_daily(frame: pd.DataFrame, config: QualityConfig) -> Batch:
@@ -102,6 +106,9 @@ def region_share_sums(frame: pd.DataFrame) -> pd.Series:
 
     Days whose total is zero or unknown have no shares to sum and are left out.
     """
+    import numpy as np
+    import pandas as pd
+
     entity = frame["entity_type"]
     is_region, is_total = _bool(entity == "region"), _bool(entity == "total")
     shares = pd.to_numeric(frame["share_of_total"], errors="coerce").to_numpy(dtype="float64", na_value=0.0)
@@ -192,8 +199,10 @@ def _dim_models(frame: pd.DataFrame, config: QualityConfig) -> Batch:
     needed = ("is_release", "is_placeholder_created_at", "created_at", "created_date")
     batch = frame
     if all(c in frame.columns for c in needed):
+        import pandas as pd
+
         release, flagged = _bool(frame["is_release"]), _bool(frame["is_placeholder_created_at"])
-        at_placeholder = _bool(frame["created_at"] == PLACEHOLDER)
+        at_placeholder = _bool(frame["created_at"] == pd.Timestamp(PLACEHOLDER_CREATED_AT))
         dated = frame["created_date"].notna().to_numpy(dtype=bool)
         batch = frame.assign(
             release_date_problem=_problem_column(
@@ -273,6 +282,9 @@ def rank_problems(frame: pd.DataFrame, rank: str, other: str, group: str = "mont
     group of size c starting at position p must carry p + (c - 1) / 2, so a gap, a duplicate integer rank or
     a rank beyond n all show. A row ranked on one score but not on the other is wrong too.
     """
+    import numpy as np
+    import pandas as pd
+
     out = np.full(len(frame), None, dtype=object)
     values = pd.to_numeric(frame[rank], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     other_values = pd.to_numeric(frame[other], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -558,6 +570,8 @@ def read_mart(con, spec: MartSpec, window: tuple[dt.date, dt.date] | None) -> pd
             raise MartUnavailable(f"{spec.relation} has no column {spec.date_column} to select the window by")
         sql += f' where "{spec.date_column}" between ? and ?'
         params = [window[0], window[1]]
+    import pandas as pd
+
     table = con.sql(sql, params=params or None).to_arrow_table()
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     return frame.drop(columns=["no_columns"], errors="ignore")

@@ -18,8 +18,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -31,10 +31,14 @@ from orchestration.quality.validation import (
     DocsSite,
     Expect,
     ExpectationResult,
+    _snake,
     jsonable,
     run_suite,
 )
 from orchestration.settings import SEEDS_DIR
+
+if TYPE_CHECKING:  # pandas is imported where a check runs: the code location loads without it
+    import pandas as pd
 
 RAW_ASSET = "hub_model_snapshots"
 RAW_SUITE = "hub_model_snapshots"
@@ -139,6 +143,8 @@ def types_compatible(expected: pa.DataType, observed: pa.DataType) -> bool:
 
 def schema_of(frame: pd.DataFrame) -> pa.Schema:
     """The Arrow schema of a frame: exact for Arrow-backed columns, inferred for the others."""
+    import pandas as pd
+
     fields = []
     for name, dtype in frame.dtypes.items():
         if isinstance(dtype, pd.ArrowDtype):
@@ -296,6 +302,8 @@ def _unclassified(
 
     Shares of the 30-day `downloads`; when a partition reports no downloads at all, shares of models instead.
     """
+    import pandas as pd
+
     if "author" not in frame.columns or "downloads" not in frame.columns:
         return None, {}
     rows = len(frame)
@@ -409,6 +417,8 @@ def previous_partition(raw_root: Path, day: dt.date) -> tuple[dt.date, int] | No
 
 def read_raw_partition(raw_root: Path, day: dt.date) -> tuple[pd.DataFrame, pa.Schema]:
     """The checked columns of one partition as an Arrow-backed DataFrame, and the file's full schema."""
+    import pandas as pd
+
     path = partition_file(raw_root, day)
     schema = pq.read_schema(path)
     columns = [c for c in CHECKED_COLUMNS if schema.get_field_index(c) >= 0]
@@ -463,3 +473,226 @@ def validate_raw_partition(
         docs=docs,
         run_name=run_name,
     )
+
+
+# ---------------------------------------------------------------------------------------------- ranges
+
+PARTITION_COLUMN = "_partition"  # the partition a row was read from, in a batch of several partitions
+_BORDERLINE = 1e-9  # shares this close to their threshold are re-checked alone (the sums may round apart)
+
+
+def validate_raw_partitions(
+    raw_root: Path,
+    days: Iterable[dt.date],
+    *,
+    config: QualityConfig,
+    organisations: Iterable[str] | None = None,
+    docs: DocsSite | None = None,
+    run_name: str | None = None,
+) -> dict[dt.date, RawValidation]:
+    """Every raw check of several partitions (a ranged backfill), each partition judged on its own.
+
+    The same verdicts as `validate_raw_partition` day by day, with far fewer Great Expectations runs, whose
+    fixed cost (about half a second each) would otherwise dominate a backfill of small partitions: the
+    partitions are validated in batches of whole partitions (at most `config.raw_batch_rows` rows), one suite
+    per batch over their rows side by side, every rule written so that a failing row names its partition
+    (the partition-wide rules, on one row per partition). A partition the batch finds wrong (or a share within
+    a rounding error of its threshold) is then validated again alone, so its outcome, examples and Data Docs
+    page are exactly those of a single-partition run; a partition that passes gets the passing results of
+    its own expectations, with its own counts, and the batch's Data Docs page.
+    """
+    organisations = resolvable_organisations() if organisations is None else frozenset(organisations)
+    days = sorted(set(days))
+    on_disk = list_partitions(raw_root)
+    out: dict[dt.date, RawValidation] = {}
+    loaded: list[tuple[dt.date, pd.DataFrame, pa.Schema]] = []
+    for day in days:
+        path = partition_file(raw_root, day)
+        if not path.exists():
+            out[day] = missing_partition(day, path)
+            continue
+        frame, schema = read_raw_partition(raw_root, day)
+        loaded.append((day, frame, schema))
+    rows_of: dict[dt.date, int] = {day: len(frame) for day, frame, _ in loaded}
+
+    def previous(day: dt.date) -> tuple[dt.date, int] | None:
+        earlier = [d for d in on_disk if d < day]
+        if not earlier:
+            return None
+        before = earlier[-1]
+        if before not in rows_of:
+            rows_of[before] = pq.ParquetFile(partition_file(raw_root, before)).metadata.num_rows
+        return before, rows_of[before]
+
+    batch: list[tuple[dt.date, pd.DataFrame, pa.Schema]] = []
+    batch_rows = 0
+    batches = []
+    for item in loaded:
+        if batch and batch_rows + len(item[1]) > config.raw_batch_rows:
+            batches.append(batch)
+            batch, batch_rows = [], 0
+        batch.append(item)
+        batch_rows += len(item[1])
+    if batch:
+        batches.append(batch)
+    for number, members in enumerate(batches, start=1):
+        name = run_name if len(batches) == 1 else f"{run_name or 'batch'}_{number}"
+        out.update(_validate_batch(members, previous, config, organisations, docs, name))
+    return {day: out[day] for day in days}
+
+
+def _validate_batch(members, previous, config, organisations, docs, run_name) -> dict[dt.date, RawValidation]:
+    """One GX run over several partitions; a partition it finds wrong is validated again alone."""
+    import pandas as pd
+
+    frames, per_day = [], {}
+    for day, frame, schema in members:
+        key = day.isoformat()
+        share, author_stats = _unclassified(frame, organisations, config.examples)
+        before = previous(day)
+        rows = len(frame)
+        missing = int(frame["downloads_all_time"].isna().sum()) if "downloads_all_time" in frame.columns else None
+        expects = raw_expectations(day, config, before)
+        band = next(e for e in expects if e.check == ROW_COUNT).kwargs
+        low, high = band.get("min_value"), band.get("max_value")
+        row_problem = None
+        if (low is not None and rows < low) or (high is not None and rows > high):
+            row_problem = f"{rows} rows"
+        limit = created_at_limit(day, config)
+        part = frame.assign(**{
+            PARTITION_COLUMN: key,
+            UNCLASSIFIED_SHARE_COLUMN: share if share is not None else float("nan"),
+            "_created_at_limit": pd.Series(pd.Timestamp(limit), index=frame.index),
+        })
+        first = pd.Series(False, index=frame.index)
+        if rows:
+            first.iloc[0] = True
+        part["_row_count_problem"] = pd.Series([row_problem if f else None for f in first], index=frame.index, dtype=object)
+        part["_missing_share"] = [(missing / rows if rows and missing is not None else 0.0) if f else float("nan") for f in first]
+        part["_unclassified_share"] = [
+            (float(share.sum()) if share is not None else 0.0) if f else float("nan") for f in first
+        ]
+        frames.append(part)
+        per_day[day] = {
+            "frame": frame, "schema": schema, "previous": before, "share": share, "author_stats": author_stats,
+            "rows": rows, "missing": missing, "expects": expects, "row_problem": row_problem,
+        }
+    batch = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    batch_expects = _batch_expectations(config)
+    suite = run_suite(
+        batch,
+        batch_expects,
+        suite_name=f"{RAW_SUITE}_range",
+        asset_name=RAW_ASSET,
+        run_name=run_name or "range",
+        docs=docs,
+        examples=config.examples,
+        index_columns=(PARTITION_COLUMN, "id"),
+        key_column=PARTITION_COLUMN,
+    )
+    failing: set[str] = set()
+    for result in suite.results:
+        if result.success:
+            continue
+        if result.failing_keys is None:  # not attributable (an error): judge every partition alone
+            failing.update(day.isoformat() for day in per_day)
+        else:
+            failing.update(result.failing_keys)
+    out = {}
+    for day, info in per_day.items():
+        missing_share = info["missing"] / info["rows"] if info["rows"] and info["missing"] is not None else 0.0
+        unclassified = float(info["share"].sum()) if info["share"] is not None else 0.0
+        borderline = (
+            abs(missing_share - config.max_missing_downloads_all_time_share) <= _BORDERLINE
+            or abs(unclassified - config.max_unclassified_download_share) <= _BORDERLINE
+        )
+        alone = day.isoformat() in failing or borderline or not schema_result(info["schema"]).success
+        if alone:
+            out[day] = validate_raw_frame(
+                info["frame"], snapshot_date=day, config=config, previous=info["previous"],
+                organisations=organisations, schema=info["schema"], docs=docs,
+                run_name=f"{day.isoformat()}_{run_name}" if run_name else None,
+            )
+            continue
+        out[day] = _passing_validation(day, info, config, suite)
+    return out
+
+
+def _batch_expectations(config: QualityConfig) -> list[Expect]:
+    """The raw rules over several partitions' rows, each failing row carrying its partition."""
+    def expect(check, gx_class, kwargs, columns):
+        return Expect(check, gx_class, kwargs, f"{check} ({gx_class})", None, columns)
+
+    return [
+        expect(SCHEMA, "ExpectColumnPairValuesToBeEqual",
+               {"column_A": "snapshot_date", "column_B": PARTITION_COLUMN, "ignore_row_if": "either_value_is_missing"},
+               ("snapshot_date",)),
+        expect(IDS, "ExpectColumnValuesToNotBeNull", {"column": "id"}, ("id",)),
+        expect(IDS, "ExpectCompoundColumnsToBeUnique",
+               {"column_list": [PARTITION_COLUMN, "id"], "ignore_row_if": "any_value_is_missing"}, ("id",)),
+        *(
+            expect(COUNTS, "ExpectColumnValuesToBeBetween", {"column": column, "min_value": 0}, (column,))
+            for column in COUNT_COLUMNS
+        ),
+        expect(CREATED_AT, "ExpectColumnPairValuesAToBeGreaterThanB",
+               {"column_A": "_created_at_limit", "column_B": "created_at", "or_equal": False,
+                "ignore_row_if": "either_value_is_missing"},
+               ("created_at",)),
+        expect(MISSING_DOWNLOADS, "ExpectColumnValuesToBeBetween",
+               {"column": "_missing_share", "max_value": config.max_missing_downloads_all_time_share},
+               ("downloads_all_time",)),
+        expect(AUTHORS, "ExpectColumnValuesToBeBetween",
+               {"column": "_unclassified_share", "min_value": 0.0, "max_value": config.max_unclassified_download_share},
+               (UNCLASSIFIED_SHARE_COLUMN,)),
+        expect(ROW_COUNT, "ExpectColumnValuesToBeNull", {"column": "_row_count_problem"}, ()),
+    ]
+
+
+def _passing_validation(day: dt.date, info: dict, config: QualityConfig, suite) -> RawValidation:
+    """The outcome a single-partition run gives a partition that passes every rule, from its own counts."""
+    frame, rows = info["frame"], info["rows"]
+    results = [schema_result(info["schema"], config.examples)]
+    for expect in info["expects"]:
+        result = ExpectationResult(
+            check=expect.check,
+            expectation=_snake(expect.gx_class),
+            label=expect.label,
+            success=True,
+            threshold=jsonable(expect.threshold),
+            expected=expect.expected,
+        )
+        column = expect.kwargs.get("column")
+        if expect.gx_class == "ExpectTableRowCountToBeBetween":
+            result.observed = rows
+        elif expect.gx_class == "ExpectColumnSumToBeBetween":
+            share = info["share"]
+            result.observed = jsonable(float(share.sum()) if share is not None else 0.0)
+        elif column is not None:
+            nulls = int(frame[column].isna().sum()) if column in frame.columns else 0
+            result.element_count = rows if expect.gx_class == "ExpectColumnValuesToNotBeNull" else rows - nulls
+            result.unexpected_count = nulls if expect.gx_class == "ExpectColumnValuesToNotBeNull" else 0
+            if result.element_count:
+                result.unexpected_share = result.unexpected_count / result.element_count
+        results.append(result)
+    outcomes = {
+        check.name: CheckOutcome(check, [r for r in results if r.check == check.name]) for check in RAW_CHECKS
+    }
+    outcomes[AUTHORS].extra.update(info["author_stats"])
+    if info["missing"] is not None:
+        outcomes[MISSING_DOWNLOADS].extra.update(
+            {"missing_downloads_all_time": info["missing"],
+             "missing_share": info["missing"] / rows if rows else 0.0}
+        )
+    band = outcomes[ROW_COUNT]
+    band.extra["rows"] = rows
+    before = info["previous"]
+    if before is None:
+        band.notes.append("first partition: no previous partition to compare with")
+    elif before[1] == 0:
+        band.notes.append(f"the previous partition ({before[0]}) is empty: nothing to compare with")
+    else:
+        band.extra.update(
+            {"previous_partition": before[0].isoformat(), "previous_rows": before[1],
+             "row_ratio": round(rows / before[1], 6) if before[1] else None}
+        )
+    return RawValidation(day, rows, outcomes, suite.docs_page, suite.docs_index)
