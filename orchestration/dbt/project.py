@@ -13,7 +13,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
-from orchestration.prepare import dbt_executable
+from orchestration.prepare import dbt_executable, use_partial_parse
 from orchestration.settings import DBT_PROJECT_DIR
 
 # Where `dbt parse` leaves manifest.json; overridable so tests can keep the working tree untouched.
@@ -29,6 +29,8 @@ if using_dagster_dev() and shutil.which("dbt") is None:
     # not on it when `.venv/bin/dagster` is run without activating the venv.
     os.environ["PATH"] = os.pathsep.join([str(Path(dbt_executable()).parent), os.environ.get("PATH", "")])
 hubpulse_dbt_project.prepare_if_dev()
+# Every dbt command Dagster runs starts from the prepared parse instead of parsing the project again.
+use_partial_parse()
 
 
 def manifest_path() -> Path:

@@ -100,6 +100,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import tempfile
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -1347,7 +1348,106 @@ def _items_for_day(world: _World, w: int) -> list[dict]:
     return items
 
 
+# `archive.dumps_item` without building a JSONEncoder per call: the same text for any value.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _fields_json(fields: dict) -> str:
+    """`"k":v` pairs of `fields` joined by commas, each as `archive.dumps_item` writes it inside an item."""
+    return ",".join(f"{_ENCODE(k)}:{_ENCODE(v)}" for k, v in fields.items())
+
+
+@dataclass
+class _Lines:
+    """Per model, the JSON text of an item's fields, so a day's lines are joined, not encoded, item by item.
+
+    A line is `archive.dumps_item(item)` of `_items_for_day`'s item, byte for byte: key order and values are
+    the same, and JSON of a dict is its `"key":value` pairs joined by commas within braces.
+    """
+
+    heads: tuple[list[str], list[str]]  # `{"_id":..,"id":..,"modelId":..,"author":..,"createdAt":..,"lastModified":`
+    last_modified: list[list[str]]  # each lastModified value as JSON
+    gated: tuple[list[str], list[str]]  # `,"private":false,"disabled":false,"gated":<initial | later>` + mid fields
+    tails: list[str]  # `,` + the static tail fields + `}` (or `}` alone)
+
+
+def _lines_parts(world: _World) -> _Lines | None:
+    """The JSON parts of every model's item; None when a field would be written twice (then items are used)."""
+    fixed = {"_id", "id", "modelId", "author", "createdAt", "lastModified", "private", "disabled", "gated",
+             "downloads", "downloadsAllTime", "likes", "trendingScore"}
+    for mid, tail in zip(world.static_mid, world.static_tail, strict=True):
+        if (fixed & mid.keys()) or (fixed & tail.keys()) or (mid.keys() & tail.keys()):
+            return None
+    if any(a.dtype.kind not in "iu" for a in (world.d30, world.reported, world.likes, world.trending)):
+        return None  # the counts are written as `str(int)`, which is their JSON only for integers
+    heads: tuple[list[str], list[str]] = ([], [])
+    for ids, out in ((world.ids_before, heads[0]), (world.ids_after, heads[1])):
+        for i, repo in enumerate(ids):
+            out.append(
+                '{"_id":' + _ENCODE(world.object_ids[i]) + ',"id":' + _ENCODE(repo) + ',"modelId":'
+                + _ENCODE(repo) + ',"author":' + _ENCODE(repo.split("/", 1)[0]) + ',"createdAt":'
+                + _ENCODE(world.reported_created_iso[i]) + ',"lastModified":'
+            )
+    gated: tuple[list[str], list[str]] = ([], [])
+    for i, m in enumerate(world.models):
+        mid = _fields_json(world.static_mid[i])
+        mid = "," + mid if mid else ""
+        for value, out in ((m.gated_initial, gated[0]), (world.gated_value[i], gated[1])):
+            out.append(',"private":false,"disabled":false,"gated":' + _ENCODE(value) + mid)
+    tails = []
+    for tail in world.static_tail:
+        text = _fields_json(tail)
+        tails.append(("," + text if text else "") + "}")
+    last_modified = [[_ENCODE(v) for v in values] for values in world.lm_iso]
+    return _Lines(heads=heads, last_modified=last_modified, gated=gated, tails=tails)
+
+
+def _lines_for_day(world: _World, parts: _Lines, w: int) -> list[str]:
+    """`archive.dumps_item` of every item of `_items_for_day(world, w)`, from the pre-encoded parts."""
+    t = w + _BURN_IN
+    heads = parts.heads[1] if world.rename_w is not None and w >= world.rename_w else parts.heads[0]
+    d30 = world.d30[:, t].tolist()
+    rep = world.reported[:, t].tolist()
+    likes = world.likes[:, t].tolist()
+    trending = world.trending[:, t].tolist()
+    omit = world.omit_dat[:, w].tolist()
+    lmk = world.lm_index[:, w].tolist()
+    gated_w = world.gated_w.tolist()
+    gated_initial, gated_later = parts.gated
+    last_modified, tails = parts.last_modified, parts.tails
+    lines = []
+    for i in _present(world, w):
+        counts = (
+            f',"downloads":{d30[i]},"likes":{likes[i]},"trendingScore":{trending[i]}'
+            if omit[i]
+            else f',"downloads":{d30[i]},"downloadsAllTime":{rep[i]},"likes":{likes[i]},"trendingScore":{trending[i]}'
+        )
+        gated = gated_later[i] if w >= gated_w[i] else gated_initial[i]
+        lines.append(heads[i] + last_modified[i][lmk[i]] + gated + counts + tails[i])
+    return lines
+
+
+def _write_lines(archive_dir: Path, day: dt.date, lines: list[str]) -> Path:
+    """`archive.write_snapshot` of the items whose `dumps_item` lines are `lines`: the same bytes, atomically."""
+    target = archive_dir / archive.snapshot_filename(day, gz=True)
+    payload = ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=archive_dir)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as zf:
+                zf.write(payload)
+            raw.flush()
+            os.fchmod(raw.fileno(), 0o644)
+            os.fsync(raw.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
 _WORKER_WORLD: _World | None = None  # set in the parent before forking writers (copy-on-write, no pickling)
+_WORKER_LINES: _Lines | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -1362,6 +1462,14 @@ def _write_day(args: tuple[Path, int]) -> tuple[int, int, str]:
     out, w = args
     world = _WORKER_WORLD
     assert world is not None
+    if _WORKER_LINES is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        lines = _lines_for_day(world, _WORKER_LINES, w)
+        try:
+            path = _write_lines(out, world.days[w], lines)
+            return w, len(lines), _sha256(path)
+        except UnicodeEncodeError:  # a string UTF-8 cannot carry: archive.write_snapshot escapes it
+            pass
     items = _items_for_day(world, w)
     path = archive.write_snapshot(out, world.days[w], items)
     return w, len(items), _sha256(path)
@@ -1577,8 +1685,9 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
     gt = out / "ground_truth"
     if gt.exists():
         shutil.rmtree(gt)
-    global _WORKER_WORLD
+    global _WORKER_WORLD, _WORKER_LINES
     _WORKER_WORLD = world
+    _WORKER_LINES = _lines_parts(world)
     file_days = [w for w in range(len(world.days)) if w not in world.missing]
     n_items_est = sum(len(_present(world, w)) for w in file_days[-1:]) * len(file_days)
     workers = config.workers or min(2, os.cpu_count() or 1)
@@ -1596,7 +1705,7 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
             results = [_write_day(task) for task in tasks]
             counts = _write_ground_truth(world, gt)
     finally:
-        _WORKER_WORLD = None
+        _WORKER_WORLD = _WORKER_LINES = None
     results.sort()
     log(f"simulator: {len(results)} snapshot files, {sum(r[1] for r in results)} items and the ground truth "
         f"in {time.perf_counter() - built:.1f}s (world built in {built - started:.1f}s)")
