@@ -12,7 +12,7 @@ DASHBOARD_PORT ?= 8501
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v '/target/')
 
-.PHONY: install prepare demo test dev lint clean dashboard browser
+.PHONY: install prepare demo test dev lint clean dashboard browser bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ dashboard: install
 
 lint: install
 	$(VENV)/bin/ruff check orchestration tests bench
+
+# Every benchmark of BENCHMARKS.md at its default size (the better part of an hour on 2 cores; not part of
+# `make test`, which runs a tiny smoke version of each). BENCH_ARGS="--quick" for small sizes, "--only demo,load".
+bench: prepare
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs

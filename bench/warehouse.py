@@ -1,15 +1,19 @@
-"""Benchmark: the dbt warehouse on a long simulated history - full refresh, and one incremental day early and late.
+"""Benchmark: the dbt warehouse on a long simulated history, beside its SQL floor; and one day early and late.
 
-Prints the wall time and the peak RSS of the dbt process (`os.wait4` rusage of that one child) for:
+Prints the wall time, CPU time and peak RSS of each process (`os.wait4` rusage of that one child) for:
 
-* a full-refresh `dbt build` of the whole history (all models, no window);
-* one incremental day at day `--early-day` (30) and at the last day (`--days`, 400): a home whose raw partitions
-  hold days 1..D, fully refreshed while only days 1..D-1 were there, then day D added and built as
-  `dbt build --select tag:daily_partitioned` with HUBPULSE_WINDOW_START = END = day D (the Dagster daily run),
-  and separately a whole `dbt build` with that window (the non-partitioned marts are rebuilt in full, so that
-  one is expected to grow with the history);
-
-and the last-day / early-day ratios. Targets: daily-set ratio <= 1.2, peak RSS <= 3 GB.
+* the history build: a full-refresh `dbt build` of the whole history (every model and data test) beside the
+  SQL floor (`bench/floor.sql`, run by `bench/floor.py`): a hand-written DuckDB script computing the same marts
+  straight from the raw Parquet, with the same DuckDB settings (threads, memory limit). The marts of both are
+  then compared row by row on their grain (they must be equal: the floor is an independent check). Targets:
+  dbt within 2x the floor, peak RSS under 3 GB;
+* one incremental day at day `--early-day` (30) and at the last day (`--days`, 400): a home whose raw
+  partitions hold days 1..D, fully refreshed while only days 1..D-1 were there, then day D added and built as
+  `dbt build --select tag:daily_partitioned` with HUBPULSE_WINDOW_START = END = day D (the daily models of the
+  Dagster daily run, their tests included), repeated `--repeat` times alternately early and late (re-running a
+  window gives the same rows), and separately a whole `dbt build` with that window (the non-partitioned marts
+  are rebuilt in full, so that one is expected to grow with the history). Target: the best late / best early
+  ratio of the daily set <= 1.2.
 
 Every full refresh is a plain `dbt build` (no window) in a fresh home, where no table exists yet, so every
 model builds its whole history: the same work as `--full-refresh`.
@@ -25,7 +29,8 @@ factor is fixed for the whole history (from the last day's base size), so the Hu
 a model's clones are chosen by a hash of its id, so they exist on every day the original does. Below the
 base size, the simulator is scaled down instead (fewer catalogue models and community accounts).
 
-    .venv/bin/python bench/warehouse.py [--models 20000] [--days 400] [--early-day 30] [--skip-late] [--keep DIR]
+    .venv/bin/python bench/warehouse.py [--models 20000] [--days 400] [--early-day 30] [--repeat 3]
+                                        [--skip-full] [--skip-late] [--keep DIR] [--history DIR]
 """
 
 from __future__ import annotations
@@ -40,16 +45,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PROJECT_DIR = ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
 START = dt.date(2024, 12, 1)
 BASE_MODELS = 2500  # about what the simulator's default Hub holds over a long window
 TARGET_RATIO = 1.2
+TARGET_FLOOR_RATIO = 2.0
 TARGET_RSS_MB = 3 * 1024
 
 
@@ -166,13 +174,25 @@ def link_days(raw_root: Path, home: Path, days: list[dt.date]) -> None:
 # ------------------------------------------------------------------------------------------ dbt runs
 
 
-def run_dbt(home: Path, *args: str, window: dt.date | None = None) -> tuple[float, float]:
-    """Run the dbt CLI against `home`; return (wall seconds, peak RSS MB of the dbt process and its children)."""
+@dataclass
+class Measured:
+    """One timed process: wall and CPU seconds, peak RSS, and what to show beside it."""
+
+    name: str
+    seconds: float
+    cpu: float
+    rss_mb: float
+    note: str = ""
+
+
+def run_dbt(home: Path, *args: str, window: dt.date | None = None,
+            project: Path = PROJECT_DIR) -> tuple[float, float, float]:
+    """Run the dbt CLI against `home`; return (wall seconds, CPU seconds, peak RSS MB of the dbt process)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUBPULSE_WINDOW_")}
     env["HUBPULSE_HOME"] = str(home)
     if window is not None:
         env["HUBPULSE_WINDOW_START"] = env["HUBPULSE_WINDOW_END"] = window.isoformat()
-    cmd = [str(DBT), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+    cmd = [str(DBT), *args, "--project-dir", str(project), "--profiles-dir", str(project),
            "--target-path", str(home / "dbt_target"), "--log-path", str(home / "dbt_logs")]
     log = home / "dbt_stdout.log"
     with open(log, "ab") as out:
@@ -186,7 +206,7 @@ def run_dbt(home: Path, *args: str, window: dt.date | None = None) -> tuple[floa
     if proc.returncode != 0:
         tail = log.read_text(errors="replace")[-5000:]
         raise SystemExit(f"dbt {' '.join(args)} failed ({proc.returncode}) in {home}:\n{tail}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def slowest_nodes(home: Path, n: int = 3) -> str:
@@ -196,30 +216,52 @@ def slowest_nodes(home: Path, n: int = 3) -> str:
     models = sum(r["execution_time"] for r in results if r["unique_id"].startswith("model."))
     tests = sum(r["execution_time"] for r in results if r["unique_id"].startswith("test."))
     top = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:n]
-    names = ", ".join(f"{r['unique_id'].split('.')[2][:60]} {r['execution_time']:.1f}s" for r in top)
-    return f"models {models:.0f}s + tests {tests:.0f}s; {names}"
+    names = ", ".join(f"{r['unique_id'].split('.')[2][:48]} {r['execution_time']:.1f}s" for r in top)
+    return f"models {models:.0f}s + tests {tests:.0f}s (summed over 2 threads); {names}"
 
 
 DAILY = ("build", "--select", "tag:daily_partitioned", "--indirect-selection", "cautious")
 
 
-def incremental_leg(raw_root: Path, home: Path, all_days: list[dt.date], index: int, rows: list) -> dict:
-    """Day `index` (1-based): refresh days 1..index-1, add day `index`, time the daily set and a whole build."""
+def history_build(raw_root: Path, work: Path, all_days: list[dt.date], rows: list[Measured],
+                  baseline: Path | None = None) -> dict:
+    """The full refresh beside the SQL floor (and a baseline project's), and the comparison of their marts."""
+    from floor import compare_marts, run_floor
+
+    before = None
+    if baseline is not None:
+        home = work / "full-baseline"
+        link_days(raw_root, home, all_days)
+        secs, cpu, rss = run_dbt(home, "build", project=baseline)
+        before = Measured(f"baseline {baseline.parent.name}: dbt build, full refresh", secs, cpu, rss,
+                          slowest_nodes(home, 3))
+        rows.append(before)
+    home = work / "full"
+    link_days(raw_root, home, all_days)
+    floor = run_floor(raw_root, work / "floor.duckdb", threads=2, memory_limit=MEMORY_LIMIT)
+    slowest = sorted(floor["statements"], key=lambda st: -st[1])[:3]
+    rows.append(Measured(f"SQL floor, days 1..{len(all_days)}", floor["seconds"], floor["cpu"], floor["rss_mb"],
+                         "; ".join(f"{name.split(' as')[0].split()[-1]} {sec:.1f}s" for name, sec in slowest)))
+    secs, cpu, rss = run_dbt(home, "build")  # fresh home: a full refresh (see the docstring)
+    rows.append(Measured(f"dbt build, full refresh, days 1..{len(all_days)}", secs, cpu, rss, slowest_nodes(home, 3)))
+    return {"floor": rows[-2], "dbt": rows[-1], "before": before,
+            "marts": compare_marts(home / "warehouse.duckdb", work / "floor.duckdb")}
+
+
+def prepare_leg(raw_root: Path, home: Path, all_days: list[dt.date], index: int, rows: list[Measured]) -> dt.date:
+    """Day `index` (1-based): refresh days 1..index-1 (no tests: they change no state), then add day `index`."""
     day = all_days[index - 1]
     link_days(raw_root, home, all_days[: index - 1])
-    # Fresh home: a full refresh (see the docstring). Data tests skipped: they change no state.
-    secs, rss = run_dbt(home, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-    rows.append((f"prep: full refresh, days 1..{index - 1}, no tests", secs, rss, ""))
+    secs, cpu, rss = run_dbt(home, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    rows.append(Measured(f"prep: full refresh, days 1..{index - 1}, no tests", secs, cpu, rss))
     link_days(raw_root, home, [day])
-    secs, rss = run_dbt(home, *DAILY, window=day)
-    daily = (f"day {index} ({day}): daily_partitioned", secs, rss, slowest_nodes(home, 3))
-    secs, rss = run_dbt(home, "build", window=day)
-    whole = (f"day {index} ({day}): whole build, window", secs, rss, slowest_nodes(home, 3))
-    rows.extend([daily, whole])
-    return {"daily": daily, "whole": whole}
+    return day
 
 
 # ------------------------------------------------------------------------------------------ main
+
+
+MEMORY_LIMIT = "2GB"  # what dbt_project/profiles.yml gives DuckDB (HUBPULSE_DUCKDB_MEMORY_LIMIT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,10 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=int, default=20_000, help="models per day at the end of the history")
     parser.add_argument("--days", type=int, default=400, help="snapshot dates in the history")
     parser.add_argument("--early-day", type=int, default=30, help="the early incremental day (1-based)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each daily increment (the best counts)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--skip-full", action="store_true", help="skip the full refresh of the whole history")
+    parser.add_argument("--skip-full", action="store_true", help="skip the history build and the floor")
     parser.add_argument("--skip-late", action="store_true", help="skip the last-day leg (quick smoke runs)")
+    parser.add_argument("--skip-whole", action="store_true", help="skip the whole builds with a window")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--baseline-project", type=Path,
+                        help="another dbt project folder (e.g. before a change) whose full refresh runs first")
+    parser.add_argument("--history", type=Path,
+                        help="reuse the raw history of an earlier --keep folder (its history/raw/hub_models)")
     args = parser.parse_args(argv)
     if not 2 <= args.early_day <= args.days:
         parser.error("--early-day must be between 2 and --days")
@@ -239,38 +287,81 @@ def main(argv: list[str] | None = None) -> int:
         work = args.keep or Path(tmp)
         if args.keep:
             work.mkdir(parents=True, exist_ok=True)
-            for name in ("history", "full", "early", "late"):
-                shutil.rmtree(work / name, ignore_errors=True)
+            for name in ("full", "full-baseline", "early", "late", "floor.duckdb", "floor.duckdb.tmp"):
+                target = work / name
+                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
         t0 = time.perf_counter()
-        raw_root = build_history(work, args.days, args.models, args.seed)
-        all_days = [START + dt.timedelta(days=i) for i in range(args.days)]
-        rows: list[tuple[str, float, float, str]] = []
+        if args.history:
+            raw_root = args.history / "history" / "raw" / "hub_models"
+            found = sorted(p.name for p in raw_root.glob("snapshot_date=*"))
+            print(f"history: reusing {len(found)} days of {raw_root}")
+            args.days = len(found)
+            start = dt.date.fromisoformat(found[0].split("=")[1])
+        else:
+            if args.keep:
+                shutil.rmtree(work / "history", ignore_errors=True)
+            raw_root = build_history(work, args.days, args.models, args.seed)
+            start = START
+        all_days = [start + dt.timedelta(days=i) for i in range(args.days)]
+        rows: list[Measured] = []
 
+        full = None
         if not args.skip_full:
-            home = work / "full"
-            link_days(raw_root, home, all_days)
-            secs, rss = run_dbt(home, "build")  # fresh home: a full refresh (see the docstring)
-            rows.append((f"full refresh, days 1..{args.days}", secs, rss, slowest_nodes(home, 4)))
-        early = incremental_leg(raw_root, work / "early", all_days, args.early_day, rows)
-        late = None
-        if not args.skip_late and args.days > args.early_day:
-            late = incremental_leg(raw_root, work / "late", all_days, args.days, rows)
+            full = history_build(raw_root, work, all_days, rows, args.baseline_project)
 
-        print(f"\n{'workload':<44} {'seconds':>8} {'peak RSS MB':>12}   slowest nodes")
-        for name, secs, rss, nodes in rows:
-            print(f"{name:<44} {secs:8.1f} {rss:12,.0f}   {nodes}")
-        peak = max(r[2] for r in rows)
-        if late is not None:
-            daily_ratio = late["daily"][1] / early["daily"][1]
-            whole_ratio = late["whole"][1] / early["whole"][1]
+        legs = {"early": args.early_day}
+        if not args.skip_late and args.days > args.early_day:
+            legs["late"] = args.days
+        days = {name: prepare_leg(raw_root, work / name, all_days, index, rows) for name, index in legs.items()}
+        daily: dict[str, list[Measured]] = {name: [] for name in legs}
+        for run in range(args.repeat):
+            for name, index in legs.items():  # alternately, so that both see the same load
+                secs, cpu, rss = run_dbt(work / name, *DAILY, window=days[name])
+                daily[name].append(Measured(f"day {index} ({days[name]}): daily_partitioned, run {run + 1}",
+                                            secs, cpu, rss, slowest_nodes(work / name, 3)))
+        rows.extend(m for runs in zip(*daily.values(), strict=True) for m in runs)
+        whole = {}
+        for name, index in ({} if args.skip_whole else legs).items():
+            secs, cpu, rss = run_dbt(work / name, "build", window=days[name])
+            whole[name] = Measured(f"day {index} ({days[name]}): whole build, window", secs, cpu, rss,
+                                   slowest_nodes(work / name, 3))
+            rows.append(whole[name])
+
+        print(f"\n{'workload':<50} {'wall s':>7} {'CPU s':>7} {'peak RSS MB':>12}   slowest nodes / statements")
+        for m in rows:
+            print(f"{m.name:<50} {m.seconds:7.1f} {m.cpu:7.1f} {m.rss_mb:12,.0f}   {m.note}")
+        print()
+        peak = max(m.rss_mb for m in rows if not m.name.startswith("SQL floor"))
+        if full is not None:
+            ratio = full["dbt"].seconds / full["floor"].seconds
+            cpu_ratio = full["dbt"].cpu / full["floor"].cpu
+            print(f"history build, dbt / SQL floor: {ratio:.2f} wall, {cpu_ratio:.2f} CPU  "
+                  f"(target <= {TARGET_FLOOR_RATIO}: {'ok' if ratio <= TARGET_FLOOR_RATIO else 'ABOVE TARGET'})")
+            if full["before"] is not None:
+                b = full["before"]
+                print(f"history build, before / after: {b.seconds / full['dbt'].seconds:.2f} wall, "
+                      f"{b.cpu / full['dbt'].cpu:.2f} CPU; peak RSS {b.rss_mb:,.0f} -> {full['dbt'].rss_mb:,.0f} MB")
+            equal = all(v.startswith("equal") for v in full["marts"].values())
+            print(f"marts of dbt and of the floor: {'all equal' if equal else 'DIFFERENT'}")
+            for mart, verdict in full["marts"].items():
+                print(f"  {mart:<36} {verdict}")
+        if "late" in legs:
+            best = {name: min(runs, key=lambda m: m.seconds) for name, runs in daily.items()}
+            daily_ratio = best["late"].seconds / best["early"].seconds
+            cpu_ratio = min(m.cpu for m in daily["late"]) / min(m.cpu for m in daily["early"])
             ok = "ok" if daily_ratio <= TARGET_RATIO else "ABOVE TARGET"
-            print(f"\nratio day {args.days} / day {args.early_day}, daily_partitioned : {daily_ratio:.2f}  "
-                  f"(target <= {TARGET_RATIO}: {ok})")
-            print(f"ratio day {args.days} / day {args.early_day}, whole build      : {whole_ratio:.2f}  "
-                  "(non-partitioned marts rebuilt in full: expected to grow with the history)")
+            print(f"daily increment, day {legs['late']} / day {legs['early']} (best of {args.repeat}): "
+                  f"{daily_ratio:.2f} wall, {cpu_ratio:.2f} CPU  (target <= {TARGET_RATIO}: {ok})")
+            if whole:
+                print(f"whole build with a window, day {legs['late']} / day {legs['early']}: "
+                      f"{whole['late'].seconds / whole['early'].seconds:.2f}  "
+                      "(non-partitioned marts rebuilt in full: expected to grow with the history)")
         print(f"peak RSS of any dbt run: {peak:,.0f} MB (target <= {TARGET_RSS_MB:,} MB: "
               f"{'ok' if peak <= TARGET_RSS_MB else 'ABOVE TARGET'})")
-        print(f"total bench time {time.perf_counter() - t0:.0f}s, {args.models:,} models x {args.days} days")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; total bench time "
+              f"{time.perf_counter() - t0:.0f}s, {args.models:,} models x {args.days} days")
+        if full is not None and not all(v.startswith("equal") for v in full["marts"].values()):
+            return 1
     return 0
 
 

@@ -1,0 +1,85 @@
+"""Benchmark: `hubpulse demo` end to end in a fresh home (what `make demo` runs after install).
+
+Runs the demo as a child process with a new HUBPULSE_HOME (so it simulates, ingests every date through the local
+Hub in Dagster runs, builds the warehouse with dbt and prints its answers), and prints its wall time, the CPU
+time of the whole process tree, its peak RSS, and the phases the demo reports (simulate, ingest, warehouse).
+`make demo` also runs `hubpulse prepare`, which parses the dbt project only when its files changed.
+Target: under 3 minutes on 2 cores.
+
+    .venv/bin/python bench/demo.py [--start 2024-10-01] [--end 2026-01-31] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 180.0
+
+
+def run_demo(home: Path, start: str, end: str, root: Path = ROOT) -> dict:
+    """Run `hubpulse demo` of the checkout `root` in `home`; return wall/CPU seconds, peak RSS and its phases."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBPULSE_", "DAGSTER_", "DBT_"))}
+    env["PYTHONPATH"] = str(root)
+    log = home.parent / f"{home.name}.log"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(log, "w") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", "demo", "--home", str(home), "--start", start, "--end", end],
+            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, check=False,
+        )
+        wall = time.perf_counter() - t0
+    text = log.read_text(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"the demo failed ({proc.returncode}); its output:\n{text[-5000:]}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # every waited-for descendant (runs, dbt, local Hub)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    phases = {}
+    match = re.search(r"timings: (.*)", text)
+    if match:
+        phases = {name: float(value) for name, value in re.findall(r"(\w+) (\d+(?:\.\d+)?)s", match.group(1))}
+    return {"wall": wall, "cpu": cpu, "rss_mb": usage.ru_maxrss / 1024,
+            "phases": phases, "log": log}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start", default="2024-10-01")
+    parser.add_argument("--end", default="2026-01-31")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout (e.g. before a change, dbt manifest prepared) run first, the same way")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="hubpulse-bench-demo-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        runs = [("baseline", args.baseline.resolve())] if args.baseline else []
+        runs.append(("home", ROOT))
+        for name, root in runs:
+            home = work / name
+            shutil.rmtree(home, ignore_errors=True)
+            r = run_demo(home, args.start, args.end, root)
+            label = f"baseline {root}" if name == "baseline" else "hubpulse demo"
+            print(f"{label} {args.start} .. {args.end} in a fresh home: {r['wall']:.0f}s wall, "
+                  f"{r['cpu']:.0f}s CPU (all processes), peak RSS of the largest process {r['rss_mb']:,.0f} MB")
+            if r["phases"]:
+                print("  phases the demo reports: " + ", ".join(f"{k} {v:.0f}s" for k, v in r["phases"].items()))
+        print(f"  output: {r['log'] if args.keep else '(temporary; use --keep DIR to keep it)'}")
+        print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        ok = r["wall"] < TARGET_SECONDS
+        print(f"target < {TARGET_SECONDS:.0f}s: {'ok' if ok else 'ABOVE TARGET'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

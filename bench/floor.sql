@@ -1,0 +1,959 @@
+-- The SQL floor of the history build: every mart of the dbt project, computed by hand from the raw Parquet
+-- partitions and the seed CSVs in one DuckDB script, written from ../shared/SPEC.md and the marts' documented
+-- rules rather than copied from the models. bench/warehouse.py runs it beside `dbt build` and compares the
+-- marts of both row by row, so it is also an independent check of the dbt project.
+--
+-- How it differs from the dbt project, where that makes it faster: the raw rows are typed and deduplicated once
+-- into one narrow table (the staging views are read again by every model that refers to them); the daily
+-- downloads, the model-day facts and the per-model velocities come from one pass over that table each; the tag
+-- and JSON columns are read only for the rows that need them (latest snapshots, listings with base models,
+-- snapshots carrying results); no data tests.
+--
+-- `__RAW__` is the glob of the raw partitions (hive-partitioned by snapshot_date), `__SEEDS__` the seed folder.
+-- Statements are separated by lines holding only `;`: bench/warehouse.py times each one.
+
+create schema if not exists marts
+;
+create temp table aliases as
+select legacy_namespace, organization
+from read_csv('__SEEDS__/organization_aliases.csv', header = true, all_varchar = true)
+;
+create temp table regions as
+select hf_org, region, notes
+from read_csv('__SEEDS__/organization_regions.csv', header = true, all_varchar = true)
+;
+create temp table benchmarks as
+select benchmark, eval_results_dataset_id, model_index_dataset_type
+from read_csv('__SEEDS__/open_llm_leaderboard_benchmarks.csv', header = true, all_varchar = true)
+;
+-- 1. One row per model (the Hub `_id`) and date: the later name wins when a rename shows both in one crawl.
+create temp table snap as
+with raw as (
+    select
+        snapshot_date,
+        coalesce(object_id, id) as model_id,
+        id as repo_id,
+        coalesce(author, split_part(id, '/', 1)) as author,
+        created_at,
+        downloads as downloads_30d,
+        downloads_all_time,
+        likes,
+        trending_score,
+        gated,
+        private,
+        disabled
+    from read_parquet('__RAW__', hive_partitioning = true, hive_types = {'snapshot_date': 'date'})
+),
+doubled as (
+    select model_id, snapshot_date, max(repo_id) as kept
+    from raw
+    group by all
+    having count(*) > 1
+)
+select
+    raw.snapshot_date,
+    raw.model_id,
+    raw.repo_id,
+    raw.author,
+    coalesce(aliases.organization, raw.author) as organization,
+    coalesce(own.region, legacy.region, 'unclassified') as region,
+    raw.created_at,
+    coalesce(raw.created_at = timestamptz '2022-03-02 23:29:04+00', false) as is_placeholder_created_at,
+    case
+        when not coalesce(raw.created_at = timestamptz '2022-03-02 23:29:04+00', false)
+            then cast(timezone('UTC', raw.created_at) as date)
+    end as created_date,
+    raw.downloads_30d,
+    raw.downloads_all_time,
+    raw.likes,
+    raw.trending_score,
+    raw.gated as gated_mode,
+    coalesce(raw.gated in ('auto', 'manual', 'true'), false) as is_gated,
+    raw.private as is_private,
+    raw.disabled as is_disabled
+from raw
+left join doubled
+    on raw.model_id = doubled.model_id and raw.snapshot_date = doubled.snapshot_date
+left join aliases
+    on raw.author = aliases.legacy_namespace
+left join regions as own
+    on coalesce(aliases.organization, raw.author) = own.hf_org
+left join regions as legacy
+    on raw.author = legacy.hf_org
+where doubled.model_id is null or raw.repo_id = doubled.kept
+;
+-- 2. Each snapshot row with its model's previous snapshot, and how its interval is counted (SPEC).
+create temp table intervals as
+with calendar as (
+    select snapshot_date, lag(snapshot_date) over (order by snapshot_date) as previous_calendar_date
+    from (select distinct snapshot_date from snap)
+),
+lagged as (
+    select
+        *,
+        lag(snapshot_date) over by_model as previous_snapshot_date,
+        lag(downloads_all_time) over by_model as previous_downloads_all_time
+    from snap
+    window by_model as (partition by model_id order by snapshot_date)
+)
+select
+    lagged.*,
+    case
+        when previous_snapshot_date is not null then previous_snapshot_date + 1
+        when created_date > coalesce(calendar.previous_calendar_date, lagged.snapshot_date - 1)
+            then least(created_date, lagged.snapshot_date)
+        else lagged.snapshot_date
+    end as first_download_date,
+    case
+        when previous_snapshot_date is not null then downloads_all_time - previous_downloads_all_time
+        when created_date > coalesce(calendar.previous_calendar_date, lagged.snapshot_date - 1)
+            then downloads_all_time
+    end as interval_downloads,
+    coalesce(
+        previous_snapshot_date is null
+            and created_date > coalesce(calendar.previous_calendar_date, lagged.snapshot_date - 1),
+        false
+    ) as is_new_model,
+    previous_snapshot_date is null
+        and not coalesce(created_date > coalesce(calendar.previous_calendar_date, lagged.snapshot_date - 1), false)
+        as is_entered_scope
+from lagged
+inner join calendar
+    on lagged.snapshot_date = calendar.snapshot_date
+;
+-- 3. The model-day facts: every snapshot row with the daily downloads of its own day.
+create table marts.fct_model_daily as
+select
+    model_id,
+    snapshot_date,
+    repo_id,
+    organization,
+    region,
+    downloads_30d,
+    downloads_all_time,
+    case
+        when interval_downloads < 0 then 0.0
+        else interval_downloads / (date_diff('day', first_download_date, snapshot_date) + 1)
+    end as daily_downloads,
+    first_download_date < snapshot_date as is_interpolated,
+    coalesce(interval_downloads < 0, false) as is_recount,
+    is_new_model,
+    is_entered_scope,
+    likes,
+    trending_score,
+    is_gated,
+    is_private,
+    is_disabled
+from intervals
+;
+-- 4. Daily downloads on every day of every interval (a gap of k days spreads the delta over the k days).
+create temp table daily as
+with spread as (
+    select
+        model_id,
+        repo_id,
+        organization,
+        region,
+        snapshot_date,
+        first_download_date,
+        case
+            when interval_downloads < 0 then 0.0
+            else interval_downloads / (date_diff('day', first_download_date, snapshot_date) + 1)
+        end as daily_downloads
+    from intervals
+)
+select model_id, repo_id, organization, region, snapshot_date as download_date, daily_downloads
+from spread
+where first_download_date = snapshot_date
+union all
+select
+    model_id,
+    repo_id,
+    organization,
+    region,
+    cast(first_download_date + cast(unnest(range(date_diff('day', first_download_date, snapshot_date) + 1)) as integer)
+        as date) as download_date,
+    daily_downloads
+from spread
+where first_download_date < snapshot_date
+;
+-- 5. Velocities per model, organisation, region and the total, on every day the entity has a daily row.
+create table marts.fct_download_velocity as
+with groups as (
+    select 'organization' as entity_type, organization as entity_id, organization as entity_name, download_date,
+        sum(daily_downloads) as daily_downloads
+    from daily group by organization, download_date
+    union all
+    select 'region', region, region, download_date, sum(daily_downloads)
+    from daily group by region, download_date
+    union all
+    select 'total', 'total', 'all tracked models', download_date, sum(daily_downloads)
+    from daily group by download_date
+),
+entity_days as (
+    select 'model' as entity_type, model_id as entity_id, repo_id as entity_name, download_date, daily_downloads
+    from daily
+    union all
+    select * from groups
+),
+numbered as (
+    select *, date_diff('day', date '1970-01-01', download_date) as day_number from entity_days
+),
+velocities as (
+    select
+        entity_type,
+        entity_id,
+        entity_name,
+        download_date as metric_date,
+        daily_downloads,
+        sum(daily_downloads) over (by_entity range between 6 preceding and current row) as velocity_7d,
+        sum(daily_downloads) over (by_entity range between 27 preceding and current row) as velocity_28d,
+        sum(daily_downloads) over (by_entity range between 13 preceding and 7 preceding) as previous_velocity_7d
+    from numbered
+    window by_entity as (partition by entity_type, entity_id order by day_number)
+)
+select
+    velocities.entity_type,
+    velocities.entity_id,
+    velocities.entity_name,
+    velocities.metric_date,
+    velocities.daily_downloads,
+    velocities.velocity_7d,
+    velocities.velocity_28d,
+    velocities.velocity_7d - velocities.previous_velocity_7d as acceleration,
+    case when totals.velocity_28d > 0 then velocities.velocity_28d / totals.velocity_28d end as share_of_total
+from velocities
+inner join (select metric_date, velocity_28d from velocities where entity_type = 'total') as totals
+    on velocities.metric_date = totals.metric_date
+;
+-- 6. Per model: its latest snapshot, first name, names and snapshots seen.
+create temp table models as
+with seen as (
+    select
+        model_id,
+        min(snapshot_date) as first_seen_date,
+        max(snapshot_date) as last_seen_date,
+        count(*) as snapshots_seen,
+        count(distinct repo_id) as repo_ids_seen,
+        arg_min(repo_id, snapshot_date) as first_repo_id
+    from snap
+    group by model_id
+)
+select
+    snap.*,
+    seen.first_seen_date,
+    seen.last_seen_date,
+    seen.snapshots_seen,
+    seen.repo_ids_seen,
+    seen.first_repo_id,
+    seen.last_seen_date < max(seen.last_seen_date) over () as is_deleted
+from snap
+inner join seen
+    on snap.model_id = seen.model_id and snap.snapshot_date = seen.last_seen_date
+;
+-- 7. The wide columns, read only where needed: the latest snapshot's (tags, task, library, size), the listings
+-- naming base models, and the snapshots carrying benchmark results. The deduplication of step 1 applies.
+create temp table wide as
+with raw as (
+    select
+        snapshot_date,
+        coalesce(object_id, id) as model_id,
+        id as repo_id,
+        tags,
+        pipeline_tag,
+        library_name,
+        safetensors_total,
+        base_models_json,
+        eval_results_json,
+        model_index_json
+    from read_parquet('__RAW__', hive_partitioning = true, hive_types = {'snapshot_date': 'date'})
+)
+select
+    raw.*,
+    models.model_id is not null as is_latest
+from raw
+left join models
+    on raw.model_id = models.model_id and raw.snapshot_date = models.snapshot_date
+where models.model_id is not null
+    or raw.base_models_json is not null
+    or raw.eval_results_json is not null
+    or raw.model_index_json is not null
+    or len(list_filter(raw.tags, lambda tag: starts_with(tag, 'base_model:'))) > 0
+;
+delete from wide
+where not exists (
+    select 1 from snap
+    where snap.model_id = wide.model_id and snap.snapshot_date = wide.snapshot_date and snap.repo_id = wide.repo_id
+)
+;
+-- 8. Names: each canonical repo id (renamed namespaces folded) belongs to the model that carried it last.
+create temp table owners as
+select canonical_repo_id, model_id
+from (
+    select
+        names.model_id,
+        case
+            when strpos(names.repo_id, '/') > 0
+                then coalesce(aliases.organization, split_part(names.repo_id, '/', 1))
+                    || substr(names.repo_id, strpos(names.repo_id, '/'))
+            else names.repo_id
+        end as canonical_repo_id,
+        names.first_seen_date,
+        names.last_seen_date
+    from (
+        select model_id, repo_id, min(snapshot_date) as first_seen_date, max(snapshot_date) as last_seen_date
+        from snap
+        group by model_id, repo_id
+    ) as names
+    left join aliases
+        on split_part(names.repo_id, '/', 1) = aliases.legacy_namespace
+)
+qualify row_number() over (
+    partition by canonical_repo_id order by last_seen_date desc, first_seen_date desc, model_id
+) = 1
+;
+-- 9. Lineage: one edge per (child, parent), with the relation of the child's latest listing naming it.
+create temp table lineage as
+with listings as (
+    select model_id, tags, base_models_json, min(snapshot_date) as first_seen, max(snapshot_date) as last_seen
+    from wide
+    where base_models_json is not null
+        or len(list_filter(tags, lambda tag: starts_with(tag, 'base_model:'))) > 0
+    group by model_id, tags, base_models_json
+),
+named as (
+    select model_id, first_seen, last_seen, substr(tag, 12) as reference
+    from (select model_id, first_seen, last_seen, unnest(list_distinct(tags)) as tag from listings)
+    where starts_with(tag, 'base_model:')
+),
+tag_edges as (
+    select
+        model_id,
+        first_seen,
+        last_seen,
+        case when strpos(reference, ':') > 0 then substr(reference, strpos(reference, ':') + 1) else reference end
+            as parent,
+        case when strpos(reference, ':') > 0 then split_part(reference, ':', 1) end as tagged,
+        null as listed
+    from named
+),
+field_edges as (
+    select
+        model_id,
+        first_seen,
+        last_seen,
+        unnest(json_extract_string(base_models_json, '$.models[*].id')) as parent,
+        null as tagged,
+        json_extract_string(base_models_json, '$.relation') as listed
+    from listings
+    where base_models_json is not null
+),
+listing_edges as (
+    select
+        model_id,
+        parent,
+        last_seen,
+        first_seen,
+        coalesce(
+            case
+                when bool_or(tagged = 'merge') then 'merge'
+                when bool_or(tagged = 'adapter') then 'adapter'
+                when bool_or(tagged = 'quantized') then 'quantized'
+                when bool_or(tagged = 'finetune') then 'finetune'
+            end,
+            case
+                when bool_or(listed = 'merge') then 'merge'
+                when bool_or(listed = 'adapter') then 'adapter'
+                when bool_or(listed = 'quantized') then 'quantized'
+                when bool_or(listed = 'finetune') then 'finetune'
+            end,
+            'finetune'
+        ) as relation
+    from (select * from tag_edges union all select * from field_edges)
+    where parent like '%/%'
+    group by model_id, parent, first_seen, last_seen
+),
+named_edges as (
+    -- One row per (child, parent name): the latest listing's relation.
+    select
+        model_id,
+        parent,
+        arg_max(relation, last_seen) as relation,
+        min(first_seen) as first_seen,
+        max(last_seen) as last_seen
+    from listing_edges
+    group by model_id, parent
+),
+canonical_edges as (
+    select
+        named_edges.*,
+        coalesce(aliases.organization, split_part(named_edges.parent, '/', 1))
+            || substr(named_edges.parent, strpos(named_edges.parent, '/')) as canonical_repo_id
+    from named_edges
+    left join aliases
+        on split_part(named_edges.parent, '/', 1) = aliases.legacy_namespace
+),
+resolved as (
+    select
+        canonical_edges.*,
+        owners.model_id as parent_model_id,
+        coalesce(owners.model_id, canonical_edges.canonical_repo_id) as parent_key
+    from canonical_edges
+    left join owners
+        on canonical_edges.canonical_repo_id = owners.canonical_repo_id
+    where owners.model_id is null or owners.model_id != canonical_edges.model_id
+),
+edges as (
+    -- Two names of one parent are one edge: the most recently listed name (then the most specific) wins.
+    select
+        model_id,
+        parent_key,
+        parent_model_id,
+        parent,
+        canonical_repo_id,
+        relation,
+        min(first_seen) over per_edge as first_seen,
+        max(last_seen) over per_edge as last_seen
+    from resolved
+    window per_edge as (partition by model_id, parent_key)
+    qualify row_number() over (
+        partition by model_id, parent_key
+        order by
+            last_seen desc,
+            case relation when 'merge' then 1 when 'adapter' then 2 when 'quantized' then 3 else 4 end,
+            parent desc
+    ) = 1
+)
+select
+    edges.model_id as child_model_id,
+    edges.parent_key,
+    edges.parent_model_id,
+    children.organization as child_organization,
+    children.region as child_region,
+    children.created_date as child_created_date,
+    coalesce(parents.repo_id, edges.canonical_repo_id) as parent_repo_id,
+    coalesce(parents.organization, split_part(edges.canonical_repo_id, '/', 1)) as parent_organization,
+    coalesce(parents.region, parent_regions.region, 'unclassified') as parent_region,
+    parents.created_date as parent_created_date,
+    edges.relation,
+    children.organization
+        = coalesce(parents.organization, split_part(edges.canonical_repo_id, '/', 1)) as is_same_org
+from edges
+inner join models as children
+    on edges.model_id = children.model_id
+left join models as parents
+    on edges.parent_model_id = parents.model_id
+left join regions as parent_regions
+    on split_part(edges.canonical_repo_id, '/', 1) = parent_regions.hf_org
+;
+-- 10. Per derived model: its most specific relation, same- or cross-organisation, number of bases.
+create temp table derived as
+select
+    child_model_id as model_id,
+    count(*) as base_models,
+    case
+        when bool_or(relation = 'merge') then 'merge'
+        when bool_or(relation = 'adapter') then 'adapter'
+        when bool_or(relation = 'quantized') then 'quantized'
+        else 'finetune'
+    end as relation,
+    case when bool_and(is_same_org) then 'same_org' else 'cross_org' end as origin
+from lineage
+group by child_model_id
+;
+-- 11. Releases: models with a real createdAt.
+create temp table releases as
+select
+    models.model_id,
+    models.organization,
+    models.region,
+    models.created_at,
+    models.created_date as release_date,
+    cast(date_trunc('week', models.created_date) as date) as release_week,
+    cast(date_trunc('month', models.created_date) as date) as release_month,
+    coalesce(derived.relation, 'original') as relation,
+    derived.origin,
+    latest.pipeline_tag
+from models
+left join derived
+    on models.model_id = derived.model_id
+left join wide as latest
+    on models.model_id = latest.model_id and latest.is_latest
+where models.created_date is not null
+;
+-- 12. Benchmark scores: the leaderboard's best average by Hub id, or the six benchmarks a model carries.
+create temp table scores as
+with board as (
+    select
+        owners.model_id,
+        max(cast(board.model_average_score as double)) as leaderboard_score
+    from read_csv('__SEEDS__/open_llm_leaderboard_v2_2025-03-21.csv', header = true, auto_detect = true) as board
+    left join aliases
+        on split_part(board.model_name, '/', 1) = aliases.legacy_namespace
+    inner join owners
+        on case
+            when strpos(board.model_name, '/') > 0
+                then coalesce(aliases.organization, split_part(board.model_name, '/', 1))
+                    || substr(board.model_name, strpos(board.model_name, '/'))
+            else board.model_name
+        end = owners.canonical_repo_id
+    where not coalesce(cast(board.features_is_flagged as boolean), false)
+    group by owners.model_id
+),
+payloads as (
+    select model_id, eval_results_json, model_index_json, max(snapshot_date) as last_seen
+    from wide
+    where eval_results_json is not null or model_index_json is not null
+    group by model_id, eval_results_json, model_index_json
+),
+values_carried as (
+    select model_id, last_seen, json_extract_string(result, '$.dataset.id') as dataset, 'evalResults' as form,
+        try_cast(json_extract_string(result, '$.value') as double) as value
+    from (
+        select model_id, last_seen, unnest(cast(json_extract(eval_results_json, '$[*]') as json[])) as result
+        from payloads
+        where eval_results_json is not null and json_type(eval_results_json) = 'ARRAY'
+    )
+    union all
+    select model_id, last_seen, json_extract_string(result, '$.dataset.type'), 'model-index',
+        try_cast(json_extract_string(metric, '$.value') as double)
+    from (
+        select
+            model_id,
+            last_seen,
+            result,
+            unnest(cast(coalesce(json_extract(result, '$.metrics[*]'), []) as json[])) as metric
+        from (
+            select model_id, last_seen, unnest(cast(json_extract(model_index_json, '$[*].results[*]') as json[])) as result
+            from payloads
+            where model_index_json is not null and json_type(model_index_json) = 'ARRAY'
+        )
+    )
+),
+benchmarked as (
+    select values_carried.model_id, values_carried.last_seen, benchmarks.benchmark, values_carried.value
+    from values_carried
+    inner join benchmarks
+        on (values_carried.form = 'evalResults' and values_carried.dataset = benchmarks.eval_results_dataset_id)
+        or (values_carried.form = 'model-index' and values_carried.dataset = benchmarks.model_index_dataset_type)
+    where values_carried.value is not null
+    qualify values_carried.last_seen = max(values_carried.last_seen) over (partition by values_carried.model_id)
+),
+carried as (
+    select model_id, avg(value) as carried_score
+    from (select model_id, benchmark, max(value) as value from benchmarked group by all)
+    group by model_id
+    having count(*) = (select count(*) from benchmarks)
+)
+select
+    models.model_id,
+    board.leaderboard_score,
+    carried.carried_score,
+    greatest(board.leaderboard_score, carried.carried_score) as benchmark_score
+from models
+left join board on models.model_id = board.model_id
+left join carried on models.model_id = carried.model_id
+;
+-- 13. The model dimension.
+create table marts.dim_models as
+with current_tags as (
+    select
+        model_id,
+        min(substr(tag, 9)) filter (where starts_with(tag, 'license:')) as license,
+        list(tag order by tag) filter (
+            where (regexp_full_match(tag, '[a-z]{2}') and tag != 'tf') or tag = 'multilingual'
+        ) as languages
+    from (select model_id, unnest(list_distinct(tags)) as tag from wide where is_latest)
+    where tag is not null
+    group by model_id
+)
+select
+    models.model_id,
+    models.repo_id,
+    models.first_repo_id,
+    models.repo_ids_seen,
+    models.author,
+    models.organization,
+    models.region,
+    models.created_at,
+    models.created_date,
+    models.is_placeholder_created_at,
+    models.created_date is not null as is_release,
+    coalesce(derived.relation, 'original') as relation,
+    derived.origin,
+    coalesce(derived.base_models, 0) as base_models,
+    latest.pipeline_tag,
+    latest.library_name,
+    current_tags.license,
+    current_tags.languages,
+    latest.safetensors_total as parameter_count,
+    models.is_gated,
+    models.gated_mode,
+    models.downloads_all_time,
+    models.downloads_30d,
+    models.likes,
+    models.trending_score,
+    scores.leaderboard_score,
+    scores.carried_score,
+    scores.benchmark_score,
+    models.first_seen_date,
+    models.last_seen_date,
+    models.snapshots_seen,
+    models.is_deleted
+from models
+left join derived on models.model_id = derived.model_id
+left join wide as latest on models.model_id = latest.model_id and latest.is_latest
+left join current_tags on models.model_id = current_tags.model_id
+left join scores on models.model_id = scores.model_id
+;
+-- 14. The organisation dimension: every seeded namespace (renamed ones folded) and every observed organisation.
+create table marts.dim_organizations as
+with observed as (
+    select organization, min(snapshot_date) as first_seen_date, max(snapshot_date) as last_seen_date
+    from snap
+    group by organization
+),
+organizations as (
+    select hf_org as organization from regions where hf_org not in (select legacy_namespace from aliases)
+    union
+    select organization from observed
+),
+legacy as (
+    select
+        aliases.organization,
+        string_agg(aliases.legacy_namespace, ', ' order by aliases.legacy_namespace) as legacy_namespaces,
+        min(regions.region) as region,
+        min(regions.notes) as notes
+    from aliases
+    left join regions on aliases.legacy_namespace = regions.hf_org
+    group by aliases.organization
+),
+counts as (
+    select organization, count(*) as models, count(*) filter (where not is_deleted) as live_models
+    from models group by organization
+),
+released as (
+    select organization, count(*) as releases, min(release_date) as first_release_date,
+        max(release_date) as last_release_date
+    from releases group by organization
+)
+select
+    organizations.organization,
+    coalesce(own.region, legacy.region, 'unclassified') as region,
+    coalesce(own.region, legacy.region) is not null as is_region_classified,
+    case when own.hf_org is not null then own.notes else legacy.notes end as region_notes,
+    legacy.legacy_namespaces,
+    coalesce(counts.models, 0) as models,
+    coalesce(counts.live_models, 0) as live_models,
+    coalesce(released.releases, 0) as releases,
+    released.first_release_date,
+    released.last_release_date,
+    observed.first_seen_date,
+    observed.last_seen_date,
+    observed.organization is not null as is_observed
+from organizations
+left join regions as own on organizations.organization = own.hf_org
+left join legacy on organizations.organization = legacy.organization
+left join counts on organizations.organization = counts.organization
+left join released on organizations.organization = released.organization
+left join observed on organizations.organization = observed.organization
+;
+-- 15. Release cadence per organisation and region and ISO week, from the first release to the latest snapshot.
+create table marts.fct_release_cadence as
+with entity_releases as (
+    select 'organization' as entity_type, organization as entity_id, * from releases
+    union all
+    select 'region', region, * from releases
+),
+gaps as (
+    select
+        *,
+        date_diff('day', lag(release_date) over (partition by entity_type, entity_id order by created_at, model_id),
+            release_date) as gap
+    from entity_releases
+),
+weekly as (
+    select
+        entity_type,
+        entity_id,
+        release_week as week_start,
+        count(*) as releases,
+        count(*) filter (where relation = 'original') as releases_original,
+        count(*) filter (where relation = 'finetune') as releases_finetune,
+        count(*) filter (where relation = 'quantized') as releases_quantized,
+        count(*) filter (where relation = 'adapter') as releases_adapter,
+        count(*) filter (where relation = 'merge') as releases_merge,
+        count(*) filter (where origin = 'same_org') as releases_same_org,
+        count(*) filter (where origin = 'cross_org') as releases_cross_org,
+        median(gap) as median_days_between_releases
+    from gaps
+    group by all
+),
+weeks as (
+    select
+        entity_type,
+        entity_id,
+        cast(unnest(generate_series(first_week, greatest(first_week, last_week), interval 7 day)) as date)
+            as week_start
+    from (
+        select
+            entity_type,
+            entity_id,
+            min(week_start) as first_week,
+            (select cast(date_trunc('week', max(snapshot_date)) as date) from snap) as last_week
+        from weekly
+        group by all
+    )
+),
+dense as (
+    select
+        weeks.entity_type,
+        weeks.entity_id,
+        weeks.week_start,
+        coalesce(weekly.releases, 0) as releases,
+        coalesce(weekly.releases_original, 0) as releases_original,
+        coalesce(weekly.releases_finetune, 0) as releases_finetune,
+        coalesce(weekly.releases_quantized, 0) as releases_quantized,
+        coalesce(weekly.releases_adapter, 0) as releases_adapter,
+        coalesce(weekly.releases_merge, 0) as releases_merge,
+        coalesce(weekly.releases_same_org, 0) as releases_same_org,
+        coalesce(weekly.releases_cross_org, 0) as releases_cross_org,
+        weekly.releases is not null as is_active_week,
+        weekly.median_days_between_releases
+    from weeks
+    left join weekly using (entity_type, entity_id, week_start)
+),
+streaks as (
+    select
+        *,
+        count(*) filter (where not is_active_week) over (
+            partition by entity_type, entity_id order by week_start rows unbounded preceding
+        ) as streak
+    from dense
+)
+select
+    entity_type,
+    entity_id,
+    week_start,
+    cast(isoyear(week_start) as integer) as iso_year,
+    cast(week(week_start) as integer) as iso_week,
+    releases,
+    releases_original,
+    releases_finetune,
+    releases_quantized,
+    releases_adapter,
+    releases_merge,
+    releases_same_org,
+    releases_cross_org,
+    is_active_week,
+    cast(count(*) filter (where is_active_week) over (
+        partition by entity_type, entity_id, streak order by week_start rows unbounded preceding
+    ) as integer) as active_week_streak,
+    median_days_between_releases,
+    week_start >= date '2025-01-20' as is_post_r1
+from streaks
+;
+-- 16. Derivatives per tracked base model.
+create table marts.fct_derivatives as
+with children as (
+    select
+        parent_model_id,
+        count(*) as derivatives,
+        count(*) filter (where relation = 'finetune') as derivatives_finetune,
+        count(*) filter (where relation = 'quantized') as derivatives_quantized,
+        count(*) filter (where relation = 'adapter') as derivatives_adapter,
+        count(*) filter (where relation = 'merge') as derivatives_merge,
+        count(*) filter (where is_same_org) as derivatives_same_org,
+        count(*) filter (where not is_same_org) as derivatives_cross_org,
+        min(child_created_date) as first_derivative_date,
+        count(*) filter (where date_diff('day', parent_created_date, child_created_date) between 0 and 42)
+            as derivatives_within_42_days
+    from lineage
+    where parent_model_id is not null
+    group by parent_model_id
+)
+select
+    models.model_id as base_model_id,
+    models.repo_id as base_repo_id,
+    models.organization,
+    models.region,
+    models.created_date as release_date,
+    models.is_placeholder_created_at,
+    coalesce(children.derivatives, 0) as derivatives,
+    coalesce(children.derivatives_finetune, 0) as derivatives_finetune,
+    coalesce(children.derivatives_quantized, 0) as derivatives_quantized,
+    coalesce(children.derivatives_adapter, 0) as derivatives_adapter,
+    coalesce(children.derivatives_merge, 0) as derivatives_merge,
+    coalesce(children.derivatives_same_org, 0) as derivatives_same_org,
+    coalesce(children.derivatives_cross_org, 0) as derivatives_cross_org,
+    children.derivatives_cross_org / children.derivatives as share_by_other_organizations,
+    children.first_derivative_date,
+    date_diff('day', models.created_date, children.first_derivative_date) as days_to_first_derivative,
+    case when models.created_date is not null then coalesce(children.derivatives_within_42_days, 0) end
+        as derivatives_within_42_days
+from models
+left join children on models.model_id = children.parent_model_id
+;
+-- 17. Supply chain: new derivative edges per month, child region, base region and relation.
+create table marts.fct_supply_chain as
+with new_edges as (
+    select
+        cast(date_trunc('month', child_created_date) as date) as month_start,
+        child_region,
+        parent_region as base_region,
+        relation,
+        child_model_id
+    from lineage
+    where child_created_date is not null
+),
+cells as (
+    select month_start, child_region, base_region, relation, count(*) as new_derivatives,
+        count(distinct child_model_id) as new_derivative_models
+    from new_edges
+    group by all
+),
+child_months as (
+    select model_id, cast(date_trunc('month', download_date) as date) as month_start, sum(daily_downloads) as downloads
+    from daily
+    where model_id in (select child_model_id from new_edges)
+    group by all
+),
+cell_downloads as (
+    select cell.month_start, child_region, base_region, relation, sum(child_months.downloads) as derivative_downloads
+    from (select distinct month_start, child_region, base_region, relation, child_model_id from new_edges) as cell
+    inner join child_months
+        on cell.child_model_id = child_months.model_id and cell.month_start = child_months.month_start
+    group by all
+)
+select
+    cells.month_start,
+    cells.child_region,
+    cells.base_region,
+    cells.relation,
+    cells.child_region != cells.base_region as is_cross_region,
+    cells.new_derivatives,
+    cells.new_derivative_models,
+    cell_downloads.derivative_downloads
+from cells
+left join cell_downloads using (month_start, child_region, base_region, relation)
+;
+-- 18. Ecosystem vs benchmark per organisation and month, and the monthly rank correlation.
+create table marts.fct_ecosystem_vs_benchmark as
+with months as (
+    select distinct cast(date_trunc('month', snapshot_date) as date) as month_start,
+        cast(last_day(snapshot_date) as date) as month_end
+    from snap
+),
+organization_months as (
+    select distinct organization, cast(date_trunc('month', snapshot_date) as date) as month_start from snap
+),
+downloads as (
+    select organization, cast(date_trunc('month', download_date) as date) as month_start,
+        sum(daily_downloads) as downloads
+    from daily group by all
+),
+likes as (
+    -- Each model's likes at its last snapshot of the month, under that snapshot's organisation.
+    select organization, month_start, sum(likes) as likes
+    from (
+        select
+            cast(date_trunc('month', snapshot_date) as date) as month_start,
+            arg_max(organization, snapshot_date) as organization,
+            arg_max_null(likes, snapshot_date) as likes
+        from snap
+        group by model_id, cast(date_trunc('month', snapshot_date) as date)
+    )
+    group by all
+),
+derivatives as (
+    select parent_organization as organization, cast(date_trunc('month', child_created_date) as date) as month_start,
+        count(*) as new_derivatives
+    from lineage where child_created_date is not null group by all
+),
+released as (
+    select organization, release_month as month_start, count(*) as releases,
+        count(distinct pipeline_tag) as release_pipeline_tags
+    from releases group by all
+),
+benchmark as (
+    select months.month_start, dims.organization, max(dims.benchmark_score) as benchmark_score
+    from marts.dim_models as dims
+    inner join months
+        on coalesce(cast(timezone('UTC', dims.created_at) as date), dims.first_seen_date) <= months.month_end
+    where dims.benchmark_score is not null
+    group by all
+),
+totals as (
+    select
+        months.month_start,
+        (select sum(downloads) from downloads where downloads.month_start = months.month_start) as downloads,
+        (select sum(likes) from likes where likes.month_start = months.month_start) as likes,
+        (select sum(new_derivatives) from derivatives where derivatives.month_start = months.month_start)
+            as new_derivatives
+    from months
+),
+scored as (
+    select
+        om.organization,
+        om.month_start,
+        months.month_end,
+        benchmark.benchmark_score,
+        downloads.downloads,
+        case when totals.downloads > 0 then downloads.downloads / totals.downloads end as ecosystem_score,
+        likes.likes,
+        case when totals.likes > 0 then likes.likes / totals.likes end as likes_share,
+        coalesce(derivatives.new_derivatives, 0) as new_derivatives,
+        case when totals.new_derivatives > 0 then coalesce(derivatives.new_derivatives, 0) / totals.new_derivatives end
+            as derivative_share,
+        coalesce(released.releases, 0) as releases,
+        coalesce(released.release_pipeline_tags, 0) as release_pipeline_tags
+    from organization_months as om
+    inner join months using (month_start)
+    inner join totals using (month_start)
+    left join benchmark using (organization, month_start)
+    left join downloads using (organization, month_start)
+    left join likes using (organization, month_start)
+    left join derivatives using (organization, month_start)
+    left join released using (organization, month_start)
+),
+ranked as (
+    select
+        organization,
+        month_start,
+        rank() over (partition by month_start order by benchmark_score desc)
+            + (count(*) over (partition by month_start, benchmark_score) - 1) / 2 as benchmark_rank,
+        rank() over (partition by month_start order by ecosystem_score desc)
+            + (count(*) over (partition by month_start, ecosystem_score) - 1) / 2 as ecosystem_rank
+    from scored
+    where benchmark_score is not null and ecosystem_score is not null
+)
+select
+    scored.organization,
+    scored.month_start,
+    scored.month_end,
+    scored.benchmark_score,
+    ranked.benchmark_rank,
+    scored.downloads,
+    scored.ecosystem_score,
+    ranked.ecosystem_rank,
+    ranked.benchmark_rank - ranked.ecosystem_rank as rank_gap,
+    scored.likes,
+    scored.likes_share,
+    scored.new_derivatives,
+    scored.derivative_share,
+    scored.releases,
+    scored.release_pipeline_tags
+from scored
+left join ranked using (organization, month_start)
+;
+create table marts.fct_benchmark_adoption_correlation as
+select
+    month_start,
+    count(benchmark_rank) as organizations_ranked,
+    case
+        when count(benchmark_rank) >= 3 and var_pop(benchmark_rank) > 0 and var_pop(ecosystem_rank) > 0
+            then corr(benchmark_rank, ecosystem_rank)
+    end as spearman_rank_correlation
+from marts.fct_ecosystem_vs_benchmark
+group by month_start
+;
