@@ -32,7 +32,7 @@ demo: prepare
 	$(VENV)/bin/hubpulse demo --home $(HUBPULSE_HOME)
 
 test: prepare browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 dev: prepare
 	@$(VENV)/bin/hubpulse prepare --home $(HUBPULSE_HOME) --no-manifest
