@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
-from orchestration.dbt.project import hubpulse_dbt_project
+from orchestration.dbt.resource import dbt_cli_from_env
 from orchestration.freshness import raw_freshness
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.jobs import (
@@ -19,7 +18,6 @@ from orchestration.jobs import (
     raw_freshness_hourly,
     warehouse_job,
 )
-from orchestration.prepare import dbt_executable
 from orchestration.quality import mart_asset_checks, quality_config_from_env, raw_asset_checks
 from orchestration.resources import hub_client_from_env, paths_from_env, scope_from_env
 from orchestration.serving_asset import published_marts
@@ -36,7 +34,7 @@ defs = dg.Definitions(
         "hub": hub_client_from_env(),
         "scope": scope_from_env(),
         "paths": paths_from_env(),
-        "dbt": DbtCliResource(project_dir=hubpulse_dbt_project, dbt_executable=dbt_executable()),
+        "dbt": dbt_cli_from_env(),
         "quality": quality_config_from_env(),
     },
 )

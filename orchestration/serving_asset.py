@@ -4,7 +4,7 @@
 import dagster as dg
 
 from orchestration.dbt.assets import dbt_daily_models, dbt_marts
-from orchestration.dbt.translator import follow_parents_automation
+from orchestration.dbt.conditions import follow_parents_automation
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.resources import HubpulsePaths
 from orchestration.serving import publish, serving_dir

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import dagster as dg
 
 from orchestration.definitions import defs
@@ -48,3 +53,107 @@ def test_dbt_models_are_assets_grouped_by_layer_with_the_raw_source_mapped():
     assert dg.AssetKey("hub_model_snapshots") in staging.parent_keys
     checks = {key.name for key in graph.asset_check_keys}
     assert any(name.startswith("unique_combination_of_columns_fct_model_daily") for name in checks)
+
+
+# ------------------------------------------------------------------------ loading without dagster-dbt
+
+
+def test_loading_the_code_location_imports_neither_dagster_dbt_nor_dbt():
+    """The dbt sets come from the specs cached beside the manifest: no dagster-dbt, dbt-core or heavy data
+    libraries when the code location loads (every `dagster dev` reload, run worker and step pays the load)."""
+    heavy = ["dagster_dbt", "dbt", "sqlglot", "agate", "mashumaro", "networkx", "pandas", "matplotlib",
+             "great_expectations", "streamlit"]
+    code = (
+        "import json, sys\n"
+        "import orchestration.definitions\n"
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env.pop("DAGSTER_IS_DEV_CLI", None)
+    # Twice: the first load may build the cache (a stale or missing one is rebuilt, with dagster-dbt).
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def _without_live_metadata(metadata):
+    from orchestration.dbt.specs import LIVE_METADATA_KEYS
+
+    return {k: v for k, v in (metadata or {}).items() if k not in LIVE_METADATA_KEYS}
+
+
+def _comparable_spec(spec: dg.AssetSpec) -> dict:
+    return {
+        **{f: getattr(spec, f) for f in ("key", "description", "group_name", "skippable", "code_version",
+                                           "automation_condition", "owners", "tags", "kinds", "partitions_def",
+                                           "is_virtual", "freshness_policy", "legacy_freshness_policy")},
+        # dagster-dbt lists a node's parents from a set: their order varies from one process to the next.
+        "deps": sorted(((d.asset_key, d.partition_mapping, d.metadata) for d in spec.deps), key=str),
+        "metadata": _without_live_metadata(spec.metadata),
+    }
+
+
+def _comparable_check(spec: dg.AssetCheckSpec) -> dict:
+    return {
+        **{f: getattr(spec, f) for f in ("key", "description", "blocking", "automation_condition",
+                                           "partitions_def")},
+        "additional_deps": sorted(((d.asset_key, d.partition_mapping, d.metadata) for d in spec.additional_deps),
+                                  key=str),
+        "metadata": _without_live_metadata(spec.metadata),
+    }
+
+
+def test_cached_dbt_sets_equal_what_dbt_assets_builds_from_the_manifest_now():
+    """The graph-equality check: each set, built from the cache, is the multi-asset `@dbt_assets` builds from
+    the manifest with the translator, attribute by attribute (only dagster-dbt's live metadata objects, which
+    Dagster shows as "(unserializable)", are not carried), and so is the snapshot the UI and daemon see."""
+    from dagster._core.remote_representation.external_data import RepositorySnap
+
+    from orchestration.dbt import assets as dbt_assets_module
+    from orchestration.dbt.project import manifest_path
+    from orchestration.dbt.specs import LIVE_METADATA_KEYS, SETS, reference_dbt_assets
+
+    manifest = manifest_path()
+    reference = reference_dbt_assets(json.loads(manifest.read_bytes()), manifest.parent)
+    for dbt_set in SETS:
+        ours, theirs = getattr(dbt_assets_module, dbt_set.name), reference[dbt_set.name]
+        assert ours.op.name == theirs.op.name == dbt_set.name
+        assert dict(ours.op.tags) == dict(theirs.op.tags)
+        assert ours.op.pool == theirs.op.pool
+        assert ours.op.required_resource_keys == theirs.op.required_resource_keys == {"dbt", "paths"}
+        assert ours.partitions_def == theirs.partitions_def
+        assert ours.backfill_policy == theirs.backfill_policy
+        assert ours.can_subset and theirs.can_subset
+        assert dict(ours.keys_by_output_name) == dict(theirs.keys_by_output_name)
+        assert {n: s.key for n, s in ours.check_specs_by_output_name.items()} == {
+            n: s.key for n, s in theirs.check_specs_by_output_name.items()}
+        assert sorted(map(_comparable_spec, ours.specs), key=str) == sorted(map(_comparable_spec, theirs.specs), key=str)
+        assert sorted(map(_comparable_check, ours.check_specs), key=str) == sorted(
+            map(_comparable_check, theirs.check_specs), key=str)
+        assert {o: d.dagster_type.key for o, d in ours.op.output_dict.items()} == {
+            o: d.dagster_type.key for o, d in theirs.op.output_dict.items()}
+
+    # The whole repository as the webserver and the daemon receive it, with the @dbt_assets sets instead.
+    from dagster._serdes import serialize_value
+
+    from orchestration.hub.assets import hub_model_snapshots
+    from orchestration.serving_asset import published_marts
+
+    bodies = {name: getattr(dbt_assets_module, name).op.compute_fn.decorated_fn for name in reference}
+    reference = reference_dbt_assets(json.loads(manifest.read_bytes()), manifest.parent, bodies=bodies)
+    reference_defs = dg.Definitions(
+        assets=[hub_model_snapshots, *reference.values(), published_marts],
+        asset_checks=defs.asset_checks, jobs=defs.jobs, schedules=defs.schedules, sensors=defs.sensors,
+        resources=defs.resources,
+    )
+
+    def snapshot(definitions: dg.Definitions) -> dict:
+        snap = json.loads(serialize_value(RepositorySnap.from_def(definitions.get_repository_def())))
+        for node in snap["external_asset_graph_data"]:
+            node["metadata_entries"] = [e for e in node["metadata_entries"] if e["label"] not in LIVE_METADATA_KEYS]
+        snap.pop("external_resource_data")  # the `dbt` resource is not dagster-dbt's DbtCliResource any more
+        return snap
+
+    ours_snap, theirs_snap = snapshot(defs), snapshot(reference_defs)
+    for part in ours_snap:
+        assert ours_snap[part] == theirs_snap[part], part

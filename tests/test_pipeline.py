@@ -18,15 +18,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 
 from orchestration.charts import CHARTS
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts, window_env
-from orchestration.dbt.project import hubpulse_dbt_project
+from orchestration.dbt.resource import dbt_cli_from_env
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
 from orchestration.hub.simulator import SimulationConfig, simulate
-from orchestration.prepare import dbt_executable
 from orchestration.resources import HubpulsePaths, SnapshotScope
 from orchestration.serving import list_versions, publish, read_manifest
 from orchestration.serving_asset import SERVING_KEY, published_marts
@@ -102,7 +100,7 @@ def pipeline_run(pipeline_home: Path):
         "hub": HubClient(source="local", archive_dir=str(pipeline_home / "archive")),
         "scope": SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
         "paths": HubpulsePaths(home=str(home)),
-        "dbt": DbtCliResource(project_dir=hubpulse_dbt_project, dbt_executable=dbt_executable()),
+        "dbt": dbt_cli_from_env(),
     }
     instance = dg.DagsterInstance.ephemeral()
     serving = home / "serving"

@@ -2,6 +2,10 @@
 
 The partition window reaches dbt as the `HUBPULSE_WINDOW_START`/`HUBPULSE_WINDOW_END` environment
 variables (inclusive dates), not as `--vars`, which would force dbt to re-parse the whole project each run.
+
+The three sets are the multi-assets `@dbt_assets` builds, made here with `dg.multi_asset` from the specs it
+built, which `orchestration.dbt.specs` caches beside the manifest: loading the code location does not import
+dagster-dbt (seconds of dbt-core, sqlglot, mashumaro...). The steps do, to run dbt (`orchestration.dbt.runtime`).
 """
 
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
@@ -12,25 +16,17 @@ import warnings
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster._utils.warnings import disable_dagster_warnings
 
 from orchestration.dbt.metadata import with_warehouse_metadata
-from orchestration.dbt.project import hubpulse_dbt_project, manifest_path
-from orchestration.dbt.translator import HubpulseDbtTranslator
+from orchestration.dbt.specs import DAILY_SELECT, INPUTS_SELECT, SETS_BY_NAME, loaded_sets
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.pools import WAREHOUSE_POOL
-from orchestration.quality.marts import DAILY_MART_SPECS, MART_SPECS
 from orchestration.resources import HubpulsePaths
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
-# Three sets, so that no set sits both upstream and downstream of another (Dagster would then split it into
-# two steps, and dbt's test selection would run a test before one of its models exists):
-#   inputs  - every ancestor of the daily incrementals (seeds, staging, lookups), unpartitioned;
-#   daily   - the snapshot-grain incrementals, built one window of days at a time;
-#   marts   - everything else (dimensions, cadence, derivatives, supply chain, ecosystem vs benchmark).
-DAILY_SELECT = "tag:daily_partitioned"
-INPUTS_SELECT = "+tag:daily_partitioned"
+__all__ = ["DAILY_SELECT", "INPUTS_SELECT", "dbt_daily_models", "dbt_inputs", "dbt_marts", "window_env"]
 WINDOW_ENV = ("HUBPULSE_WINDOW_START", "HUBPULSE_WINDOW_END")
 
 
@@ -62,17 +58,17 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-TRANSLATOR = HubpulseDbtTranslator(gx_checked_models=frozenset(m.model for m in (*DAILY_MART_SPECS, *MART_SPECS)))
-
-
 def build(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt,
     paths: HubpulsePaths,
     window: tuple[dt.date, dt.date] | None = None,
 ):
     """`dbt build` of the set's selection, its outputs carrying row counts, previews and charts."""
-    invocation = dbt.cli(["build"], context=context)
+    # dagster-dbt is imported here, in the step, not when the code location loads.
+    from orchestration.dbt.runtime import dbt_cli
+
+    invocation = dbt_cli(context, dbt, ["build"])
     yield from with_warehouse_metadata(
         invocation.stream(),
         invocation.manifest,
@@ -83,51 +79,48 @@ def build(
     )
 
 
-@dbt_assets(
-    manifest=manifest_path(),
-    project=hubpulse_dbt_project,
-    select=DAILY_SELECT,
-    partitions_def=daily_snapshot_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    dagster_dbt_translator=TRANSLATOR,
-    name="dbt_daily_models",
-    pool=WAREHOUSE_POOL,
-)
-def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
+def dbt_set_assets(name: str):
+    """`@dbt_assets` of one set (see `orchestration.dbt.specs.SETS`), from the cached specs."""
+    set_specs = loaded_sets()[name]
+    partitioned = SETS_BY_NAME[name].partitioned
+    # As @dbt_assets: its warnings (preview parameters) silenced while the decorator is made.
+    with disable_dagster_warnings():
+        decorator = dg.multi_asset(
+            name=name,
+            specs=set_specs.specs,
+            check_specs=set_specs.check_specs,
+            can_subset=True,
+            required_resource_keys={"dbt", "paths"},
+            partitions_def=daily_snapshot_partitions if partitioned else None,
+            op_tags=set_specs.op_tags,
+            backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+            pool=WAREHOUSE_POOL,
+            allow_arbitrary_check_specs=True,
+        )
+    return decorator
+
+
+@dbt_set_assets("dbt_daily_models")
+def dbt_daily_models(context: dg.AssetExecutionContext):
     """Snapshot-grain staging, daily downloads and velocity, rebuilt for the run's window of days."""
     start, end = partition_window(context)
     context.log.info(f"dbt window {start} .. {end}")
     # `cautious`: the facts' key tests live on the dimensions (`contains_keys_of`), which this set does not
     # build; eager selection would pull them in here, before the dimensions know the window's new models.
     with patched_environ({**window_env(start, end), "DBT_INDIRECT_SELECTION": "cautious"}):
-        yield from build(context, dbt, paths, window=(start, end))
+        yield from build(context, context.resources.dbt, context.resources.paths, window=(start, end))
 
 
-@dbt_assets(
-    manifest=manifest_path(),
-    project=hubpulse_dbt_project,
-    select=INPUTS_SELECT,
-    exclude=DAILY_SELECT,
-    dagster_dbt_translator=TRANSLATOR,
-    name="dbt_inputs",
-    pool=WAREHOUSE_POOL,
-)
-def dbt_inputs(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
+@dbt_set_assets("dbt_inputs")
+def dbt_inputs(context: dg.AssetExecutionContext):
     """Seeds, staging views and lookups the daily incrementals read."""
     # `buildable`: only tests whose models are all here or upstream; a mart's test on a staging model runs
     # with the mart.
     with patched_environ({"DBT_INDIRECT_SELECTION": "buildable"}):
-        yield from build(context, dbt, paths)
+        yield from build(context, context.resources.dbt, context.resources.paths)
 
 
-@dbt_assets(
-    manifest=manifest_path(),
-    project=hubpulse_dbt_project,
-    exclude=INPUTS_SELECT,
-    dagster_dbt_translator=TRANSLATOR,
-    name="dbt_marts",
-    pool=WAREHOUSE_POOL,
-)
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
+@dbt_set_assets("dbt_marts")
+def dbt_marts(context: dg.AssetExecutionContext):
     """Dimensions and the cadence, derivatives, supply-chain and ecosystem-vs-benchmark marts."""
-    yield from build(context, dbt, paths)
+    yield from build(context, context.resources.dbt, context.resources.paths)

@@ -2,15 +2,25 @@
 
 `raw_asset_checks` target `hub_model_snapshots`; `mart_asset_checks` target the dbt marts. Both need the
 `paths` (HubpulsePaths) and `quality` (QualityConfig, from `quality_config_from_env()`) resources.
+
+The names are imported from their modules when first asked for: importing a submodule such as
+`orchestration.quality.marts` (the mart suites, which the dbt specs read) does not define the asset checks.
 """
 
-from orchestration.quality.checks import mart_asset_checks, mart_asset_key, raw_asset_checks
-from orchestration.quality.config import QualityConfig, quality_config_from_env
+from importlib import import_module
 
-__all__ = [
-    "QualityConfig",
-    "mart_asset_checks",
-    "mart_asset_key",
-    "quality_config_from_env",
-    "raw_asset_checks",
-]
+_EXPORTS = {
+    "QualityConfig": "orchestration.quality.config",
+    "quality_config_from_env": "orchestration.quality.config",
+    "mart_asset_checks": "orchestration.quality.checks",
+    "mart_asset_key": "orchestration.quality.checks",
+    "raw_asset_checks": "orchestration.quality.checks",
+}
+
+__all__ = ["QualityConfig", "mart_asset_checks", "mart_asset_key", "quality_config_from_env", "raw_asset_checks"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

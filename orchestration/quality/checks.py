@@ -55,12 +55,19 @@ QUALITY_DIR = "quality"
 
 def mart_asset_key(model: str) -> dg.AssetKey:
     """The Dagster key of a mart, as the project's dbt translator names it (`marts/<model>` today)."""
+    from orchestration.dbt.specs import asset_key_of
+
+    unique_id = f"model.hubpulse.{model}"
+    # The dbt sets' cached specs (no dagster-dbt import); the translator itself for a model they do not have.
+    key = asset_key_of(unique_id)
+    if key is not None:
+        return key
     from orchestration.dbt.translator import HubpulseDbtTranslator
 
     props = {
         "resource_type": "model",
         "name": model,
-        "unique_id": f"model.hubpulse.{model}",
+        "unique_id": unique_id,
         "fqn": ["hubpulse", "marts", model],
         "config": {"schema": "marts", "meta": {}},
         "meta": {},
