@@ -246,3 +246,30 @@ def test_readme_bi_queries_answer_the_same_from_duckdb_and_from_parquet(pipeline
         answered += bool(from_copy)
     assert answered >= 4  # a 15-day history has no cross-region derivative in some month at most
     copy.close()
+
+
+def test_a_subset_runs_only_the_selected_models_and_tests(pipeline_run, pipeline_home, monkeypatch):
+    """One mart alone, then one dbt test alone: dbt is given just those (dagster-dbt's subset selection)."""
+    home, _first, _second, _reads = pipeline_run
+    monkeypatch.setenv("HUBPULSE_HOME", str(home))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(pipeline_home / "dbt-target"))
+    resources = {"paths": HubpulsePaths(home=str(home)), "dbt": dbt_cli_from_env()}
+
+    def evaluations(result):
+        return [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+    cadence = dg.AssetKey(["marts", "fct_release_cadence"])
+    result = dg.materialize(ASSETS, selection=[cadence], resources=resources, raise_on_error=False)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    assert {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()} == {
+        cadence}
+    assert sorted(ev.check_name for ev in evaluations(result)) == sorted(
+        key.name for key in dbt_marts.check_keys if key.asset_key == cadence)
+    assert all(ev.passed for ev in evaluations(result))
+
+    check = min((k for k in dbt_marts.check_keys if k.asset_key == dg.AssetKey(["marts", "dim_models"])), key=str)
+    result = dg.materialize(ASSETS, selection=dg.AssetSelection.checks(check), resources=resources,
+                            raise_on_error=False)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    assert result.get_asset_materialization_events() == []
+    assert [(ev.asset_key, ev.check_name) for ev in evaluations(result)] == [(check.asset_key, check.name)]
