@@ -34,8 +34,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:  # imported where a publication runs: the code location loads without DuckDB
+    import duckdb
 
 SERVING_DIRNAME = "serving"
 VERSIONS_DIRNAME = "versions"
@@ -204,6 +206,8 @@ def _new_version(versions: Path) -> str:
 
 def _open_warehouse(warehouse: Path, timeout_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only, waiting while another process (a dbt build) holds its write lock."""
+    import duckdb
+
     deadline = time.monotonic() + timeout_seconds
     while True:
         try:

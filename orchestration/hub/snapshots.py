@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import json
 import math
@@ -21,12 +22,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from orchestration.hub.archive import parse_snapshot_date
+
+if TYPE_CHECKING:  # pyarrow is imported where rows are built, written or read: the code location loads without it
+    import pyarrow as pa
 
 # The `expand` fields the warehouse needs from `/api/models`. `cardData` is asked for although the typed
 # `base_model:` tags already carry the lineage: it holds `base_model_relation`, licence and languages as the
@@ -72,41 +75,63 @@ TRACKED_OPTIONAL_FIELDS: tuple[str, ...] = (
 _MODEL_ID = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?/[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-RAW_SCHEMA = pa.schema(
-    [
-        pa.field("snapshot_date", pa.date32(), nullable=False),
-        pa.field("id", pa.string(), nullable=False),
-        pa.field("object_id", pa.string()),
-        pa.field("author", pa.string()),
-        pa.field("created_at", pa.timestamp("ms", tz="UTC")),
-        pa.field("last_modified", pa.timestamp("ms", tz="UTC")),
-        pa.field("downloads", pa.int64()),
-        pa.field("downloads_all_time", pa.int64()),
-        pa.field("likes", pa.int64()),
-        pa.field("trending_score", pa.float64()),
-        pa.field("pipeline_tag", pa.string()),
-        pa.field("library_name", pa.string()),
-        pa.field("gated", pa.string()),
-        pa.field("private", pa.bool_()),
-        pa.field("disabled", pa.bool_()),
-        pa.field("sha", pa.string()),
-        pa.field("tags", pa.list_(pa.string())),
-        pa.field("safetensors_total", pa.int64()),
-        pa.field("base_models_json", pa.string()),
-        pa.field("eval_results_json", pa.string()),
-        pa.field("model_index_json", pa.string()),
-        pa.field("item_json", pa.string(), nullable=False),
-    ]
-)
 
-REJECTS_SCHEMA = pa.schema(
-    [
-        pa.field("snapshot_date", pa.date32(), nullable=False),
-        pa.field("position", pa.int64(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("item_json", pa.string(), nullable=False),
-    ]
-)
+@functools.cache
+def raw_schema() -> pa.Schema:
+    """The schema of a raw partition (also `RAW_SCHEMA`)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("snapshot_date", pa.date32(), nullable=False),
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("object_id", pa.string()),
+            pa.field("author", pa.string()),
+            pa.field("created_at", pa.timestamp("ms", tz="UTC")),
+            pa.field("last_modified", pa.timestamp("ms", tz="UTC")),
+            pa.field("downloads", pa.int64()),
+            pa.field("downloads_all_time", pa.int64()),
+            pa.field("likes", pa.int64()),
+            pa.field("trending_score", pa.float64()),
+            pa.field("pipeline_tag", pa.string()),
+            pa.field("library_name", pa.string()),
+            pa.field("gated", pa.string()),
+            pa.field("private", pa.bool_()),
+            pa.field("disabled", pa.bool_()),
+            pa.field("sha", pa.string()),
+            pa.field("tags", pa.list_(pa.string())),
+            pa.field("safetensors_total", pa.int64()),
+            pa.field("base_models_json", pa.string()),
+            pa.field("eval_results_json", pa.string()),
+            pa.field("model_index_json", pa.string()),
+            pa.field("item_json", pa.string(), nullable=False),
+        ]
+    )
+
+
+@functools.cache
+def rejects_schema() -> pa.Schema:
+    """The schema of a partition's rejected items (also `REJECTS_SCHEMA`)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("snapshot_date", pa.date32(), nullable=False),
+            pa.field("position", pa.int64(), nullable=False),
+            pa.field("reason", pa.string(), nullable=False),
+            pa.field("item_json", pa.string(), nullable=False),
+        ]
+    )
+
+
+def __getattr__(name: str):
+    # RAW_SCHEMA and REJECTS_SCHEMA, the module constants they always were, built when first asked for.
+    if name == "RAW_SCHEMA":
+        return raw_schema()
+    if name == "REJECTS_SCHEMA":
+        return rejects_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 PARTITION_FILE = "part-0.parquet"
 
@@ -289,7 +314,9 @@ def _typed_values(item: dict) -> tuple:
 
 def _timestamp_column(values: list[str | None]) -> pa.Array:
     """ISO strings -> timestamp[ms, UTC]: Arrow's vectorised parse, per value only when some are odd."""
-    target = RAW_SCHEMA.field("created_at").type
+    import pyarrow as pa
+
+    target = raw_schema().field("created_at").type
     try:
         return pa.array(values, pa.string()).cast(target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeEncodeError):
@@ -311,6 +338,8 @@ def _text_or_none(value):
 
 
 def _array(name: str, values: list, type_: pa.DataType, ids: list[str]) -> pa.Array:
+    import pyarrow as pa
+
     try:
         return pa.array(values, type_)
     except UnicodeEncodeError:
@@ -328,6 +357,8 @@ def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> Snapsh
     copy that differs is counted as a conflict (the live Hub moved between two requests). An unusable item seen
     twice, byte for byte, is one reject. rows + rejects + duplicates is always the number of items.
     """
+    import pyarrow as pa
+
     day = parse_snapshot_date(snapshot_date) if isinstance(snapshot_date, str) else snapshot_date
     kept: dict[str, dict] = {}
     rejects: list[dict] = []
@@ -366,10 +397,10 @@ def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> Snapsh
     columns["item_json"] = [item_json(item) for item in ordered]
     table = pa.Table.from_arrays(
         [_array(f.name, columns[f.name], f.type, ids) if not isinstance(columns[f.name], pa.Array) else columns[f.name]
-         for f in RAW_SCHEMA],
-        schema=RAW_SCHEMA,
+         for f in raw_schema()],
+        schema=raw_schema(),
     )
-    rejects_table = pa.Table.from_pylist(rejects, schema=REJECTS_SCHEMA)
+    rejects_table = pa.Table.from_pylist(rejects, schema=rejects_schema())
     return SnapshotRows(
         snapshot_date=day,
         table=table,
@@ -463,6 +494,8 @@ def _fsync_dir(folder: Path) -> None:
 
 def _stage(table: pa.Table, target: Path) -> Path:
     """Write `table` to a hidden temporary file beside `target` (fsynced, readable by all); return its path."""
+    import pyarrow.parquet as pq
+
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=target.parent)
     os.close(fd)
@@ -514,6 +547,8 @@ def write_snapshot_partition(raw_root: Path, rejects_root: Path, rows: SnapshotR
 
 def read_partition_items(raw_root: Path, day: dt.date) -> list[dict]:
     """The items of one raw partition exactly as received (for export back to the archive format)."""
+    import pyarrow.parquet as pq
+
     path = partition_dir(raw_root, day) / PARTITION_FILE
     if not path.exists():
         raise FileNotFoundError(f"no raw partition for {day}: {path}")

@@ -20,10 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from orchestration.hub.snapshots import PARTITION_FILE, RAW_SCHEMA, list_partitions, partition_dir
+from orchestration.hub.snapshots import PARTITION_FILE, list_partitions, partition_dir, raw_schema
 from orchestration.quality.config import QualityConfig
 from orchestration.quality.validation import (
     CheckDef,
@@ -37,8 +34,9 @@ from orchestration.quality.validation import (
 )
 from orchestration.settings import SEEDS_DIR
 
-if TYPE_CHECKING:  # pandas is imported where a check runs: the code location loads without it
+if TYPE_CHECKING:  # pandas and pyarrow are imported where a check runs: the code location loads without them
     import pandas as pd
+    import pyarrow as pa
 
 RAW_ASSET = "hub_model_snapshots"
 RAW_SUITE = "hub_model_snapshots"
@@ -118,6 +116,8 @@ def resolvable_organisations(seeds_dir: Path = SEEDS_DIR) -> frozenset[str]:
 
 def types_compatible(expected: pa.DataType, observed: pa.DataType) -> bool:
     """Whether a column stored as `observed` reads as `expected` without changing meaning."""
+    import pyarrow as pa
+
     if observed.equals(expected):
         return True
     if pa.types.is_integer(expected):
@@ -144,6 +144,7 @@ def types_compatible(expected: pa.DataType, observed: pa.DataType) -> bool:
 def schema_of(frame: pd.DataFrame) -> pa.Schema:
     """The Arrow schema of a frame: exact for Arrow-backed columns, inferred for the others."""
     import pandas as pd
+    import pyarrow as pa
 
     fields = []
     for name, dtype in frame.dtypes.items():
@@ -157,7 +158,7 @@ def schema_of(frame: pd.DataFrame) -> pa.Schema:
 def schema_result(schema: pa.Schema, examples: int = 10) -> ExpectationResult:
     """Columns of RAW_SCHEMA missing from `schema` or stored with an incompatible type."""
     problems = []
-    for expected in RAW_SCHEMA:
+    for expected in raw_schema():
         index = schema.get_field_index(expected.name)
         if index < 0:
             problems.append({"column": expected.name, "expected": str(expected.type), "observed": "missing"})
@@ -173,10 +174,10 @@ def schema_result(schema: pa.Schema, examples: int = 10) -> ExpectationResult:
         label="columns of the raw schema present with compatible types",
         success=not problems,
         observed=[f"{f.name}: {f.type}" for f in schema] if problems else len(schema),
-        threshold={f.name: str(f.type) for f in RAW_SCHEMA},
-        element_count=len(RAW_SCHEMA),
+        threshold={f.name: str(f.type) for f in raw_schema()},
+        element_count=len(raw_schema()),
         unexpected_count=len(problems),
-        unexpected_share=len(problems) / len(RAW_SCHEMA),
+        unexpected_share=len(problems) / len(raw_schema()),
         examples=problems[:examples],
     )
 
@@ -409,6 +410,8 @@ def partition_file(raw_root: Path, day: dt.date) -> Path:
 
 def previous_partition(raw_root: Path, day: dt.date) -> tuple[dt.date, int] | None:
     """The latest existing partition before `day` and its row count (from the Parquet footer)."""
+    import pyarrow.parquet as pq
+
     earlier = [d for d in list_partitions(raw_root) if d < day]
     if not earlier:
         return None
@@ -418,6 +421,7 @@ def previous_partition(raw_root: Path, day: dt.date) -> tuple[dt.date, int] | No
 def read_raw_partition(raw_root: Path, day: dt.date) -> tuple[pd.DataFrame, pa.Schema]:
     """The checked columns of one partition as an Arrow-backed DataFrame, and the file's full schema."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
     path = partition_file(raw_root, day)
     schema = pq.read_schema(path)
@@ -501,6 +505,8 @@ def validate_raw_partitions(
     page are exactly those of a single-partition run; a partition that passes gets the passing results of
     its own expectations, with its own counts, and the batch's Data Docs page.
     """
+    import pyarrow.parquet as pq
+
     organisations = resolvable_organisations() if organisations is None else frozenset(organisations)
     days = sorted(set(days))
     on_disk = list_partitions(raw_root)
