@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -157,3 +158,29 @@ def test_cached_dbt_sets_equal_what_dbt_assets_builds_from_the_manifest_now():
     ours_snap, theirs_snap = snapshot(defs), snapshot(reference_defs)
     for part in ours_snap:
         assert ours_snap[part] == theirs_snap[part], part
+
+
+def test_a_missing_or_stale_spec_cache_is_rebuilt(tmp_path):
+    from orchestration.dbt.project import manifest_path
+    from orchestration.dbt.specs import cache_path, load_sets, loaded_sets
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(manifest_path().read_bytes())
+    cache = cache_path(manifest)
+    built = load_sets(manifest)  # no cache yet: built with dagster-dbt, and written
+    document = json.loads(cache.read_text())
+    assert document["key"]["manifest_sha256"] == hashlib.sha256(manifest.read_bytes()).hexdigest()
+
+    def keys(sets):
+        return {name: ({s.key for s in v.specs}, {c.key for c in v.check_specs}) for name, v in sets.items()}
+
+    assert keys(built) == keys(loaded_sets())
+    # A cache of other code (or another manifest, Dagster or dagster-dbt version) is not used: it is rebuilt.
+    document["key"]["code_sha256"] = "older"
+    document["sets"]["dbt_marts"]["specs"] = []
+    cache.write_text(json.dumps(document))
+    assert keys(load_sets(manifest)) == keys(built)
+    assert json.loads(cache.read_text())["key"]["code_sha256"] != "older"
+    # An unreadable one too.
+    cache.write_text("{")
+    assert keys(load_sets(manifest)) == keys(built)
