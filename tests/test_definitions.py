@@ -184,3 +184,15 @@ def test_a_missing_or_stale_spec_cache_is_rebuilt(tmp_path):
     # An unreadable one too.
     cache.write_text("{")
     assert keys(load_sets(manifest)) == keys(built)
+
+
+def test_the_dbt_resource_gives_the_steps_the_dbt_cli_resource_it_replaces():
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.dbt.project import hubpulse_dbt_project
+    from orchestration.dbt.runtime import cli_resource
+    from orchestration.prepare import dbt_executable
+
+    before = DbtCliResource(project_dir=hubpulse_dbt_project, dbt_executable=dbt_executable())
+    assert cli_resource(defs.resources["dbt"]) == before
+    assert cli_resource(before) is before  # a DbtCliResource given as the resource is used as it is

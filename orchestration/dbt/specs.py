@@ -8,8 +8,8 @@ load, run worker and step process. So the specs it builds are computed once per 
 asset spec and asset check spec exactly as `@dbt_assets` made them. The code location reads that file with
 `json` and builds the same multi-assets with `dg.multi_asset` (see `orchestration.dbt.assets`).
 
-The cache is keyed by the manifest's content hash, this module's and the translator's source, the Dagster and
-dagster-dbt versions, the sets' selections and the models with Great Expectations checks: any change there
+The cache is keyed by the manifest's content hash, this module's and the translator's source, the Dagster,
+dagster-dbt and dbt-core versions, the sets' selections and the models with Great Expectations checks: any change there
 rebuilds it (then that load imports dagster-dbt once). Metadata values go through Dagster's serdes, except the
 three dagster-dbt keeps as live objects for its own use (the manifest, the translator, the DbtProject), which
 Dagster shows as "(unserializable)" and which the steps rebuild themselves (`orchestration.dbt.runtime`).
@@ -101,13 +101,14 @@ def cache_path(manifest: Path) -> Path:
 # ------------------------------------------------------------------------------------------- cache key
 
 
-def _dagster_dbt_version() -> str:
-    """dagster-dbt's version file, read without importing the package."""
-    spec = importlib.util.find_spec("dagster_dbt")
-    if spec is None or not spec.submodule_search_locations:
-        return "missing"
-    version = Path(next(iter(spec.submodule_search_locations))) / "version.py"
-    return version.read_text() if version.is_file() else "unknown"
+def _version_file(package: str, name: str) -> str:
+    """A package's version file (dagster-dbt's, dbt-core's), read without importing the package."""
+    spec = importlib.util.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        version = Path(folder) / name
+        if version.is_file():
+            return version.read_text()
+    return "missing"
 
 
 def cache_key(manifest_bytes: bytes) -> dict[str, Any]:
@@ -121,7 +122,9 @@ def cache_key(manifest_bytes: bytes) -> dict[str, Any]:
         "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
         "code_sha256": code.hexdigest(),
         "dagster": dg.__version__,
-        "dagster_dbt": hashlib.sha256(_dagster_dbt_version().encode()).hexdigest(),
+        # dagster-dbt builds the specs, dbt-core's selector picks each set's nodes.
+        "dagster_dbt": hashlib.sha256(_version_file("dagster_dbt", "version.py").encode()).hexdigest(),
+        "dbt_core": hashlib.sha256(_version_file("dbt", "__version__.py").encode()).hexdigest(),
         "sets": [[s.name, s.select, s.exclude, s.partitioned] for s in SETS],
         "gx_checked_models": sorted(gx_checked_models()),
     }
