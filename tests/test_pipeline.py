@@ -254,12 +254,13 @@ def test_a_subset_runs_only_the_selected_models_and_tests(pipeline_run, pipeline
     monkeypatch.setenv("HUBPULSE_HOME", str(home))
     monkeypatch.setenv("DBT_TARGET_PATH", str(pipeline_home / "dbt-target"))
     resources = {"paths": HubpulsePaths(home=str(home)), "dbt": dbt_cli_from_env()}
+    dbt_sets = [dbt_inputs, dbt_daily_models, dbt_marts]
 
     def evaluations(result):
         return [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
 
     cadence = dg.AssetKey(["marts", "fct_release_cadence"])
-    result = dg.materialize(ASSETS, selection=[cadence], resources=resources, raise_on_error=False)
+    result = dg.materialize(dbt_sets, selection=[cadence], resources=resources, raise_on_error=False)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     assert {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()} == {
         cadence}
@@ -268,7 +269,7 @@ def test_a_subset_runs_only_the_selected_models_and_tests(pipeline_run, pipeline
     assert all(ev.passed for ev in evaluations(result))
 
     check = min((k for k in dbt_marts.check_keys if k.asset_key == dg.AssetKey(["marts", "dim_models"])), key=str)
-    result = dg.materialize(ASSETS, selection=dg.AssetSelection.checks(check), resources=resources,
+    result = dg.materialize(dbt_sets, selection=dg.AssetSelection.checks(check), resources=resources,
                             raise_on_error=False)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     assert result.get_asset_materialization_events() == []
