@@ -15,8 +15,7 @@ three dagster-dbt keeps as live objects for its own use (the manifest, the trans
 Dagster shows as "(unserializable)" and which the steps rebuild themselves (`orchestration.dbt.runtime`).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: this module defines the reference @dbt_assets sets.
 import contextlib
 import hashlib
 import importlib.util
