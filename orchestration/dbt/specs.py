@@ -204,6 +204,9 @@ def write_cache(manifest: Path) -> Path:
 def _write_atomically(target: Path, text: str) -> None:
     handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)  # as an ordinary file (mkstemp makes it private)
         with os.fdopen(handle, "w") as out:
             out.write(text)
         os.replace(tmp, target)
