@@ -3,9 +3,10 @@
 Each runs one script as `make bench` does and checks that it completes and prints its verdict lines; the
 numbers themselves are not checked (timings are for `make bench` on a quiet machine, never for tests). One
 verdict is checked because it is correctness, not speed: the SQL floor's marts must equal the dbt warehouse's.
-(`bench/demo.py` is left out: even a two-day demo costs about 100 s of fixed start-up, more than this file's
-budget; `make bench BENCH_ARGS=--quick` runs it. Batched raw checks are held to one-by-one outcomes by
-`bench/quality.py --range-days N` and, through the asset check, by tests/test_quality.py.)
+(`bench/demo.py` has a file of its own, tests/test_bench_demo.py, so that the runner can overlap it with
+these: even a three-day demo costs a minute or two of fixed start-up. Batched raw checks are held to
+one-by-one outcomes by `bench/quality.py --range-days N` and, through the asset check, by
+tests/test_quality.py.)
 """
 
 from __future__ import annotations
