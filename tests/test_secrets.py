@@ -154,6 +154,24 @@ def test_the_token_is_never_sent_in_clear_text_to_another_machine(token: str):
         HubClient(source="live", endpoint=endpoint, token=secret).check_token_transport()
 
 
+def test_an_insecure_endpoint_fails_the_ingestion_step_without_retries(token: str, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    # Three step retries allowed: a refused endpoint must not use them (retrying cannot make http safe).
+    monkeypatch.setattr(hub_model_snapshots.op, "_retry_policy", dg.RetryPolicy(max_retries=3, delay=0))
+    resources = {"hub": HubClient(source="live", endpoint="http://10.0.0.5:8080", token=token), "scope": SCOPE,
+                 "paths": HubpulsePaths(home=str(tmp_path / "home"))}
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([hub_model_snapshots], resources=resources, partition_key=_today().isoformat(),
+                                instance=instance, raise_on_error=False)
+        events = [e.event_type_value for e in result.all_events]
+    assert not result.success
+    assert "STEP_UP_FOR_RETRY" not in events and events.count("STEP_FAILURE") == 1
+    error = result.get_step_failure_events()[0].step_failure_data
+    assert error.error.cls_name == "Failure" and "refusing to send HF_TOKEN" in error.error.message
+    assert token not in error.error.message
+    assert error.user_failure_data is not None  # the Failure itself, raised with allow_retries=False
+
+
 def test_a_link_to_another_host_never_receives_the_token(token: str, archive: Path):
     with LocalHub(archive, page_size=7) as elsewhere, LocalHub(archive, page_size=7) as hub:
         # `localhost` is another origin than `127.0.0.1` (and both stay on this machine).
