@@ -171,10 +171,14 @@ def write_snapshot(archive_dir: Path, day: dt.date, items: Iterable[dict], *, gz
 
     Byte-deterministic: gzip is written without a timestamp or file name, so equal items give equal bytes.
     """
+    return write_snapshot_lines(archive_dir, day, _encode_lines(items), gz=gz)
+
+
+def write_snapshot_lines(archive_dir: Path, day: dt.date, payload: bytes, *, gz: bool = True) -> Path:
+    """Write one snapshot file of already encoded lines (`dumps_item` of each item, newline-terminated)."""
     archive_dir = Path(archive_dir)
     archive_dir.mkdir(parents=True, exist_ok=True)
     target = archive_dir / snapshot_filename(day, gz=gz)
-    payload = _encode_lines(items)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=archive_dir)
     try:
         with os.fdopen(fd, "wb") as raw:

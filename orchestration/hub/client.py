@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
-import ipaddress
 import math
 import platform
 import random
@@ -36,6 +35,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from orchestration.hub.archive import loads as decode_json
+from orchestration.hub.loopback import is_loopback_host
 from orchestration.hub.scope import ModelQuery, Scope
 from orchestration.hub.snapshots import EXPAND_FIELDS
 
@@ -144,17 +144,6 @@ def _retry_after(headers) -> float | None:
     return max(0.0, seconds)
 
 
-def _is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _origin(url: str) -> tuple[str, str, int | None] | None:
     """(scheme, host, port) of a URL; None when it is not a usable http(s) URL."""
     try:
@@ -253,7 +242,7 @@ class HubClient(dg.ConfigurableResource):
 
         origin = _origin(self.endpoint or constants.ENDPOINT)
         scheme, host = origin[:2] if origin else ("?", str(self.endpoint))
-        if scheme != "https" and not _is_loopback_host(host):
+        if scheme != "https" and not is_loopback_host(host):
             raise InsecureEndpointError(
                 f"refusing to send HF_TOKEN to {scheme}://{host}: use an https:// endpoint (HF_ENDPOINT), or unset "
                 "HF_TOKEN to crawl anonymously"

@@ -29,7 +29,6 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
-import ipaddress
 import json
 import math
 import random
@@ -54,6 +53,7 @@ from orchestration.hub.archive import (
     list_snapshots,
     parse_snapshot_date,
 )
+from orchestration.hub.loopback import is_loopback_host
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -832,15 +832,6 @@ class _Server(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 _STAT_KEYS = (
     "requests",  # every request received
     "list_requests",  # GET /api/models (page requests, retries included)
@@ -885,7 +876,7 @@ class LocalHub:
         verbose: bool = False,
         prefetch_next: bool = False,
     ) -> None:
-        if not allow_non_loopback and not _is_loopback(host):
+        if not allow_non_loopback and not is_loopback_host(host):
             raise ValueError(
                 f"refusing to bind the local Hub to {host!r}: it serves the archive without authentication; "
                 "use a loopback address or pass allow_non_loopback=True"

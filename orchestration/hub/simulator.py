@@ -100,7 +100,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -1429,21 +1428,8 @@ def _lines_for_day(world: _World, parts: _Lines, w: int) -> list[str]:
 
 def _write_lines(archive_dir: Path, day: dt.date, lines: list[str]) -> Path:
     """`archive.write_snapshot` of the items whose `dumps_item` lines are `lines`: the same bytes, atomically."""
-    target = archive_dir / archive.snapshot_filename(day, gz=True)
     payload = ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=archive_dir)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as zf:
-                zf.write(payload)
-            raw.flush()
-            os.fchmod(raw.fileno(), 0o644)
-            os.fsync(raw.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return archive.write_snapshot_lines(archive_dir, day, payload, gz=True)
 
 
 _WORKER_WORLD: _World | None = None  # set in the parent before forking writers (copy-on-write, no pickling)
