@@ -1317,16 +1317,17 @@ def _present(world: _World, w: int) -> list[int]:
     return idx[np.argsort(ranks, kind="stable")].tolist()
 
 
-def _items_for_day(world: _World, w: int) -> list[dict]:
+def _day_counts(world: _World, w: int) -> tuple[list, list, list, list, list, list]:
+    """Day `w`'s columns as lists: downloads, downloadsAllTime, likes, trending, omitted, lastModified."""
     t = w + _BURN_IN
+    return (world.d30[:, t].tolist(), world.reported[:, t].tolist(), world.likes[:, t].tolist(),
+            world.trending[:, t].tolist(), world.omit_dat[:, w].tolist(), world.lm_index[:, w].tolist())
+
+
+def _items_for_day(world: _World, w: int) -> list[dict]:
     after = world.rename_w is not None and w >= world.rename_w
     ids = world.ids_after if after else world.ids_before
-    d30 = world.d30[:, t].tolist()
-    rep = world.reported[:, t].tolist()
-    likes = world.likes[:, t].tolist()
-    trending = world.trending[:, t].tolist()
-    omit = world.omit_dat[:, w].tolist()
-    lmk = world.lm_index[:, w].tolist()
+    d30, rep, likes, trending, omit, lmk = _day_counts(world, w)
     items = []
     for i in _present(world, w):
         mid = ids[i]
@@ -1403,14 +1404,8 @@ def _lines_parts(world: _World) -> _Lines | None:
 
 def _lines_for_day(world: _World, parts: _Lines, w: int) -> list[str]:
     """`archive.dumps_item` of every item of `_items_for_day(world, w)`, from the pre-encoded parts."""
-    t = w + _BURN_IN
     heads = parts.heads[1] if world.rename_w is not None and w >= world.rename_w else parts.heads[0]
-    d30 = world.d30[:, t].tolist()
-    rep = world.reported[:, t].tolist()
-    likes = world.likes[:, t].tolist()
-    trending = world.trending[:, t].tolist()
-    omit = world.omit_dat[:, w].tolist()
-    lmk = world.lm_index[:, w].tolist()
+    d30, rep, likes, trending, omit, lmk = _day_counts(world, w)
     gated_w = world.gated_w.tolist()
     gated_initial, gated_later = parts.gated
     last_modified, tails = parts.last_modified, parts.tails
