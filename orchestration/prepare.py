@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,8 +27,21 @@ concurrency:
     default_limit: 1
 """
 
+EVENT_LOG_MODULE = "orchestration.event_storage"
+EVENT_LOG_YAML = """\
+# Dagster's SQLite event log (its default files, history/runs) with its connections reused: a stored event
+# costs about half as much, which is most of a long backfill's bookkeeping (orchestration/event_storage.py).
+# `hubpulse prepare` points base_dir at this folder again when the instance was moved.
+event_log_storage:
+  module: {module}
+  class: HubpulseSqliteEventLogStorage
+  config:
+    base_dir: {base_dir}
+"""
+
 DAGSTER_YAML = """\
-# Written by `hubpulse prepare`; edit freely, it is not overwritten (a missing `concurrency` block is appended).
+# Written by `hubpulse prepare`; edit freely, it is not overwritten (a missing `concurrency` block is appended,
+# and the `event_log_storage` block when no storage is configured).
 telemetry:
   enabled: false
 """ + CONCURRENCY_YAML
@@ -36,11 +51,24 @@ def ensure_instance(dagster_home: Path) -> Path:
     """Create the Dagster instance folder and its dagster.yaml if missing; return the yaml path."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
+    base_dir = json.dumps(str((dagster_home / "history" / "runs").resolve()))  # a JSON string is YAML
+    event_log = EVENT_LOG_YAML.format(module=EVENT_LOG_MODULE, base_dir=base_dir)
     if not config.exists():
-        config.write_text(DAGSTER_YAML)
-    elif not any(line.startswith("concurrency:") for line in config.read_text().splitlines()):
-        with config.open("a") as handle:
-            handle.write("\n" + CONCURRENCY_YAML)
+        config.write_text(DAGSTER_YAML + event_log)
+        return config
+    text = config.read_text()
+    keys = {line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()}
+    missing = []
+    if "concurrency" not in keys:
+        missing.append(CONCURRENCY_YAML)
+    if not keys & {"storage", "event_log_storage"}:  # an instance with storage of its own keeps it
+        missing.append(event_log)
+    elif f"module: {EVENT_LOG_MODULE}" in text:  # ours: keep it pointing at this instance's folder
+        block = r"(?ms)^(event_log_storage:\n  module: " + re.escape(EVENT_LOG_MODULE) + r"\n.*?^    base_dir: )[^\n]*"
+        text = re.sub(block, lambda m: m.group(1) + base_dir, text, count=1)
+    text += "".join("\n" + block for block in missing)
+    if text != config.read_text():
+        config.write_text(text)
     return config
 
 
