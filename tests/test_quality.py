@@ -321,9 +321,11 @@ def test_a_blocking_check_failure_skips_downstream_in_the_same_run(tmp_path: Pat
 
 def test_a_range_attributes_the_failure_to_its_partition_and_blocks_the_run(tmp_path: Path):
     # Day 2's crawl lost half its pages: day 2 fails the band, day 1 passes, the run's downstream is held.
+    instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [hub_model_snapshots, downstream_of_raw, *raw_asset_checks],
         resources=_resources(tmp_path / "home", _archive(tmp_path, tiny_hub_items(1)[:20])),
+        instance=instance,
         tags=RANGE_TAGS,
         raise_on_error=False,
     )
@@ -335,6 +337,15 @@ def test_a_range_attributes_the_failure_to_its_partition_and_blocks_the_run(tmp_
     assert "1 of 2 partitions fail (first 2025-03-02)" in aggregate.description
     assert "observed 20, expected 32..60 rows" in aggregate.description
     assert _materialized(result, "downstream_of_raw") == set()
+    # The step's log: a line for the failing partition and one for the range, none for each passing partition.
+    lines = [
+        entry.user_message for entry in instance.all_logs(result.run_id)
+        if entry.step_key == "hub_model_snapshots_quality" and entry.dagster_event is None
+    ]
+    assert lines == [
+        "2025-03-02: 20 rows; failing: row_count_within_band",
+        "2 partitions 2025-03-01 .. 2025-03-02: 60 rows; 1 pass every check, 1 fail one or more",
+    ], lines
 
 
 def test_a_warning_does_not_block_downstream(tmp_path: Path):

@@ -20,6 +20,7 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_p
 PREVIEW_COLUMNS = ("snapshot_date", "id", "author", "created_at", "downloads", "downloads_all_time", "likes",
                    "pipeline_tag", "library_name", "gated")
 PREVIEW_ROWS = 10
+PROGRESS_SECONDS = 10.0
 
 
 def partition_preview(path) -> dg.MetadataValue:
@@ -86,7 +87,7 @@ def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotSc
     hub.check_dates(days)  # fail before any request when a date cannot be served
     snapshot_scope = scope.scope()
     totals = {"rows": 0, "pages": 0, "retries": 0}
-    started = time.monotonic()
+    started = last_progress = time.monotonic()
     with hub.serving() as endpoint_for:
         for done, (key, day) in enumerate(zip(keys, days, strict=True), start=1):
             day_started = time.monotonic()
@@ -111,7 +112,12 @@ def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotSc
                 },
                 partition_key=key,
             )
-            if len(days) > 1:
+            # Progress of a range every PROGRESS_SECONDS (each log line is a stored event; the per-partition
+            # figures are in each partition's materialization metadata).
+            if len(days) > 1 and (
+                done in (1, len(days)) or time.monotonic() - last_progress >= PROGRESS_SECONDS
+            ):
+                last_progress = time.monotonic()
                 context.log.info(
                     f"partition {done}/{len(days)} {key}: {rows.rows} models, {stats.pages} pages, "
                     f"{stats.retries} retries ({time.monotonic() - started:.0f}s so far)"
