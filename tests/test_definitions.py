@@ -196,3 +196,12 @@ def test_the_dbt_resource_gives_the_steps_the_dbt_cli_resource_it_replaces():
     before = DbtCliResource(project_dir=hubpulse_dbt_project, dbt_executable=dbt_executable())
     assert cli_resource(defs.resources["dbt"]) == before
     assert cli_resource(before) is before  # a DbtCliResource given as the resource is used as it is
+    # The steps of a process share one object, so dagster-dbt's `dbt --version` (cached on it) runs once, and
+    # not at all for this environment's dbt, whose version is the installed dbt-core's.
+    assert cli_resource(defs.resources["dbt"]) is cli_resource(defs.resources["dbt"])
+    assert "_cli_version" in vars(cli_resource(defs.resources["dbt"]))
+    assert cli_resource(defs.resources["dbt"])._cli_version == DbtCliResource(
+        project_dir=hubpulse_dbt_project, dbt_executable=dbt_executable()
+    )._cli_version  # what `dbt --version` answers
+    other = cli_resource(defs.resources["dbt"].model_copy(update={"target": "other"}))
+    assert other.target == "other" and other is not cli_resource(defs.resources["dbt"])

@@ -8,6 +8,7 @@ some tests do) is used as it is.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import dagster as dg
@@ -29,18 +30,60 @@ class DbtCli(dg.ConfigurableResource):
     state_path: str | None = Field(default=None, description="the folder of the state artifacts (--state)")
 
     def cli_resource(self) -> Any:
-        """The `DbtCliResource` of these settings (imports dagster-dbt)."""
-        from dagster_dbt import DbtCliResource
+        """The `DbtCliResource` of these settings (imports dagster-dbt); one per process for the same settings.
 
-        return DbtCliResource(
-            project_dir=self.project_dir,
-            global_config_flags=self.global_config_flags,
-            profiles_dir=self.profiles_dir,
-            profile=self.profile,
-            target=self.target,
-            dbt_executable=self.dbt_executable,
-            state_path=self.state_path,
+        dagster-dbt runs `dbt --version` (a 5 s dbt start on this machine) once per `DbtCliResource` object, so
+        the steps of a run that share a process share the object, and with it that one answer.
+        """
+        return _cli_resource(
+            self.project_dir,
+            tuple(self.global_config_flags),
+            self.profiles_dir,
+            self.profile,
+            self.target,
+            self.dbt_executable,
+            self.state_path,
         )
+
+
+@cache
+def _cli_resource(project_dir, global_config_flags, profiles_dir, profile, target, dbt_executable, state_path):
+    from dagster_dbt import DbtCliResource
+
+    resource = DbtCliResource(
+        project_dir=project_dir,
+        global_config_flags=list(global_config_flags),
+        profiles_dir=profiles_dir,
+        profile=profile,
+        target=target,
+        dbt_executable=dbt_executable,
+        state_path=state_path,
+    )
+    version = installed_dbt_version(dbt_executable)
+    if version is not None:  # what `dbt --version` would answer, without starting dbt for it
+        resource.__dict__["_cli_version"] = version
+    return resource
+
+
+def installed_dbt_version(executable: str):
+    """dbt-core's version when `executable` is the `dbt` script of this interpreter's environment, else None.
+
+    dagster-dbt asks the executable (`dbt --version`, a 5 s start of dbt) in every step process that runs dbt;
+    the script of this environment runs this environment's dbt-core, whose version the package metadata holds.
+    """
+    import importlib.metadata
+    import sysconfig
+    from pathlib import Path
+
+    from packaging.version import Version
+
+    path = Path(executable)
+    if path.name != "dbt" or path.parent.resolve() != Path(sysconfig.get_path("scripts")).resolve():
+        return None
+    try:
+        return Version(importlib.metadata.version("dbt-core"))
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def dbt_cli_from_env() -> DbtCli:
