@@ -12,7 +12,7 @@ DASHBOARD_PORT ?= 8501
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v '/target/')
 
-.PHONY: install prepare demo test dev lint clean dashboard browser bench
+.PHONY: install prepare demo demo-full test dev lint clean dashboard browser bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ prepare: $(MANIFEST)
 
 demo: prepare
 	$(VENV)/bin/hubpulse demo --home $(HUBPULSE_HOME)
+
+# The sixteen months the simulator is calibrated on (7-9 min), in a home of its own: the two simulated histories
+# differ day by day and must not be mixed. `make dev HUBPULSE_HOME=$(CURDIR)/data-full` opens its runs.
+demo-full: prepare
+	$(VENV)/bin/hubpulse demo --full --home $(CURDIR)/data-full
 
 test: prepare browser
 	$(PY) -m pytest -q -n 2 --dist loadfile

@@ -61,10 +61,15 @@ def _export_archive(args) -> int:
 
 
 def _demo(args) -> int:
-    from orchestration.demo import run_demo
+    from orchestration.demo import DEMO_WINDOW, FULL_WINDOW, run_demo
 
+    window = FULL_WINDOW if args.full else DEMO_WINDOW
     return run_demo(
-        home=Path(args.home).resolve(), start=args.start, end=args.end, seed=args.seed, resimulate=args.resimulate
+        home=Path(args.home).resolve(),
+        start=args.start or window[0],
+        end=args.end or window[1],
+        seed=args.seed,
+        resimulate=args.resimulate,
     )
 
 
@@ -133,10 +138,13 @@ def register(sub) -> None:
     p.add_argument("--no-manifest", action="store_true", help="skip `dbt parse`")
     p.set_defaults(func=_prepare)
 
-    p = sub.add_parser("demo", help="simulate, serve locally, ingest the whole history and print a summary")
+    p = sub.add_parser("demo", help="simulate, serve locally, ingest the window, build the warehouse, print a summary")
     p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
-    p.add_argument("--start", type=_date, default=_date("2024-10-01"))
-    p.add_argument("--end", type=_date, default=_date("2026-01-31"))
+    p.add_argument("--start", type=_date, default=None,
+                   help="first simulated date (default 2024-12-09; with --full 2024-10-01)")
+    p.add_argument("--end", type=_date, default=None, help="last simulated date (default 2025-03-16; with --full 2026-01-31)")
+    p.add_argument("--full", action="store_true",
+                   help="the whole calibrated history, 2024-10-01 .. 2026-01-31 (7-9 min instead of 2.5)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--resimulate", action="store_true", help="rewrite the simulated archive even if present")
     p.set_defaults(func=_demo)

@@ -1,7 +1,8 @@
 """`hubpulse demo`: the whole pipeline on the embedded default, in the persistent Dagster instance.
 
-Simulates a Hub history (once), serves it through the local Hub, materializes every daily snapshot
-partition through the real client in one Dagster run, and prints what was built. `make dev` opens the
+Simulates a Hub history (once per window and seed), serves it through the local Hub, materializes every daily
+snapshot partition through the real client in one Dagster run per stretch of consecutive dates, builds the
+warehouse in one more, and prints what was built. `make dev` opens the
 same instance (`DAGSTER_HOME=<HUBPULSE_HOME>/dagster`), so the UI shows the demo's runs.
 """
 
@@ -12,6 +13,12 @@ import json
 import os
 import time
 from pathlib import Path
+
+# `make demo`: fourteen weeks around DeepSeek-R1 (2025-01-20; six whole ISO weeks before it, eight after), what
+# fits the 3-minute target of a first run on 2 cores (BENCHMARKS.md, section 7). `make demo-full`: the sixteen
+# months the simulator is calibrated on, where China's 28-day download velocity overtakes the US's (7-9 min).
+DEMO_WINDOW = (dt.date(2024, 12, 9), dt.date(2025, 3, 16))
+FULL_WINDOW = (dt.date(2024, 10, 1), dt.date(2026, 1, 31))
 
 
 def demo_environment(home: Path) -> dict[str, str]:
@@ -46,8 +53,33 @@ def _archive_matches(archive: Path, start: dt.date, end: dt.date, seed: int) -> 
     return (config.get("start"), config.get("end"), config.get("seed")) == (start.isoformat(), end.isoformat(), seed)
 
 
+def other_history(home: Path, start: dt.date, end: dt.date, seed: int) -> str | None:
+    """Why `home` cannot take this demo (its raw layer holds another history), or None when it can.
+
+    The simulated world depends on its window and seed, so the same date differs between two simulations; raw
+    partitions left by another one would be mixed into the marts (they read every raw partition).
+    """
+    from orchestration import settings
+    from orchestration.hub.snapshots import list_partitions
+
+    days = list_partitions(settings.raw_models_dir(home))
+    archive = Path(demo_environment(home)["HUBPULSE_ARCHIVE"])
+    if not days or _archive_matches(archive, start, end, seed):
+        return None
+    return (
+        f"{home} already holds {len(days)} raw partitions ({days[0]} .. {days[-1]}) of another history than the "
+        f"one the demo simulates for {start} .. {end} (seed {seed}); ingesting it there would mix two simulated "
+        f"histories in the marts. Nothing was changed. Use another home (--home DIR; `make demo-full` uses "
+        f"data-full/) or remove {home} first."
+    )
+
+
 def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate: bool = False) -> int:
     """Run the demo end to end; return a process exit code."""
+    problem = other_history(home, start, end, seed)
+    if problem is not None:
+        print(problem)
+        return 2
     home.mkdir(parents=True, exist_ok=True)
     env = demo_environment(home)
     os.environ.update(env)

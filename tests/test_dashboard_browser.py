@@ -3,7 +3,7 @@ headless Chromium through chromedriver (selenium), charts waited for, no page sh
 
 Screenshots go to the test's temporary folder; with HUBPULSE_UPDATE_SCREENSHOTS=1 they are also copied to
 docs/screenshots/ (the README's images). HUBPULSE_SCREENSHOT_HOME=<a HUBPULSE_HOME with a published copy, e.g.
-data/ after `make demo`> points the app at that copy instead of the test's small one, for README images of the
+data-full/ after `make demo-full`> points the app at that copy instead of the test's small one, for README images of the
 full simulated history. Chromium and chromedriver come from `.ci/ensure-chromium` (`make test` runs it).
 """
 
