@@ -1,7 +1,8 @@
 """`hubpulse prepare`: the one-time set-up every entry point shares (make demo, make dev, make test).
 
 - `HUBPULSE_HOME` and the persistent Dagster instance folder, with a `dagster.yaml` (telemetry off: this
-  machine has no network to send it to, and a warehouse of Hub data has no business phoning home).
+  machine has no network to send it to, and a warehouse of Hub data has no business phoning home; the pools;
+  the event log of `orchestration.event_storage`).
 - The dbt manifest (`dbt parse`), so the code location never parses dbt when it loads.
 """
 
@@ -30,7 +31,8 @@ concurrency:
 EVENT_LOG_MODULE = "orchestration.event_storage"
 EVENT_LOG_YAML = """\
 # Dagster's SQLite event log (its default files, history/runs) with its connections reused: a stored event
-# costs about half as much, which is most of a long backfill's bookkeeping (orchestration/event_storage.py).
+# costs a third to a half of what it does otherwise, most of a long backfill's bookkeeping (see
+# orchestration/event_storage.py).
 # `hubpulse prepare` points base_dir at this folder again when the instance was moved.
 event_log_storage:
   module: {module}
