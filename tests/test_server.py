@@ -10,6 +10,7 @@ import datetime as dt
 import http.client
 import json
 import re
+import signal
 import subprocess
 import sys
 import types
@@ -477,6 +478,10 @@ def test_cli_arguments_build_the_fault_config() -> None:
 
 def test_cli_serves_until_interrupted(archive: Path) -> None:
     code = (
+        # Ctrl-C as from a terminal: a test runner started as a background job (`make test &`) has SIGINT
+        # ignored, and the child would inherit that.
+        "import signal\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import argparse, sys\n"
         "from orchestration.hub.server import add_arguments, run_from_args\n"
         "parser = argparse.ArgumentParser()\n"
@@ -495,7 +500,7 @@ def test_cli_serves_until_interrupted(archive: Path) -> None:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
         status, headers, body = _get(f"{url}/api/models")
         assert status == 200 and len(json.loads(body)) == 2 and "Link" in headers
-        proc.send_signal(subprocess.signal.SIGINT)
+        proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:
