@@ -140,11 +140,14 @@ def register(sub) -> None:
 
     p = sub.add_parser("demo", help="simulate, serve locally, ingest the window, build the warehouse, print a summary")
     p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    from orchestration.demo import DEMO_WINDOW, FULL_WINDOW  # a light module: dates only, no Dagster
+
     p.add_argument("--start", type=_date, default=None,
-                   help="first simulated date (default 2024-12-09; with --full 2024-10-01)")
-    p.add_argument("--end", type=_date, default=None, help="last simulated date (default 2025-03-16; with --full 2026-01-31)")
+                   help=f"first simulated date (default {DEMO_WINDOW[0]}; with --full {FULL_WINDOW[0]})")
+    p.add_argument("--end", type=_date, default=None,
+                   help=f"last simulated date (default {DEMO_WINDOW[1]}; with --full {FULL_WINDOW[1]})")
     p.add_argument("--full", action="store_true",
-                   help="the whole calibrated history, 2024-10-01 .. 2026-01-31 (7-9 min instead of 2.5)")
+                   help=f"the whole calibrated history, {FULL_WINDOW[0]} .. {FULL_WINDOW[1]} (7-9 min instead of 2.5)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--resimulate", action="store_true", help="rewrite the simulated archive even if present")
     p.set_defaults(func=_demo)
