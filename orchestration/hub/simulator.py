@@ -52,6 +52,26 @@ without timestamps). The simulated world:
   reported cumulative drops below the previous day's and continues from there); missing fields; missing
   snapshot dates (no file).
 
+Scenario options (off by default; a default archive and its ground truth are byte for byte what they were):
+
+* `rename_also=(old, new)`: a second namespace renamed on the rename day (`rename_at`), like THUDM -> zai-org
+  but with no alias in `organization_aliases.csv`, so the warehouse sees a new organisation (`unclassified`
+  unless the seed knows `new`). The ground truth's `author` is the new namespace, `region` the lab's own.
+* `recreated=k`: k repos older than the window, none of them a base of another repo, deleted inside the window
+  and re-created later under the same id: a new object (new `_id`, new `createdAt`, downloads from zero).
+* `gate_org=ORG` (from `gate_org_on`, default the window's middle, for `gate_org_days`, default 7): every model
+  of ORG shows `gated: "manual"` meanwhile and keeps a quarter of its downloads (only accepted users).
+  Gating does not remove a repo from `GET /api/models` on the Hub (the server lists gated repos with `gated`
+  set), so by default the models stay listed; `gate_org_hidden=True` makes them vanish from the listings for
+  those days (what an anonymous crawl sees when an organisation switches its repos to private), the hard case
+  for scope churn. Hidden days are `in_snapshot=false` in `daily_downloads.csv.gz`.
+* `trimmed=True`: items carry only `id, createdAt, pipeline_tag, library_name, downloads, likes` (the list
+  snapshots of other trackers: no `_id`, `author`, `tags`, `downloadsAllTime`, `cardData`); the ground truth's
+  `reported_downloads_all_time` is then empty.
+
+What each option did is in `manifest.json` (`rename_also`, `recreated`, `gate_org`, `trimmed`) and in
+`events.csv` (`rename`, `delete` then `recreate`, `gate` then `ungate`).
+
 Ground truth, `out/ground_truth/` (CSV with a header, `true`/`false` booleans, empty = none):
 
 * `models.csv`, one row per repo object ever generated, ordered by true creation time:
@@ -75,8 +95,8 @@ Ground truth, `out/ground_truth/` (CSV with a header, `true`/`false` booleans, e
 * `derivative_edges.csv`, one row per (child, parent): child_id, child_object_id, parent_id (final),
   parent_object_id, parent_id_as_tagged (what the child's tags/baseModels/cardData say), relation,
   child_created_date, parent_created_date, child_author, parent_author, child_region, parent_region, origin.
-* `events.csv`: date, kind (`rename|delete|gate|recount|missing_field|missing_date`), model_id (as shown that
-  day; empty for missing_date), object_id, detail (`THUDM/X -> zai-org/X`; `false -> manual`;
+* `events.csv`: date, kind (`rename|delete|recreate|gate|ungate|recount|missing_field|missing_date`),
+  model_id (as shown that day; empty for missing_date), object_id, detail (`THUDM/X -> zai-org/X`; `false -> manual`;
   `-1234` (the drop on the recount day); `downloadsAllTime` for a one-day omission, `library_name (every
   snapshot)` for a model that never shows the field).
 * `eval_results.csv`: model_id (final), object_id, form (`evalResults|model-index`), benchmark, dataset_id,
@@ -157,6 +177,14 @@ class SimulationConfig:
     missing_downloads_all_time: float = 0.002  # share of items without `downloadsAllTime`
     missing_library_name: float = 0.03  # share of models that never show `library_name`
     china_overtakes_on: dt.date = dt.date(2025, 7, 1)
+    # Scenario options (all off by default, and then absent from the manifest: the default archive is unchanged).
+    rename_also: tuple[str, str] | None = None  # (namespace, new namespace) also renamed on the rename day
+    recreated: int = 0  # models deleted inside the window and re-created later under the same id
+    gate_org: str | None = None  # an organisation that gates all its models for `gate_org_days` days
+    gate_org_on: dt.date | None = None  # first gated day (None: the window's middle day)
+    gate_org_days: int = 7
+    gate_org_hidden: bool = False  # the gated models vanish from listings meanwhile (a private switch)
+    trimmed: bool = False  # items carry only `id, downloads, likes, createdAt, pipeline_tag, library_name`
     workers: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
@@ -176,6 +204,19 @@ class SimulationConfig:
                      "recount_share", "missing_downloads_all_time", "missing_library_name"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        if self.rename_also is not None:
+            old, new = (str(x) for x in self.rename_also)
+            object.__setattr__(self, "rename_also", (old, new))
+            if self.rename_at is None:
+                raise ValueError("rename_also renames on the rename day: it needs rename_at")
+            if old == new or {old, new} & {RENAME_FROM, RENAME_TO} or "/" in old + new or not old or not new:
+                raise ValueError(f"rename_also must be two other, different namespaces, got {self.rename_also}")
+        if self.recreated < 0:
+            raise ValueError("recreated must be >= 0")
+        if self.gate_org_days < 1:
+            raise ValueError("gate_org_days must be >= 1")
+        if self.gate_org_on is not None and not self.start <= self.gate_org_on <= self.end:
+            raise ValueError(f"gate_org_on {self.gate_org_on} is outside the window")
         if isinstance(self.missing_dates, int):
             if self.missing_dates < 0:
                 raise ValueError("missing_dates must be >= 0")
@@ -192,12 +233,19 @@ class SimulationConfig:
             if f.name == "workers":
                 continue
             value = getattr(self, f.name)
+            if f.name in SCENARIO_OPTIONS and value == f.default:
+                continue  # scenario options appear only when used, so default manifests stay byte-identical
             if isinstance(value, dt.date):
                 value = value.isoformat()
             elif isinstance(value, tuple):
-                value = [v.isoformat() for v in value]
+                value = [v.isoformat() if isinstance(v, dt.date) else v for v in value]
             out[f.name] = value
         return out
+
+
+SCENARIO_OPTIONS = ("rename_also", "recreated", "gate_org", "gate_org_on", "gate_org_days", "gate_org_hidden",
+                    "trimmed")
+TRIMMED_KEYS = ("id", "createdAt", "pipeline_tag", "library_name", "downloads", "likes")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -982,6 +1030,10 @@ class _World:
     rank_before: np.ndarray
     rank_after: np.ndarray
     tagged_parent_ids: list[list[str]]
+    recreated: list[tuple[int, int, int, int]] = field(default_factory=list)  # (old, new, deleted_w, back_w)
+    org_gated: np.ndarray | None = None  # bool (M,): the models `gate_org` gates
+    gate_span: tuple[int, int] | None = None  # [first, end) window indices of the organisation's gating
+    hidden: np.ndarray | None = None  # (M, D) bool: absent from the listings that day (gate_org_hidden)
     static_mid: list[dict] = field(default_factory=list)
     static_tail: list[dict] = field(default_factory=list)
 
@@ -1020,6 +1072,33 @@ def _expected_rates(pop, spike, tau, created_ts, day_end_ts, region_factor=None)
 _WEEKDAY = np.array([1.0, 1.03, 1.04, 1.02, 0.97, 0.8, 0.78])
 
 
+def _recreate(cfg: SimulationConfig, models: list[_Model], days: list[dt.date], start_ts: int,
+              renamed_authors: set[str]) -> list[tuple[_Model, _Model, int, int]]:
+    """`cfg.recreated` models deleted inside the window and re-created later under the same id.
+
+    Chosen among repos older than the window that no other repo derives from (so every edge keeps one parent
+    object) and outside renamed namespaces; the new repo is a new object (new `_id`, new `createdAt`, downloads
+    from zero) with the old one's name, card and tags. Returns (old, new, deletion index, re-creation index).
+    """
+    n_days = len(days)
+    if cfg.recreated <= 0 or n_days < 3:
+        return []
+    rng = _rng(cfg.seed, "recreate")
+    parents = {id(p) for m in models for p in m.parents}
+    spare = {"deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3-Base"}
+    pool = [m for m in models if m.created_ts < start_ts - _DAY and id(m) not in parents
+            and m.author not in renamed_authors and m.final_id not in spare]
+    out = []
+    for k in sorted(rng.choice(len(pool), size=min(cfg.recreated, len(pool)), replace=False).tolist()):
+        old = pool[k]
+        gone = int(rng.integers(1, n_days - 1))
+        back = int(rng.integers(gone + 1, n_days))
+        new = dataclasses.replace(old, created_ts=_ts(days[back]) + int(rng.integers(6 * 3600, 18 * 3600)),
+                                  popularity=old.popularity * 0.5, idx=-1)
+        out.append((old, new, gone, back))
+    return out
+
+
 def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
     regions = _load_regions()
     leaderboard = _load_leaderboard()
@@ -1032,7 +1111,18 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
     _catalogue_attributes(cfg, catalogue, leaderboard)
     _catalogue_lineage(cfg, catalogue)
     community = _community(cfg, catalogue, -(2**62), end_ts)
+    old_namespace = {RENAME_TO: RENAME_FROM}
+    if cfg.rename_also is not None:
+        # A second namespace renamed on the same day, after everything else was drawn: only the names change.
+        old, new = cfg.rename_also
+        for m in catalogue:
+            if m.author == old:
+                m.author = new
+        old_namespace[new] = old
     models = sorted(catalogue + community, key=lambda m: (m.created_ts, m.final_id))
+    recreated = _recreate(cfg, models, days, start_ts, set(old_namespace))
+    if recreated:
+        models = sorted(models + [clone for _, clone, _, _ in recreated], key=lambda m: (m.created_ts, m.final_id))
     for i, m in enumerate(models):
         m.idx = i
     n = len(models)
@@ -1060,7 +1150,7 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
 
     # Deletions and gating: among models existing in the window (R1, anchors and famous bases spared).
     exists_in_window = created_w < n_days
-    spare = {"deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3-Base"}
+    spare = {"deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3-Base"} | {o.final_id for o, _, _, _ in recreated}
     eligible = [i for i in range(n) if exists_in_window[i] and models[i].final_id not in spare]
     deleted_w = np.full(n, n_days, dtype=np.int64)
     gated_w = np.full(n, n_days, dtype=np.int64)
@@ -1082,13 +1172,26 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
         if lo < n_days:
             gated_w[i] = int(q.integers(lo, n_days))
             gated_value[i] = "manual" if q.random() < 0.5 else "auto"
+    for orig, _clone, gone_w, _back_w in recreated:
+        deleted_w[orig.idx] = gone_w
     # The rename moves every Zhipu repo created before it (and not deleted by then) to the new namespace.
     renamed = np.zeros(n, dtype=bool)
     if rename_w is not None:
-        renamed = (np.array([m.author == RENAME_TO for m in models]) & (created_w < rename_w)
+        renamed = (np.array([m.author in old_namespace for m in models]) & (created_w < rename_w)
                    & (deleted_w > rename_w))
     ids_after = [m.final_id for m in models]
-    ids_before = [f"{RENAME_FROM}/{m.name}" if renamed[i] else m.final_id for i, m in enumerate(models)]
+    ids_before = [f"{old_namespace[m.author]}/{m.name}" if renamed[i] else m.final_id for i, m in enumerate(models)]
+    # An organisation gating all its models for a while (listed with `gated`, or hidden from listings).
+    org_gated = np.zeros(n, dtype=bool)
+    gate_span = None
+    hidden = np.zeros((n, n_days), dtype=bool)
+    if cfg.gate_org is not None:
+        g0 = (cfg.gate_org_on - cfg.start).days if cfg.gate_org_on is not None else (n_days - 1) // 2
+        g1 = min(n_days, g0 + cfg.gate_org_days)
+        gate_span = (g0, g1)
+        org_gated = np.array([m.author == cfg.gate_org for m in models]) & (created_w < g1) & (deleted_w > g0)
+        if cfg.gate_org_hidden:
+            hidden[org_gated, g0:g1] = True
     missing_library = np.zeros(n, dtype=bool)
     lib_pool = [i for i in range(n) if models[i].library != "gguf" and exists_in_window[i]]
     for i in pick(cfg.missing_library_name, lib_pool):
@@ -1130,6 +1233,8 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
     region_factor[us] = np.exp(-us_decline * years_after_r1)[None, :]
     gate_t = gated_w + _BURN_IN
     region_factor *= np.where(np.arange(T)[None, :] >= gate_t[:, None], 0.75, 1.0)
+    if gate_span is not None:  # while the whole organisation is gated, only accepted users download
+        region_factor[org_gated, gate_span[0] + _BURN_IN: gate_span[1] + _BURN_IN] *= 0.25
 
     lam = _expected_rates(pop, spike, tau, created_ts, day_end_ts, region_factor) * season[None, :]
     del_t = deleted_w + _BURN_IN
@@ -1173,7 +1278,7 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
     # Items without downloadsAllTime (never on a recount day, so the drop stays visible).
     omit = q.random((n, n_days)) < cfg.missing_downloads_all_time
     wi = np.arange(n_days)[None, :]
-    present = (wi >= created_w[:, None]) & (wi < deleted_w[:, None])
+    present = (wi >= created_w[:, None]) & (wi < deleted_w[:, None]) & ~hidden
     file_day = np.ones(n_days, dtype=bool)
     file_day[list(missing)] = False
     omit &= present & ~recount & file_day[None, :]
@@ -1219,7 +1324,8 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
         missing_library=missing_library, daily=daily, cum_true=cum_true, reported=reported, d30=d30,
         likes=likes, trending=trending, omit_dat=omit, recount=recount, lm_iso=lm_iso, lm_index=lm_index,
         ids_before=ids_before, ids_after=ids_after, rank_before=rank_before, rank_after=rank_after,
-        tagged_parent_ids=tagged,
+        tagged_parent_ids=tagged, recreated=[(o.idx, c.idx, g, b) for o, c, g, b in recreated],
+        org_gated=org_gated, gate_span=gate_span, hidden=hidden,
     )
     _static_parts(world)
     log(f"simulator: China level {level:.2f}, growth {growth:.2f}/year after R1 (overtakes on {target})")
@@ -1309,9 +1415,14 @@ def _static_parts(world: _World) -> None:
         world.static_tail.append(tail)
 
 
-def _present(world: _World, w: int) -> list[int]:
-    """Model indices in the snapshot of window day w, sorted by the id shown that day."""
-    idx = np.nonzero((world.created_w <= w) & (w < world.deleted_w))[0]
+def _present(world: _World, w: int, *, listed: bool = True) -> list[int]:
+    """Model indices in the snapshot of window day w, sorted by the id shown that day.
+
+    `listed=False` also keeps the models that exist but are hidden from the listings that day."""
+    exists = (world.created_w <= w) & (w < world.deleted_w)
+    if listed and world.hidden is not None:
+        exists &= ~world.hidden[:, w]
+    idx = np.nonzero(exists)[0]
     after = world.rename_w is not None and w >= world.rename_w
     ranks = (world.rank_after if after else world.rank_before)[idx]
     return idx[np.argsort(ranks, kind="stable")].tolist()
@@ -1322,6 +1433,14 @@ def _day_counts(world: _World, w: int) -> tuple[list, list, list, list, list, li
     t = w + _BURN_IN
     return (world.d30[:, t].tolist(), world.reported[:, t].tolist(), world.likes[:, t].tolist(),
             world.trending[:, t].tolist(), world.omit_dat[:, w].tolist(), world.lm_index[:, w].tolist())
+
+
+def _gated_on(world: _World, i: int, w: int) -> object:
+    """The `gated` value model i shows on window day w."""
+    span = world.gate_span
+    if span is not None and world.org_gated is not None and world.org_gated[i] and span[0] <= w < span[1]:
+        return "manual"
+    return world.gated_value[i] if w >= world.gated_w[i] else world.models[i].gated_initial
 
 
 def _items_for_day(world: _World, w: int) -> list[dict]:
@@ -1335,7 +1454,7 @@ def _items_for_day(world: _World, w: int) -> list[dict]:
             "_id": world.object_ids[i], "id": mid, "modelId": mid, "author": mid.split("/", 1)[0],
             "createdAt": world.reported_created_iso[i], "lastModified": world.lm_iso[i][lmk[i]],
             "private": False, "disabled": False,
-            "gated": world.gated_value[i] if w >= world.gated_w[i] else world.models[i].gated_initial,
+            "gated": _gated_on(world, i, w),
             **world.static_mid[i],
             "downloads": d30[i],
         }
@@ -1344,6 +1463,8 @@ def _items_for_day(world: _World, w: int) -> list[dict]:
         item["likes"] = likes[i]
         item["trendingScore"] = trending[i]
         item.update(world.static_tail[i])
+        if world.cfg.trimmed:  # another tracker's list snapshot: a few keys, in the Hub's order
+            item = {key: item[key] for key in TRIMMED_KEYS if key in item}
         items.append(item)
     return items
 
@@ -1373,6 +1494,8 @@ class _Lines:
 
 def _lines_parts(world: _World) -> _Lines | None:
     """The JSON parts of every model's item; None when a field would be written twice (then items are used)."""
+    if world.cfg.trimmed or world.gate_span is not None:
+        return None  # trimmed items and an organisation's gating are written item by item
     fixed = {"_id", "id", "modelId", "author", "createdAt", "lastModified", "private", "disabled", "gated",
              "downloads", "downloadsAllTime", "likes", "trendingScore"}
     for mid, tail in zip(world.static_mid, world.static_tail, strict=True):
@@ -1490,6 +1613,8 @@ def _write_ground_truth(world: _World, gt: Path) -> dict[str, int]:
 
     def first_last(i: int) -> tuple[str, str]:
         inside = file_days[(file_days >= world.created_w[i]) & (file_days < world.deleted_w[i])]
+        if world.hidden is not None:
+            inside = inside[~world.hidden[i, inside]]
         return (dates[inside[0]], dates[inside[-1]]) if len(inside) else ("", "")
 
     model_rows = []
@@ -1574,6 +1699,23 @@ def _write_ground_truth(world: _World, gt: Path) -> dict[str, int]:
                 shown = (world.ids_after[i] if world.rename_w is not None and w >= world.rename_w
                          else world.ids_before[i])
                 events.append((first, "missing_field", shown, world.object_ids[i], "library_name (every snapshot)"))
+    def shown_on(i: int, w: int) -> str:
+        return world.ids_after[i] if world.rename_w is not None and w >= world.rename_w else world.ids_before[i]
+
+    for old, new, gone_w, back_w in world.recreated:
+        events.append((dates[back_w], "recreate", shown_on(new, back_w), world.object_ids[new],
+                       f"re-created; object {world.object_ids[old]} deleted on {dates[gone_w]}"))
+    if world.gate_span is not None and world.org_gated is not None:
+        g0, g1 = world.gate_span
+        how = "hidden from listings" if cfg.gate_org_hidden else "listed with gated"
+        for i in np.nonzero(world.org_gated)[0].tolist():
+            first_w = max(g0, int(world.created_w[i]))
+            before = world.gated_value[i] if first_w >= world.gated_w[i] else models[i].gated_initial
+            events.append((dates[first_w], "gate", shown_on(i, first_w), world.object_ids[i],
+                           f"{_fmt(before)} -> manual (organisation {cfg.gate_org} until {dates[g1 - 1]}, {how})"))
+            if g1 < n_days and world.deleted_w[i] > g1:
+                events.append((dates[g1], "ungate", shown_on(i, g1), world.object_ids[i],
+                               f"manual -> {_fmt(_gated_on(world, i, g1))}"))
     for i, w in zip(*np.nonzero(world.recount), strict=True):
         t = int(w) + _BURN_IN
         shown = world.ids_after[i] if world.rename_w is not None and w >= world.rename_w else world.ids_before[i]
@@ -1612,7 +1754,7 @@ def _write_daily(world: _World, path: Path) -> int:
         # A month of days per batch keeps memory flat and the pyarrow calls few.
         for lo in range(0, n_days, 31):
             ws = range(lo, min(n_days, lo + 31))
-            sel_list = [np.array(_present(world, w), dtype=np.int64) for w in ws]
+            sel_list = [np.array(_present(world, w, listed=False), dtype=np.int64) for w in ws]
             counts = [len(x) for x in sel_list]
             if not sum(counts):
                 continue
@@ -1621,8 +1763,12 @@ def _write_daily(world: _World, path: Path) -> int:
             t_col = w_col + _BURN_IN
             after = (w_col >= world.rename_w) if world.rename_w is not None else np.zeros(len(sel), dtype=bool)
             in_file = ~np.isin(w_col, np.fromiter(world.missing, dtype=np.int64, count=len(world.missing)))
+            if world.hidden is not None:
+                in_file &= ~world.hidden[sel, w_col]
             reported = world.reported[sel, t_col]
             null_rep = world.omit_dat[sel, w_col] | ~in_file
+            if world.cfg.trimmed:
+                null_rep |= True
             dates = np.array([d.isoformat() for d in world.days], dtype=object)
             table = pa.table({
                 "snapshot_date": pa.array(dates[w_col], pa.string()),
@@ -1642,6 +1788,30 @@ def _write_daily(world: _World, path: Path) -> int:
             zf.write(buf.getvalue())
             total += len(sel)
     return total
+
+
+def _scenario_manifest(world: _World) -> dict:
+    """What each scenario option did (only the options in use, so a default manifest is unchanged)."""
+    cfg, dates = world.cfg, [d.isoformat() for d in world.days]
+    out: dict = {}
+    if cfg.rename_also is not None:
+        old, new = cfg.rename_also
+        out["rename_also"] = {"from": old, "to": new, "date": dates[world.rename_w] if world.rename_w is not None
+                              else None, "alias_in_seed": False,
+                              "renamed_models": int(sum(bool(world.renamed[i]) for i, m in enumerate(world.models)
+                                                        if m.author == new))}
+    if cfg.recreated:
+        out["recreated"] = [{"model_id": world.models[old].final_id, "old_object_id": world.object_ids[old],
+                             "new_object_id": world.object_ids[new], "deleted_on": dates[gone],
+                             "recreated_on": dates[back]} for old, new, gone, back in world.recreated]
+    if world.gate_span is not None and world.org_gated is not None:
+        g0, g1 = world.gate_span
+        out["gate_org"] = {"organisation": cfg.gate_org, "first_date": dates[g0], "last_date": dates[g1 - 1],
+                           "hidden_from_listings": cfg.gate_org_hidden,
+                           "models": sorted(world.models[i].final_id for i in np.nonzero(world.org_gated)[0])}
+    if cfg.trimmed:
+        out["trimmed"] = {"keys": list(TRIMMED_KEYS)}
+    return out
 
 
 # ----------------------------------------------------------------------------------------- simulate
@@ -1712,6 +1882,7 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
         },
         "rename": ({"from": RENAME_FROM, "to": RENAME_TO, "date": world.days[world.rename_w].isoformat()}
                    if world.rename_w is not None else None),
+        **_scenario_manifest(world),
         "missing_dates": [world.days[w].isoformat() for w in sorted(world.missing)],
         "snapshots": {world.days[w].isoformat(): sha for w, _, sha in results},
         "ground_truth": {p.name: _sha256(p) for p in sorted(gt.iterdir()) if p.is_file()},
