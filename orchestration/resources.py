@@ -52,8 +52,13 @@ class SnapshotScope(dg.ConfigurableResource):
     top_n_likes: int = Field(default=1000, ge=0)
     top_n_trending: int = Field(default=1000, ge=0)
     full: bool = Field(default=False, description="crawl the whole Hub (opt-in: ~2,500 pages on the real Hub)")
+    derivatives: bool = Field(
+        default=True,
+        description="also list the children of every tracked organisation's model (`filter=base_model:ORG/NAME`)",
+    )
 
     def scope(self) -> Scope:
+        """The pure `Scope` this resource describes (the organisations seed when `organisations` is None)."""
         orgs = self.organisations if self.organisations is not None else parse_org_list(None)
         return Scope(
             organisations=tuple(orgs),
@@ -61,6 +66,7 @@ class SnapshotScope(dg.ConfigurableResource):
             top_n_likes=self.top_n_likes,
             top_n_trending=self.top_n_trending,
             full=self.full,
+            derivatives=self.derivatives,
         )
 
 
@@ -100,7 +106,8 @@ def hub_client_from_env() -> HubClient:
 
 
 def scope_from_env() -> SnapshotScope:
-    """The `scope` resource from HUBPULSE_SCOPE_ORGS / HUBPULSE_TOP_N* / HUBPULSE_FULL_CRAWL."""
+    """The `scope` resource from HUBPULSE_SCOPE_ORGS / HUBPULSE_TOP_N* / HUBPULSE_SCOPE_DERIVATIVES /
+    HUBPULSE_FULL_CRAWL."""
     scope = Scope.from_env()
     return SnapshotScope(
         organisations=list(scope.organisations),
@@ -108,6 +115,7 @@ def scope_from_env() -> SnapshotScope:
         top_n_likes=scope.top_n_likes,
         top_n_trending=scope.top_n_trending,
         full=scope.full,
+        derivatives=scope.derivatives,
     )
 
 

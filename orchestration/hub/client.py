@@ -77,13 +77,20 @@ class FetchStats:
     rate_limited: int = 0
     empty_pages_reread: int = 0
     seconds_waited: float = 0.0
+    listings: int = 0
+    children_listings: int = 0
+    children_items: int = 0
     per_query: dict[str, int] = field(default_factory=dict)
 
     def as_metadata(self) -> dict:
+        """The figures as flat Dagster metadata (per-listing counts stay in `per_query` and the logs)."""
         return {
             "requests": self.requests,
             "pages_fetched": self.pages,
             "items_fetched": self.items,
+            "listings": self.listings,
+            "children_listings": self.children_listings,
+            "children_items": self.children_items,
             "retries": self.retries,
             "rate_limited_responses": self.rate_limited,
             "empty_pages_reread": self.empty_pages_reread,
@@ -507,7 +514,8 @@ class HubClient(dg.ConfigurableResource):
 
         Guards against a listing that lies: a page listing only models this listing already gave (a `Link` that
         loops back, a replayed page) is read again, then fails the listing; an empty page is read a second time
-        before it is believed, and fails the listing if a previous page linked to it; a `Link` to another host,
+        before it is believed (at once for a first page the Hub answered as complete, after a backoff otherwise),
+        and fails the listing if a previous page linked to it; a `Link` to another host,
         back to a page already read, or more than `max_pages_per_listing` pages fail it.
         """
         first_params = {**query.params(), "expand": list(EXPAND_FIELDS)}
@@ -536,7 +544,12 @@ class HubClient(dg.ConfigurableResource):
                 # the way) would otherwise end the listing early, silently.
                 stats.empty_pages_reread += 1
                 log(f"{query.name}: page {page_no} is empty; reading it again before ending the listing there")
-                self._sleep(self._backoff(1))
+                if page_no > 1 or next_url is not None:
+                    # The Hub said there was more (a Link here or to here): give a dropped page time to come back.
+                    self._sleep(self._backoff(1))
+                # An empty first page without a Link is the Hub's usual answer for an organisation with no public
+                # model or a base without children (hundreds a day under the default scope): re-read at once, as
+                # a backoff each would cost about a second per listing (75-90 s a day over 121 organisations).
                 items, next_url = self._get_page(url, params, query, page_no, stats, pacer, log, not_a_replay)
                 if not items and page_no > 1:
                     # The previous page linked here, so the Hub itself said there was more.
@@ -567,6 +580,11 @@ class HubClient(dg.ConfigurableResource):
                        log: Callable[[str], None] = lambda _m: None) -> tuple[list[dict], FetchStats]:
         """Every item of the scope as of `day` from `base_url`, in query order (duplicates kept for merging).
 
+        Two phases: the scope's author and top-N listings, then the children listings of the tracked
+        organisations' models those returned (`Scope.children_queries`; none for a full crawl or with
+        derivatives off). A model found by several listings is kept several times here; `build_snapshot_rows`
+        keeps its first copy.
+
         The caller checks the date first (`check_dates`); a live-source date is checked here again since it
         costs nothing and a past date must never be fetched from the live Hub. A scope that lists no model at
         all fails: an empty snapshot is never the Hub's real state, and writing it would replace good data.
@@ -579,15 +597,18 @@ class HubClient(dg.ConfigurableResource):
             self._pacer = _Pacer(self._sleep)
         pacer = self._pacer
         items: list[dict] = []
-        queries = scope.queries()
         started = time.monotonic()
-        for index, query in enumerate(queries, start=1):
+        queries = scope.queries()
+        self._run_listings(day, queries, base_url, items, stats, pacer, log, started)
+        children = scope.children_queries(items)
+        if children:
+            log(f"{day}: {len(children)} children listings of the tracked organisations' models, after "
+                f"{len(queries)} listings ({stats.pages} pages, {len(items)} items, {time.monotonic() - started:.1f}s)")
             before = len(items)
-            items.extend(self.iter_query(base_url, query, stats, pacer, log))
-            stats.per_query[query.name] = len(items) - before
-            if index % 50 == 0 and index < len(queries):
-                log(f"{day}: {index}/{len(queries)} listings, {stats.pages} pages, {len(items)} items, "
-                    f"{time.monotonic() - started:.1f}s")
+            self._run_listings(day, children, base_url, items, stats, pacer, log, started)
+            stats.children_listings = len(children)
+            stats.children_items = len(items) - before
+        stats.listings = len(queries) + len(children)
         stats.items = len(items)
         if not items:
             raise HubFetchError(
@@ -595,3 +616,14 @@ class HubClient(dg.ConfigurableResource):
                 "page(s)); refusing to write an empty snapshot over the partition"
             )
         return items, stats
+
+    def _run_listings(self, day: dt.date, queries: list[ModelQuery], base_url: str, items: list[dict],
+                      stats: FetchStats, pacer: _Pacer, log: Callable[[str], None], started: float) -> None:
+        """Append every item of `queries` to `items`, with a progress line every 50 listings."""
+        for index, query in enumerate(queries, start=1):
+            before = len(items)
+            items.extend(self.iter_query(base_url, query, stats, pacer, log))
+            stats.per_query[query.name] = len(items) - before
+            if index % 50 == 0 and index < len(queries):
+                log(f"{day}: {index}/{len(queries)} listings, {stats.pages} pages, {len(items)} items, "
+                    f"{time.monotonic() - started:.1f}s")
