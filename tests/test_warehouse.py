@@ -57,6 +57,7 @@ RELATIONS = {
     "fct_supply_chain": ("marts", ["month_start", "child_region", "base_region", "relation"]),
     "fct_ecosystem_vs_benchmark": ("marts", ["organization", "month_start"]),
     "fct_benchmark_adoption_correlation": ("marts", ["month_start"]),
+    "fct_velocity_overtakes": ("marts", ["measure", "region", "overtaken_region"]),
 }
 
 

@@ -222,8 +222,12 @@ def _known_sum(values) -> float | None:
     return sum(known) if known else None
 
 
-def download_velocity(daily: pd.DataFrame) -> pd.DataFrame:
-    """Velocities per (entity_type, entity_id, day) for days on which the entity has daily-download rows."""
+def download_velocity(daily: pd.DataFrame, md: pd.DataFrame) -> pd.DataFrame:
+    """Both velocity measures per (entity_type, entity_id, day), with the SPEC's scope-churn rule.
+
+    An entity has a row on every day it has daily-download rows (in scope) and on each later day, up to the last
+    day of the history, whose 28-day window still holds a known daily download of it (out of scope).
+    """
     per_entity: dict[tuple[str, str], dict[dt.date, list]] = defaultdict(lambda: defaultdict(list))
     names: dict[tuple[str, str, dt.date], str] = {}
     for r in daily.itertuples():
@@ -237,6 +241,14 @@ def download_velocity(daily: pd.DataFrame) -> pd.DataFrame:
             per_entity[key][r.download_date].append(value)
             names[(*key, r.download_date)] = max(name, names.get((*key, r.download_date), name))
     sums = {key: {day: _known_sum(v) for day, v in days.items()} for key, days in per_entity.items()}
+    reported: dict[tuple[str, str, dt.date], list] = defaultdict(list)
+    for r in md.itertuples():
+        value = None if pd.isna(r.downloads_30d) else int(r.downloads_30d)
+        for key in (("model", r.model_id), ("organization", r.organization), ("region", r.region),
+                    ("total", "total")):
+            reported[(*key, r.snapshot_date)].append(value)
+    last_day = max(daily["download_date"]) if len(daily) else None
+    first_snapshot = min(daily["snapshot_date"]) if len(daily) else None
 
     def window_sum(key, day, start_back, end_back):
         values = [sums[key].get(day - dt.timedelta(days=b)) for b in range(end_back, start_back + 1)]
@@ -244,28 +256,79 @@ def download_velocity(daily: pd.DataFrame) -> pd.DataFrame:
 
     rows = []
     for key, days in sums.items():
-        for day in days:
-            v7 = window_sum(key, day, 6, 0)
-            previous_v7 = window_sum(key, day, 13, 7)
-            rows.append({
-                "entity_type": key[0],
-                "entity_id": key[1],
-                "entity_name": names[(*key, day)],
-                "metric_date": day,
-                "daily_downloads": days[day],
-                "velocity_7d": v7,
-                "velocity_28d": window_sum(key, day, 27, 0),
-                "acceleration": v7 - previous_v7 if v7 is not None and previous_v7 is not None else None,
-            })
+        in_scope = sorted(days)
+        day, name = in_scope[0], None
+        while day <= last_day:
+            present = day in days
+            if present:
+                name = names[(*key, day)]
+            v28 = window_sum(key, day, 27, 0)
+            if present or v28 is not None:
+                v7 = window_sum(key, day, 6, 0)
+                previous_v7 = window_sum(key, day, 13, 7)
+                rows.append({
+                    "entity_type": key[0],
+                    "entity_id": key[1],
+                    "entity_name": name,
+                    "metric_date": day,
+                    "daily_downloads": days.get(day),
+                    "velocity_7d": v7,
+                    "velocity_28d": v28,
+                    "acceleration": v7 - previous_v7 if v7 is not None and previous_v7 is not None else None,
+                    "downloads_30d": _known_sum(reported.get((*key, day), [])),
+                    "is_in_scope": present,
+                    "is_window_complete": (day - first_snapshot).days >= 28,
+                })
+            day += ONE_DAY
     frame = pd.DataFrame(rows)
-    totals = {r.metric_date: r.velocity_28d for r in frame.itertuples() if r.entity_type == "total"}
-    frame["share_of_total"] = [
-        (r.velocity_28d / totals[r.metric_date])
-        if r.velocity_28d is not None and not pd.isna(r.velocity_28d) and totals[r.metric_date]
-        else None
-        for r in frame.itertuples()
+    totals = {r.metric_date: (r.velocity_28d, r.downloads_30d) for r in frame.itertuples() if r.entity_type == "total"}
+
+    def share(value, total):
+        if value is None or pd.isna(value) or total is None or pd.isna(total) or not total > 0:
+            return None
+        return value / total
+
+    frame["share_of_total"] = [share(r.velocity_28d, totals[r.metric_date][0]) for r in frame.itertuples()]
+    frame["share_of_total_downloads_30d"] = [
+        share(r.downloads_30d, totals[r.metric_date][1]) for r in frame.itertuples()
     ]
     return frame
+
+
+UNATTRIBUTED = ("unclassified", "unknown")
+
+
+def velocity_overtakes(velocity: pd.DataFrame) -> pd.DataFrame:
+    """SPEC lasting overtakes between classified regions, per measure, from comparable days only."""
+    regions = velocity[(velocity["entity_type"] == "region") & ~velocity["entity_id"].isin(UNATTRIBUTED)]
+    series: dict[str, dict[str, dict[dt.date, float]]] = {"velocity_28d": {}, "downloads_30d": {}}
+    for r in regions.itertuples():
+        if r.is_window_complete and r.velocity_28d is not None and not pd.isna(r.velocity_28d):
+            series["velocity_28d"].setdefault(r.entity_id, {})[r.metric_date] = float(r.velocity_28d)
+        if r.downloads_30d is not None and not pd.isna(r.downloads_30d):
+            series["downloads_30d"].setdefault(r.entity_id, {})[r.metric_date] = float(r.downloads_30d)
+    rows = []
+    for measure, by_region in series.items():
+        for a, a_days in by_region.items():
+            for b, b_days in by_region.items():
+                if a == b:
+                    continue
+                common = sorted(set(a_days) & set(b_days))
+                if not common or a_days[common[-1]] <= b_days[common[-1]]:
+                    continue
+                behind = [i for i, day in enumerate(common) if a_days[day] <= b_days[day]]
+                if not behind:
+                    continue
+                day = common[behind[-1] + 1]
+                rows.append({
+                    "measure": measure, "region": a, "overtaken_region": b, "overtook_on": day,
+                    "region_value": a_days[day], "overtaken_value": b_days[day], "last_date": common[-1],
+                    "last_region_value": a_days[common[-1]], "last_overtaken_value": b_days[common[-1]],
+                    "comparable_days": len(common),
+                })
+    columns = ["measure", "region", "overtaken_region", "overtook_on", "region_value", "overtaken_value",
+               "last_date", "last_region_value", "last_overtaken_value", "comparable_days"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ------------------------------------------------------------------------------- models and lineage
@@ -822,10 +885,12 @@ def compute(raw_root: Path, project_dir: Path) -> dict[str, pd.DataFrame]:
     scores = benchmark_scores(snaps, seeds, owners, leaderboard, models)
     dims = dim_models(models, edges, set(rel["model_id"]) if len(rel) else set(), scores)
     eco = ecosystem_vs_benchmark(md, daily, dims, edges, rel)
+    velocity = download_velocity(daily, md)
     return {
         "int_models_daily_downloads": daily,
         "fct_model_daily": md,
-        "fct_download_velocity": download_velocity(daily),
+        "fct_download_velocity": velocity,
+        "fct_velocity_overtakes": velocity_overtakes(velocity),
         "int_model_lineage": edges,
         "int_releases": rel,
         "dim_models": dims,

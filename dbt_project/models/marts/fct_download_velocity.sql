@@ -11,11 +11,22 @@
 
 {#-
     Grain: entity_type (model, organization, region, total) x entity_id x metric_date, for every day on which
-    the entity has a daily-download row (known or unknown).
-    daily_downloads = sum of the known daily downloads of the entity's models that day (null when none known);
-    velocity_7d / velocity_28d = sum of known daily downloads over the 7 / 28 days ending on the date
-    (null when none is known); acceleration = velocity_7d(d) - velocity_7d(d - 7);
-    share_of_total = velocity_28d / the tracked total's velocity_28d on the same date.
+    the entity is in scope (it has a daily-download row, known or unknown) and every later day while its
+    28-day window still holds known downloads (is_in_scope = false: it left the scope, by a top-N list's
+    churn, a tracker that stopped following it, a rename, a deletion or gating). Keeping those rows is what
+    makes the shares of each entity type sum to exactly 1 on every day with a positive total: the total's
+    28-day velocity still counts the downloads of an entity that left during the last 27 days.
+
+    Two velocity measures, side by side:
+    - daily_downloads / velocity_7d / velocity_28d: the exact measure, from downloadsAllTime deltas (sum of
+      known daily downloads; null when none is known: the first day of a history, an archive without
+      downloadsAllTime); acceleration = velocity_7d(d) - velocity_7d(d - 7);
+      share_of_total = velocity_28d / the tracked total's velocity_28d on the same date.
+    - downloads_30d: the Hub's own rolling 30-day `downloads`, summed over the entity's models observed in the
+      snapshot of that day (null on days without a snapshot of the entity), known from the first snapshot;
+      share_of_total_downloads_30d = downloads_30d / the total's downloads_30d that day.
+    is_window_complete: the 28-day window ending on the date lies wholly after the history's first snapshot
+    date (metric_date >= first snapshot + 28), so velocity_28d sums 28 measured days.
 
     A windowed run rebuilds every entity's rows from the earliest day the window's snapshots wrote daily
     downloads for (a missing date or a model returning after an absence fills days before the window start)
@@ -52,10 +63,37 @@ daily_downloads as not materialized (
 
 ),
 
-entity_days as (
+reported as not materialized (
 
-    -- A model has one daily row per day (its snapshot intervals do not overlap): its days as they are;
-    -- organisations, regions and the total sum their models' days.
+    -- The Hub's own 30-day downloads of each model observed on a snapshot date.
+    select
+        snapshot.snapshot_date,
+        snapshot.model_id,
+        snapshot.organization,
+        snapshot.region,
+        snapshot.downloads_30d
+    from {{ ref('fct_model_daily') }} as snapshot
+    {% if window is not none %}
+    cross join recompute
+    where snapshot.snapshot_date >= recompute.from_date
+        and snapshot.snapshot_date <= date '{{ window.end }}'
+    {% endif %}
+
+),
+
+history as (
+
+    -- The first snapshot date of the whole history (not of the window): complete 28-day windows start 28 days
+    -- after it.
+    select min(snapshot_date) as first_snapshot_date
+    from {{ ref('int_models_daily_downloads') }}
+
+),
+
+entity_days as materialized (
+
+    -- The days each entity is in scope. A model has one daily row per day (its snapshot intervals do not
+    -- overlap): its days as they are; organisations, regions and the total sum their models' days.
     select
         'model' as entity_type,
         model_id as entity_id,
@@ -78,6 +116,79 @@ entity_days as (
 
 ),
 
+entity_reported as (
+
+    select 'model' as entity_type, model_id as entity_id, snapshot_date as metric_date,
+        cast(sum(downloads_30d) as bigint) as downloads_30d
+    from reported
+    group by model_id, snapshot_date
+    union all
+    select 'organization', organization, snapshot_date, cast(sum(downloads_30d) as bigint)
+    from reported
+    group by organization, snapshot_date
+    union all
+    select 'region', region, snapshot_date, cast(sum(downloads_30d) as bigint)
+    from reported
+    group by region, snapshot_date
+    union all
+    select 'total', 'total', snapshot_date, cast(sum(downloads_30d) as bigint)
+    from reported
+    group by snapshot_date
+
+),
+
+calendar_end as (
+
+    select max(download_date) as last_date from daily_downloads
+
+),
+
+entity_spans as (
+
+    -- Each entity's days from its first day in scope to 27 days after its last (its 28-day window then still
+    -- holds days in scope), never beyond the last day of the history read.
+    select
+        entity_type,
+        entity_id,
+        arg_max(entity_name, metric_date) as entity_name,
+        min(metric_date) as first_date,
+        least(max(metric_date) + 27, any_value(calendar_end.last_date)) as last_date
+    from entity_days
+    cross join calendar_end
+    group by entity_type, entity_id
+
+),
+
+grid as (
+
+    select
+        entity_spans.entity_type,
+        entity_spans.entity_id,
+        entity_spans.entity_name,
+        cast(unnest(generate_series(entity_spans.first_date, entity_spans.last_date, interval 1 day)) as date)
+            as metric_date
+    from entity_spans
+
+),
+
+series as (
+
+    select
+        grid.entity_type,
+        grid.entity_id,
+        coalesce(entity_days.entity_name, grid.entity_name) as entity_name,
+        grid.metric_date,
+        entity_days.daily_downloads,
+        entity_days.metric_date is not null as is_in_scope,
+        date_diff('day', date '1970-01-01', grid.metric_date) as day_number
+    from grid
+    left join entity_days
+        on grid.entity_type = entity_days.entity_type
+        and grid.entity_id = entity_days.entity_id
+        and grid.metric_date = entity_days.metric_date
+
+),
+
 velocities as (
 
     select
@@ -91,46 +202,64 @@ velocities as (
         sum(daily_downloads) over (
             partition by entity_type, entity_id order by day_number range between 13 preceding and 7 preceding
         ) as previous_velocity_7d
-    from (
-        select *, date_diff('day', date '1970-01-01', metric_date) as day_number
-        from entity_days
-    )
+    from series
+
+),
+
+kept as (
+
+    -- Out of scope, an entity is kept only while its 28-day window holds known downloads.
+    select * from velocities
+    where is_in_scope or velocity_28d is not null
 
 ),
 
 totals as (
 
-    -- The tracked total's 28-day velocity per day, from its own (one row a day) series.
     select
-        download_date as metric_date,
-        sum(sum(daily_downloads)) over (
-            order by date_diff('day', date '1970-01-01', download_date) range between 27 preceding and current row
-        ) as total_velocity_28d
-    from daily_downloads
-    group by download_date
+        kept.metric_date,
+        kept.velocity_28d as total_velocity_28d,
+        entity_reported.downloads_30d as total_downloads_30d
+    from kept
+    left join entity_reported
+        on entity_reported.entity_type = 'total'
+        and kept.metric_date = entity_reported.metric_date
+    where kept.entity_type = 'total'
 
 ),
 
 final as (
 
     select
-        velocities.entity_type,
-        velocities.entity_id,
-        velocities.entity_name,
-        velocities.metric_date,
-        velocities.daily_downloads,
-        velocities.velocity_7d,
-        velocities.velocity_28d,
-        velocities.velocity_7d - velocities.previous_velocity_7d as acceleration,
+        kept.entity_type,
+        kept.entity_id,
+        kept.entity_name,
+        kept.metric_date,
+        kept.daily_downloads,
+        kept.velocity_7d,
+        kept.velocity_28d,
+        kept.velocity_7d - kept.previous_velocity_7d as acceleration,
         case
-            when totals.total_velocity_28d > 0 then velocities.velocity_28d / totals.total_velocity_28d
-        end as share_of_total
-    from velocities
+            when totals.total_velocity_28d > 0 then kept.velocity_28d / totals.total_velocity_28d
+        end as share_of_total,
+        entity_reported.downloads_30d,
+        case
+            when totals.total_downloads_30d > 0
+                then cast(entity_reported.downloads_30d as double) / totals.total_downloads_30d
+        end as share_of_total_downloads_30d,
+        kept.is_in_scope,
+        coalesce(kept.metric_date >= history.first_snapshot_date + 28, false) as is_window_complete
+    from kept
     inner join totals
-        on velocities.metric_date = totals.metric_date
+        on kept.metric_date = totals.metric_date
+    left join entity_reported
+        on kept.entity_type = entity_reported.entity_type
+        and kept.entity_id = entity_reported.entity_id
+        and kept.metric_date = entity_reported.metric_date
+    cross join history
     {% if window is not none %}
     cross join recompute
-    where velocities.metric_date >= recompute.from_date
+    where kept.metric_date >= recompute.from_date
     {% endif %}
 
 )
