@@ -25,6 +25,7 @@ WORKLOADS: dict[str, tuple[str, list[str], list[str]]] = {
     "load": ("load.py", [], ["--repeat", "2"]),
     "ingest": ("ingest.py", [], ["--models", "20000", "--repeat", "1"]),
     "crawl": ("crawl.py", [], ["--models", "100000", "--limit", "10", "--window", "2"]),
+    "scope": ("scope.py", [], ["--days", "2"]),
     "quality": ("quality.py", [], ["--models", "100000", "--range-days", "20"]),
     "warehouse": ("warehouse.py", [], ["--models", "2000", "--days", "60", "--early-day", "20", "--repeat", "2"]),
     "demo": ("demo.py", [], ["--start", "2025-10-01", "--end", "2026-01-31"]),

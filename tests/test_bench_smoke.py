@@ -45,6 +45,13 @@ def test_crawl_bench_paces_a_rate_limited_crawl():
     assert "failed pages: 0" in out
 
 
+def test_scope_bench_counts_requests_and_captures_every_tracked_child():
+    out = run_bench("scope.py", "--days", "2", "--top-n", "100")
+    assert "DIFFERENT" not in out and "consistent" in out
+    assert "children " in out and "anonymous budget" in out
+    assert "= 100.00% (target 100%)" in out  # correctness, not speed: every child of a tracked base
+
+
 def test_ingest_bench_runs_at_a_tiny_size():
     out = run_bench("ingest.py", "--models", "2000", "--repeat", "1")
     assert "ratio hubpulse / bare" in out
