@@ -212,3 +212,19 @@ def test_tiny_hub_children_are_what_the_fixture_says():
     items = tiny_hub_items(0)
     assert _tagged(items, "base_model:Qwen/model-000")
     assert not _tagged(items, "base_model:Qwen/model-004")
+
+
+def test_a_children_listing_is_named_in_logs_and_errors(tiny_archive: Path):
+    scope = Scope(organisations=("Qwen",), top_n_downloads=0, top_n_likes=0, top_n_trending=0)
+    lines: list[str] = []
+    # List request 2 is the first children listing (request 1 is `author:Qwen`, one page).
+    with LocalHub(tiny_archive, page_size=7, faults=FaultConfig(fail_pages=frozenset({2}))) as hub:
+        client = _client(hub, [], max_attempts=2)
+        with client.serving() as endpoint_for:
+            _items, stats = client.fetch_snapshot(DAY1, scope, endpoint_for(DAY1), log=lines.append)
+        assert any(line.startswith("children:Qwen/model-000: page 1 attempt 1 failed") for line in lines), lines
+        assert any("4 children listings" in line for line in lines), lines
+        hub.set_faults(FaultConfig(fail_pages=frozenset({2})))
+        with pytest.raises(HubFetchError, match=r"^children:Qwen/model-000: page 1 failed after 1 attempts"):
+            _fetch(_client(hub, [], max_attempts=1), DAY1, scope)
+    assert stats.retries == 1 and stats.per_query["children:Qwen/model-000"] == 2
