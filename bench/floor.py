@@ -28,6 +28,7 @@ MART_GRAINS: dict[str, tuple[str, ...]] = {
     "dim_organizations": ("organization",),
     "fct_model_daily": ("model_id", "snapshot_date"),
     "fct_download_velocity": ("entity_type", "entity_id", "metric_date"),
+    "fct_velocity_overtakes": ("measure", "region", "overtaken_region"),
     "fct_release_cadence": ("entity_type", "entity_id", "week_start"),
     "fct_derivatives": ("base_model_id",),
     "fct_supply_chain": ("month_start", "child_region", "base_region", "relation"),

@@ -177,27 +177,49 @@ select
 from spread
 where first_download_date < snapshot_date
 ;
--- 5. Velocities per model, organisation, region and the total, on every day the entity has a daily row.
+-- 5. Velocities per model, organisation, region and the total: on every day the entity has a daily row (in
+-- scope), and on the days after it while its 28-day window still holds known downloads (out of scope). Beside
+-- them the Hub's reported 30-day downloads summed per entity and snapshot day.
+create temp table entity_days as
+select 'model' as entity_type, model_id as entity_id, repo_id as entity_name, download_date, daily_downloads
+from daily
+union all
+select 'organization', organization, organization, download_date, sum(daily_downloads)
+from daily group by organization, download_date
+union all
+select 'region', region, region, download_date, sum(daily_downloads)
+from daily group by region, download_date
+union all
+select 'total', 'total', 'all tracked models', download_date, sum(daily_downloads)
+from daily group by download_date
+;
+create temp table entity_tails as
+-- After each day in scope, the days up to 27 later that are before the entity's next day in scope and not after
+-- the history's last day.
+with nexts as (
+    select
+        *,
+        lead(download_date) over (partition by entity_type, entity_id order by download_date) as next_date
+    from entity_days
+)
+select
+    entity_type,
+    entity_id,
+    entity_name,
+    cast(unnest(generate_series(
+        download_date + 1,
+        least(download_date + 27, coalesce(next_date - 1, download_date + 27), (select max(download_date) from daily)),
+        interval 1 day
+    )) as date) as download_date,
+    cast(null as double) as daily_downloads
+from nexts
+;
 create table marts.fct_download_velocity as
-with groups as (
-    select 'organization' as entity_type, organization as entity_id, organization as entity_name, download_date,
-        sum(daily_downloads) as daily_downloads
-    from daily group by organization, download_date
+with numbered as (
+    select *, true as is_in_scope, date_diff('day', date '1970-01-01', download_date) as day_number
+    from entity_days
     union all
-    select 'region', region, region, download_date, sum(daily_downloads)
-    from daily group by region, download_date
-    union all
-    select 'total', 'total', 'all tracked models', download_date, sum(daily_downloads)
-    from daily group by download_date
-),
-entity_days as (
-    select 'model' as entity_type, model_id as entity_id, repo_id as entity_name, download_date, daily_downloads
-    from daily
-    union all
-    select * from groups
-),
-numbered as (
-    select *, date_diff('day', date '1970-01-01', download_date) as day_number from entity_days
+    select *, false, date_diff('day', date '1970-01-01', download_date) from entity_tails
 ),
 velocities as (
     select
@@ -206,25 +228,97 @@ velocities as (
         entity_name,
         download_date as metric_date,
         daily_downloads,
+        is_in_scope,
         sum(daily_downloads) over (by_entity range between 6 preceding and current row) as velocity_7d,
         sum(daily_downloads) over (by_entity range between 27 preceding and current row) as velocity_28d,
         sum(daily_downloads) over (by_entity range between 13 preceding and 7 preceding) as previous_velocity_7d
     from numbered
     window by_entity as (partition by entity_type, entity_id order by day_number)
+),
+kept as (
+    select * from velocities where is_in_scope or velocity_28d is not null
+),
+reported as (
+    select 'model' as entity_type, model_id as entity_id, snapshot_date, downloads_30d from marts.fct_model_daily
+    union all
+    select 'organization', organization, snapshot_date, sum(downloads_30d)
+    from marts.fct_model_daily group by organization, snapshot_date
+    union all
+    select 'region', region, snapshot_date, sum(downloads_30d)
+    from marts.fct_model_daily group by region, snapshot_date
+    union all
+    select 'total', 'total', snapshot_date, sum(downloads_30d)
+    from marts.fct_model_daily group by snapshot_date
+),
+totals as (
+    select kept.metric_date, kept.velocity_28d, reported.downloads_30d
+    from kept
+    left join reported on reported.entity_type = 'total' and reported.snapshot_date = kept.metric_date
+    where kept.entity_type = 'total'
 )
 select
-    velocities.entity_type,
-    velocities.entity_id,
-    velocities.entity_name,
-    velocities.metric_date,
-    velocities.daily_downloads,
-    velocities.velocity_7d,
-    velocities.velocity_28d,
-    velocities.velocity_7d - velocities.previous_velocity_7d as acceleration,
-    case when totals.velocity_28d > 0 then velocities.velocity_28d / totals.velocity_28d end as share_of_total
-from velocities
-inner join (select metric_date, velocity_28d from velocities where entity_type = 'total') as totals
-    on velocities.metric_date = totals.metric_date
+    kept.entity_type,
+    kept.entity_id,
+    kept.entity_name,
+    kept.metric_date,
+    kept.daily_downloads,
+    kept.velocity_7d,
+    kept.velocity_28d,
+    kept.velocity_7d - kept.previous_velocity_7d as acceleration,
+    case when totals.velocity_28d > 0 then kept.velocity_28d / totals.velocity_28d end as share_of_total,
+    cast(reported.downloads_30d as bigint) as downloads_30d,
+    case when totals.downloads_30d > 0 then reported.downloads_30d / totals.downloads_30d end
+        as share_of_total_downloads_30d,
+    kept.is_in_scope,
+    kept.metric_date >= (select min(snapshot_date) from marts.fct_model_daily) + 28 as is_window_complete
+from kept
+inner join totals on kept.metric_date = totals.metric_date
+left join reported
+    on kept.entity_type = reported.entity_type
+    and kept.entity_id = reported.entity_id
+    and kept.metric_date = reported.snapshot_date
+;
+-- 5b. Lasting overtakes between classified regions, per measure, on comparable days only.
+create table marts.fct_velocity_overtakes as
+with region_days as (
+    select 'velocity_28d' as measure, entity_id as region, metric_date, cast(velocity_28d as double) as v
+    from marts.fct_download_velocity
+    where entity_type = 'region' and entity_id not in ('unclassified', 'unknown')
+        and is_window_complete and velocity_28d is not null
+    union all
+    select 'downloads_30d', entity_id, metric_date, cast(downloads_30d as double)
+    from marts.fct_download_velocity
+    where entity_type = 'region' and entity_id not in ('unclassified', 'unknown') and downloads_30d is not null
+),
+compared as (
+    select a.measure, a.region, b.region as overtaken_region, a.metric_date, a.v as region_value,
+        b.v as overtaken_value,
+        -- Days on which a was not ahead, counted from the end: the overtake is the first day after the last one.
+        count(*) filter (where a.v <= b.v) over (
+            partition by a.measure, a.region, b.region order by a.metric_date desc
+            rows between unbounded preceding and current row
+        ) as not_ahead_from_here_on,
+        count(*) over (partition by a.measure, a.region, b.region) as comparable_days,
+        count(*) filter (where a.v <= b.v) over (partition by a.measure, a.region, b.region) as not_ahead_days,
+        max(a.metric_date) over (partition by a.measure, a.region, b.region) as last_date
+    from region_days as a
+    inner join region_days as b
+        on a.measure = b.measure and a.metric_date = b.metric_date and a.region <> b.region
+)
+select
+    measure,
+    region,
+    overtaken_region,
+    min(metric_date) as overtook_on,
+    arg_min(region_value, metric_date) as region_value,
+    arg_min(overtaken_value, metric_date) as overtaken_value,
+    any_value(last_date) as last_date,
+    arg_max(region_value, metric_date) as last_region_value,
+    arg_max(overtaken_value, metric_date) as last_overtaken_value,
+    cast(any_value(comparable_days) as integer) as comparable_days
+from compared
+where not_ahead_from_here_on = 0 and not_ahead_days > 0
+group by measure, region, overtaken_region
 ;
 -- 6. Per model: its latest snapshot, first name, names and snapshots seen.
 create temp table models as

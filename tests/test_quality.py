@@ -447,6 +447,8 @@ def clean_marts() -> dict[str, pd.DataFrame]:
                     "velocity_7d": v / 2,
                     "velocity_28d": v,
                     "share_of_total": v / 100,
+                    "downloads_30d": int(v * 3),
+                    "share_of_total_downloads_30d": v / 100,
                 }
             )
     models = pd.DataFrame(
@@ -599,8 +601,30 @@ def test_region_shares_not_summing_to_one_fail_only_that_check(tmp_path: Path):
     assert mart_failures(validations) == {("fct_download_velocity", "region_shares_sum_to_one")}
     outcome = validations["fct_download_velocity"].outcomes["region_shares_sum_to_one"]
     assert outcome.failing_keys() == {"2025-03-03"}
-    assert "region shares sum to 1 on every day with a positive total: 1 of 2 rows fail" in outcome.message()
+    assert ("region shares of velocity_28d sum to 1 on every day with a positive total: 1 of 2 rows fail"
+            in outcome.message())
     assert "'region_share_sum': 0.8999" in outcome.message() and "expected 1 +/- 1e-09" in outcome.message()
+
+
+def test_reported_30_day_shares_are_checked_too_and_a_day_without_a_known_total_is_not_a_failure(tmp_path: Path):
+    marts = clean_marts()
+    velocity = marts["fct_download_velocity"]
+    # The first day of a history: no delta known, so no exact velocity and no share at all (only the 30-day
+    # measure is known): not a failure.
+    first_day = velocity.metric_date == DAYS[0]
+    velocity.loc[first_day, ["daily_downloads", "velocity_7d", "velocity_28d", "share_of_total"]] = None
+    validations = validate_warehouse(tmp_path, marts)
+    assert mart_failures(validations) == set()
+    # A region row of the reported measure lost on the last day: its shares no longer sum to 1.
+    row = velocity.index[
+        (velocity.entity_type == "region") & (velocity.entity_id == "unclassified") & (velocity.metric_date == DAYS[2])
+    ][0]
+    velocity.loc[row, "share_of_total_downloads_30d"] = None
+    validations = validate_warehouse(tmp_path, marts)
+    assert mart_failures(validations) == {("fct_download_velocity", "region_shares_sum_to_one")}
+    outcome = validations["fct_download_velocity"].outcomes["region_shares_sum_to_one"]
+    assert outcome.failing_keys() == {"2025-03-03"}
+    assert "region shares of downloads_30d sum to 1" in outcome.message()
 
 
 def test_a_release_on_the_placeholder_date_fails_only_that_check(tmp_path: Path):

@@ -44,6 +44,7 @@ MAPPED = "models_mapped_to_organisation_and_region"
 RANKS = "ranks_dense_within_range"
 
 REGION_SHARE_SUM = "region_share_sum"
+REGION_SHARE_SUM_30D = "region_share_sum_downloads_30d"
 
 
 def _grain_check(grain: Sequence[str]) -> CheckDef:
@@ -101,33 +102,36 @@ def _fct_model_daily(frame: pd.DataFrame, config: QualityConfig) -> Batch:
     )
 
 
-def region_share_sums(frame: pd.DataFrame) -> pd.Series:
-    """On each day's `total` row with a positive velocity_28d: the sum of that day's region shares; else NaN.
+def region_share_sums(frame: pd.DataFrame, share_column: str = "share_of_total",
+                      total_column: str = "velocity_28d", name: str = REGION_SHARE_SUM) -> pd.Series:
+    """On each day's `total` row with a positive `total_column`: the sum of that day's region `share_column`.
 
-    Days whose total is zero or unknown have no shares to sum and are left out.
+    NaN elsewhere: days whose total is zero or unknown (the first day of a history, an archive without
+    downloadsAllTime) have no shares to sum and are left out, which is not a failure.
     """
     import numpy as np
     import pandas as pd
 
     entity = frame["entity_type"]
     is_region, is_total = _bool(entity == "region"), _bool(entity == "total")
-    shares = pd.to_numeric(frame["share_of_total"], errors="coerce").to_numpy(dtype="float64", na_value=0.0)
+    shares = pd.to_numeric(frame[share_column], errors="coerce").to_numpy(dtype="float64", na_value=0.0)
     sums = pd.Series(shares[is_region]).groupby(frame["metric_date"].to_numpy()[is_region]).sum()
-    total_velocity = pd.to_numeric(frame["velocity_28d"], errors="coerce").to_numpy(
-        dtype="float64", na_value=0.0
-    )
-    checked = is_total & (total_velocity > 0)
+    total = pd.to_numeric(frame[total_column], errors="coerce").to_numpy(dtype="float64", na_value=0.0)
+    checked = is_total & (total > 0)
     out = np.full(len(frame), np.nan)
     days = frame["metric_date"].to_numpy()[checked]
     out[checked] = sums.reindex(days).fillna(0.0).to_numpy(dtype="float64")
-    return pd.Series(out, index=frame.index, name=REGION_SHARE_SUM)
+    return pd.Series(out, index=frame.index, name=name)
 
 
 def _fct_download_velocity(frame: pd.DataFrame, config: QualityConfig) -> Batch:
-    columns = ("entity_type", "metric_date", "share_of_total", "velocity_28d")
     batch = frame
-    if all(c in frame.columns for c in columns):
-        batch = frame.assign(**{REGION_SHARE_SUM: region_share_sums(frame)})
+    if all(c in frame.columns for c in ("entity_type", "metric_date", "share_of_total", "velocity_28d")):
+        batch = batch.assign(**{REGION_SHARE_SUM: region_share_sums(frame)})
+    if all(c in frame.columns for c in ("entity_type", "metric_date", "share_of_total_downloads_30d",
+                                         "downloads_30d")):
+        batch = batch.assign(**{REGION_SHARE_SUM_30D: region_share_sums(
+            frame, "share_of_total_downloads_30d", "downloads_30d", REGION_SHARE_SUM_30D)})
     tol = config.share_tolerance
     return (
         batch,
@@ -142,16 +146,19 @@ def _fct_download_velocity(frame: pd.DataFrame, config: QualityConfig) -> Batch:
                     ">= 0",
                     (column,),
                 )
-                for column in ("daily_downloads", "velocity_7d", "velocity_28d")
+                for column in ("daily_downloads", "velocity_7d", "velocity_28d", "downloads_30d")
             ),
-            Expect(
-                REGION_SHARES,
-                "ExpectColumnValuesToBeBetween",
-                {"column": REGION_SHARE_SUM, "min_value": 1.0 - tol, "max_value": 1.0 + tol},
-                "region shares sum to 1 on every day with a positive total",
-                {"sum": 1.0, "tolerance": tol},
-                (REGION_SHARE_SUM,),
-                expected=f"1 +/- {tol:g}",
+            *(
+                Expect(
+                    REGION_SHARES,
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": column, "min_value": 1.0 - tol, "max_value": 1.0 + tol},
+                    f"region shares of {measure} sum to 1 on every day with a positive total",
+                    {"sum": 1.0, "tolerance": tol, "measure": measure},
+                    (column,),
+                    expected=f"1 +/- {tol:g}",
+                )
+                for column, measure in ((REGION_SHARE_SUM, "velocity_28d"), (REGION_SHARE_SUM_30D, "downloads_30d"))
             ),
         ],
         {},
@@ -384,15 +391,20 @@ DAILY_MART_SPECS: tuple[MartSpec, ...] = (
     _spec(
         "fct_download_velocity",
         ("entity_type", "entity_id", "metric_date"),
-        ("daily_downloads", "velocity_7d", "velocity_28d", "share_of_total"),
+        ("daily_downloads", "velocity_7d", "velocity_28d", "share_of_total", "downloads_30d",
+         "share_of_total_downloads_30d"),
         (
             CheckDef(
-                NON_NEGATIVE_VELOCITY, "daily_downloads, velocity_7d and velocity_28d are never negative."
+                NON_NEGATIVE_VELOCITY,
+                "daily_downloads, velocity_7d, velocity_28d and downloads_30d are never negative.",
             ),
             CheckDef(
                 REGION_SHARES,
-                "Region shares (share_of_total of the region rows) sum to 1 on every day whose "
-                "total velocity_28d is positive.",
+                "Region shares of both measures (share_of_total of velocity_28d, share_of_total_downloads_30d) "
+                "sum to 1 on every day whose total is positive. Guards against corrupt velocities: a region "
+                "row lost, duplicated or summed over another window than the total's. Scope churn never fails "
+                "it (a region that left the scope keeps its rows while its 28-day window holds downloads), nor "
+                "does a day without a known total (the first day of a history), which has no shares.",
             ),
         ),
         _fct_download_velocity,

@@ -150,7 +150,6 @@ entity_spans as (
     select
         entity_type,
         entity_id,
-        arg_max(entity_name, metric_date) as entity_name,
         min(metric_date) as first_date,
         least(max(metric_date) + 27, any_value(calendar_end.last_date)) as last_date
     from entity_days
@@ -164,7 +163,6 @@ grid as (
     select
         entity_spans.entity_type,
         entity_spans.entity_id,
-        entity_spans.entity_name,
         cast(unnest(generate_series(entity_spans.first_date, entity_spans.last_date, interval 1 day)) as date)
             as metric_date
     from entity_spans
@@ -176,7 +174,10 @@ series as (
     select
         grid.entity_type,
         grid.entity_id,
-        coalesce(entity_days.entity_name, grid.entity_name) as entity_name,
+        -- Out of scope, the name it had on its last day in scope.
+        last_value(entity_days.entity_name ignore nulls) over (
+            partition by grid.entity_type, grid.entity_id order by grid.metric_date
+        ) as entity_name,
         grid.metric_date,
         entity_days.daily_downloads,
         entity_days.metric_date is not null as is_in_scope,
