@@ -1,9 +1,15 @@
 """One PNG chart per question of the SPEC, drawn from the marts and shown in the Dagster UI.
 
 Each chart belongs to the mart that answers its question; `render_mart_chart` draws it from an open DuckDB
-connection (the warehouse, after dbt has finished writing, or the published copy) and returns the PNG bytes,
-or None when the mart holds nothing to draw yet. `chart_markdown` embeds the PNG in a Markdown metadata value,
-which the asset's materialization shows inline.
+connection (the warehouse, after dbt has finished writing, or the published copy) and returns the PNG bytes.
+A mart with nothing to draw (empty, or every value unknown: a trimmed archive, a single day) gives a PNG that
+says so and why, never an exception. `chart_markdown` embeds the PNG in a Markdown metadata value, which the
+asset's materialization shows inline.
+
+The velocity chart marks the lasting overtakes of `marts.fct_velocity_overtakes` (the one place they are
+computed); it draws both velocity measures, the exact 28-day velocity and the Hub's reported 30-day downloads,
+so a history whose 28-day windows are still filling, or whose snapshots carry no `downloadsAllTime`, still
+shows who leads.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.summary import overtakes
 
 # The regions in a fixed order and colour, so every chart reads the same way.
 REGION_COLOURS = {
@@ -58,8 +63,13 @@ def _mark_r1(ax) -> None:
                 textcoords="offset points", fontsize=8)
 
 
-def _date_axis(ax) -> None:
+def _date_axis(ax, days=None) -> None:
+    """Concise date ticks; a single day (a history of one snapshot) gets a day either side."""
     import matplotlib.dates as mdates
+
+    if days is not None and len(set(days)) == 1:
+        only = next(iter(days))
+        ax.set_xlim(only - dt.timedelta(days=1), only + dt.timedelta(days=1))
 
     locator = mdates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
@@ -73,21 +83,21 @@ def _series(rows) -> dict[str, list[tuple]]:
     return out
 
 
-def release_cadence_chart(con) -> bytes | None:
+def release_cadence_chart(con) -> bytes:
     """Weekly releases by region, DeepSeek-R1 marked."""
     rows = con.execute(
         "select entity_id, week_start, releases from marts.fct_release_cadence "
         "where entity_type = 'region' order by entity_id, week_start"
     ).fetchall()
     if not rows:
-        return None
+        return message_chart("Releases per week by region", "no release in this history yet")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 4))
     for index, (region, points) in enumerate(sorted(_series(rows).items())):
         ax.plot([d for d, _ in points], [v for _, v in points], label=region, color=_colour(region, index),
                 linewidth=1.5)
     _mark_r1(ax)
-    _date_axis(ax)
+    _date_axis(ax, [r[1] for r in rows])
     ax.set_title("Releases per week by region")
     ax.set_ylabel("new model repos")
     ax.legend(fontsize=8, ncols=3)
@@ -95,37 +105,120 @@ def release_cadence_chart(con) -> bytes | None:
     return _png(fig)
 
 
-def download_velocity_chart(con) -> bytes | None:
-    """28-day download velocity by region, with the day one region overtook another marked."""
-    rows = con.execute(
-        "select entity_id, metric_date, velocity_28d from marts.fct_download_velocity "
-        "where entity_type = 'region' and velocity_28d is not null order by entity_id, metric_date"
-    ).fetchall()
-    if not rows:
-        return None
-    series = _series(rows)
+VELOCITY_MEASURES = {
+    "velocity_28d": ("28-day download velocity by region (exact, from downloadsAllTime)",
+                     "downloads in 28 days (millions)"),
+    "downloads_30d": ("Reported 30-day downloads by region (the Hub's own count)",
+                      "downloads in 30 days (millions)"),
+}
+NOT_REGIONS = ("unclassified", "unknown")
+
+
+def message_chart(title: str, message: str) -> bytes:
+    """A small PNG that says why there is no chart (an empty mart, unknown values)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(9, 4))
-    for index, (region, points) in enumerate(sorted(series.items())):
-        ax.plot([d for d, _ in points], [v / 1e6 for _, v in points], label=region,
-                color=_colour(region, index), linewidth=1.5)
-    # Mark crossovers among the three largest regions only (small ones cross each other all the time).
-    peaks = sorted(series, key=lambda region: max(v for _, v in series[region]), reverse=True)[:3]
-    major = {region: series[region] for region in peaks}
-    for leader, behind, day, value, _other in overtakes(major):
-        ax.scatter([day], [value / 1e6], color="black", zorder=5, s=25)
-        ax.annotate(f"{leader} overtakes {behind}\n{day}", (day, value / 1e6), xytext=(6, 6),
-                    textcoords="offset points", fontsize=8)
-    _mark_r1(ax)
-    _date_axis(ax)
-    ax.set_title("28-day download velocity by region")
-    ax.set_ylabel("downloads in 28 days (millions)")
-    ax.legend(fontsize=8, ncols=3, loc="upper left")
-    ax.grid(alpha=0.3)
+    fig, ax = plt.subplots(figsize=(9, 1.6))
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.45, message, ha="center", va="center", fontsize=10, color="#444444", wrap=True,
+            transform=ax.transAxes)
     return _png(fig)
 
 
-def ecosystem_vs_benchmark_chart(con) -> bytes | None:
+def _has_relation(con, schema: str, name: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchone()[0])
+
+
+def _columns(con, schema: str, name: str) -> set[str]:
+    return {row[0] for row in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchall()}
+
+
+def velocity_overtakes(con, measure: str, last_day) -> tuple[list[tuple], str | None]:
+    """The lasting overtakes of `measure` from marts.fct_velocity_overtakes, as (region, overtaken_region,
+    overtook_on, region_value) rows, and a note when they cannot be shown: the mart is missing, or it was
+    built for another history than the velocity rows drawn (its last day is not `last_day`)."""
+    if not _has_relation(con, "marts", "fct_velocity_overtakes"):
+        return [], "overtakes not marked: marts.fct_velocity_overtakes is not built yet"
+    rows = con.execute(
+        "select region, overtaken_region, overtook_on, region_value, last_date from marts.fct_velocity_overtakes "
+        "where measure = ? order by overtook_on, region, overtaken_region",
+        [measure],
+    ).fetchall()
+    if rows and last_day is not None and max(r[4] for r in rows) != last_day:
+        return [], "overtakes not marked: marts.fct_velocity_overtakes is older than these velocity rows"
+    return [r[:4] for r in rows], None
+
+
+def download_velocity_chart(con) -> bytes:
+    """Both velocity measures by region, one panel each: the exact 28-day velocity (the days whose window is
+    still filling shaded) and the Hub's reported 30-day downloads, each with its lasting overtakes among the
+    three largest regions marked from marts.fct_velocity_overtakes."""
+    title = "Download velocity by region"
+    if not _has_relation(con, "marts", "fct_download_velocity"):
+        return message_chart(title, "marts.fct_download_velocity is not built yet")
+    columns = _columns(con, "marts", "fct_download_velocity")
+    measures = [m for m in VELOCITY_MEASURES if m in columns]
+    complete = "is_window_complete" if "is_window_complete" in columns else "true"
+    rows = con.execute(
+        f"select entity_id, metric_date, {', '.join(measures)}, {complete} from marts.fct_download_velocity "
+        "where entity_type = 'region' order by entity_id, metric_date"
+    ).fetchall()
+    if not rows:
+        return message_chart(title, "fct_download_velocity has no region rows yet: nothing is ingested and built")
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(measures), 1, figsize=(9, 3.6 * len(measures)), sharex=True, squeeze=False)
+    first_day = min(r[1] for r in rows)
+    filling = [r[1] for r in rows if not r[-1]]
+    regions = sorted({r[0] for r in rows})
+    for ax, (index, measure) in zip(axes[:, 0], enumerate(measures), strict=True):
+        heading, unit = VELOCITY_MEASURES[measure]
+        column = 2 + index
+        known = [r for r in rows if r[column] is not None]
+        ax.set_title(heading, fontsize=10)
+        ax.grid(alpha=0.3)
+        if not known:
+            why = ("no known 28-day velocity: it needs two snapshots with downloadsAllTime\n(this history has "
+                   "none, or a single day); the reported 30-day downloads stand in for it" if measure == "velocity_28d" else "no snapshot reported downloads")
+            ax.text(0.5, 0.5, why, ha="center", va="center", fontsize=9, color="#444444", transform=ax.transAxes)
+            ax.set_yticks([])
+            continue
+        series = _series([(r[0], r[1], r[column]) for r in known])
+        for region in regions:
+            points = series.get(region)
+            if points:
+                ax.plot([d for d, _ in points], [v / 1e6 for _, v in points], label=region,
+                        color=_colour(region, regions.index(region)), linewidth=1.5)
+        if measure == "velocity_28d" and filling:
+            ax.axvspan(first_day, max(filling), color="#888888", alpha=0.12, lw=0)
+            ax.annotate("28-day window still filling", (first_day, 1), xycoords=("data", "axes fraction"),
+                        xytext=(3, -12), textcoords="offset points", fontsize=7, color="#555555")
+        last_day = max(r[1] for r in known if r[0] not in NOT_REGIONS) if any(
+            r[0] not in NOT_REGIONS for r in known) else None
+        last_values = {region: points[-1][1] for region, points in series.items() if region not in NOT_REGIONS}
+        largest = set(sorted(last_values, key=lambda r: (-last_values[r], r))[:3])
+        marked, note = velocity_overtakes(con, measure, last_day)
+        for leader, behind, day, value in marked:
+            if leader in largest and behind in largest:
+                ax.scatter([day], [value / 1e6], color="black", zorder=5, s=25)
+                ax.annotate(f"{leader} overtakes {behind}\n{day}", (day, value / 1e6), xytext=(6, 6),
+                            textcoords="offset points", fontsize=8)
+        if note:
+            ax.annotate(note, (0, 0), xycoords="axes fraction", xytext=(3, 3), textcoords="offset points",
+                        fontsize=7, color="#aa0000")
+        if first_day <= R1_DATE <= max(r[1] for r in rows):
+            _mark_r1(ax)
+        ax.set_ylabel(unit, fontsize=8)
+        ax.legend(fontsize=8, ncols=3, loc="upper left")
+    _date_axis(axes[-1, 0], [r[1] for r in rows])
+    fig.suptitle(title)
+    return _png(fig)
+
+
+def ecosystem_vs_benchmark_chart(con) -> bytes:
     """Benchmark rank against ecosystem rank per organisation in the latest ranked month, and the monthly
     rank correlation over time."""
     latest = con.execute(
@@ -133,7 +226,8 @@ def ecosystem_vs_benchmark_chart(con) -> bytes | None:
         "where benchmark_rank is not null and ecosystem_rank is not null"
     ).fetchone()[0]
     if latest is None:
-        return None
+        return message_chart("Benchmark vs ecosystem rank",
+                             "no month with an organisation ranked on both a benchmark and its downloads yet")
     points = con.execute(
         "select e.organization, e.benchmark_rank, e.ecosystem_rank, coalesce(o.region, 'unclassified') "
         "from marts.fct_ecosystem_vs_benchmark e left join marts.dim_organizations o using (organization) "
@@ -166,14 +260,14 @@ def ecosystem_vs_benchmark_chart(con) -> bytes | None:
         right.plot([c[0] for c in correlation], [c[1] for c in correlation], marker="o", color="#444444")
         right.axhline(0, color="grey", linewidth=0.8)
         _mark_r1(right)
-        _date_axis(right)
+        _date_axis(right, [c[0] for c in correlation])
     right.set_ylim(-1.05, 1.05)
     right.set_title("Do benchmark ranks predict adoption? (Spearman, monthly)")
     right.grid(alpha=0.3)
     return _png(fig)
 
 
-def derivatives_chart(con, limit: int = 15) -> bytes | None:
+def derivatives_chart(con, limit: int = 15) -> bytes:
     """The base models with the most derivatives within 6 weeks of release, coloured by the base's region."""
     rows = con.execute(
         "select coalesce(base_repo_id, base_model_id), coalesce(region, 'unclassified'), derivatives_within_42_days, "
@@ -183,7 +277,7 @@ def derivatives_chart(con, limit: int = 15) -> bytes | None:
         [limit],
     ).fetchall()
     if not rows:
-        return None
+        return message_chart("Fastest-adopted base models", "no derivative within 6 weeks of a release yet")
     rows = rows[::-1]
     regions = sorted({r[1] for r in rows})
     plt = _pyplot()
@@ -201,11 +295,11 @@ def derivatives_chart(con, limit: int = 15) -> bytes | None:
     return _png(fig)
 
 
-def supply_chain_chart(con) -> bytes | None:
+def supply_chain_chart(con) -> bytes:
     """Child region x base region: new derivatives in the latest month, and the cross-region share by month."""
     latest = con.execute("select max(month_start) from marts.fct_supply_chain").fetchone()[0]
     if latest is None:
-        return None
+        return message_chart("New derivatives by builder region and base region", "no derivative in this history yet")
     cells = con.execute(
         "select child_region, base_region, sum(new_derivatives) from marts.fct_supply_chain "
         "where month_start = ? group by all",
@@ -238,17 +332,20 @@ def supply_chain_chart(con) -> bytes | None:
     if points:
         right.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#444444")
         _mark_r1(right)
-        _date_axis(right)
+        _date_axis(right, [p[0] for p in points])
     right.set_ylim(0, 1)
     right.set_title("Share of new derivatives built on another region's base")
     right.grid(alpha=0.3)
     return _png(fig)
 
 
-# mart -> (question, chart)
+# mart -> (question, chart). The velocity chart is drawn for both velocity marts: fct_download_velocity's is
+# drawn when the daily models are built, before fct_velocity_overtakes is rebuilt for them (its overtakes are
+# then marked only if the mart already covers the same last day); fct_velocity_overtakes' is drawn after it.
 CHARTS: dict[str, tuple[str, Callable]] = {
     "fct_release_cadence": ("release cadence", release_cadence_chart),
     "fct_download_velocity": ("download velocity", download_velocity_chart),
+    "fct_velocity_overtakes": ("download velocity", download_velocity_chart),
     "fct_ecosystem_vs_benchmark": ("ecosystem vs benchmark", ecosystem_vs_benchmark_chart),
     "fct_derivatives": ("derivatives", derivatives_chart),
     "fct_supply_chain": ("supply chain", supply_chain_chart),
@@ -256,7 +353,8 @@ CHARTS: dict[str, tuple[str, Callable]] = {
 
 
 def render_mart_chart(con, mart: str, out_dir: Path | None = None) -> tuple[bytes, Path | None] | None:
-    """Draw the chart of `mart` (None if it has no chart or nothing to draw); write it to out_dir if given."""
+    """Draw the chart of `mart` (None if it has no chart; a PNG saying why when there is nothing to draw);
+    write it to out_dir if given."""
     if mart not in CHARTS:
         return None
     png = CHARTS[mart][1](con)

@@ -1,10 +1,29 @@
-"""Printed summaries of what a run left behind (used by `hubpulse demo`)."""
+"""Printed summaries of what a run left behind (used by `hubpulse demo`).
+
+Every section reads its mart and prints a clear line instead of a number when there is nothing to show: an
+empty mart (no release, no derivative, no benchmark), measures that are unknown (an archive without
+`downloadsAllTime`, the first day of a history) or windows still filling. A mart a warehouse lacks (built by
+an older version) costs its section a line, never the summary.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 from orchestration import settings
+
+# The two velocity measures of fct_download_velocity and fct_velocity_overtakes: what the summary calls them,
+# the share column of each, and what the share is a share of.
+MEASURES = {
+    "velocity_28d": ("28-day velocity", "share_of_total", "the tracked 28-day velocity"),
+    "downloads_30d": ("reported 30-day downloads", "share_of_total_downloads_30d", "the reported 30-day downloads"),
+}
+NOT_REGIONS = ("unclassified", "unknown")
+NO_DOWNLOADS = "no known downloads yet"
+DEMO_FULL_HINT = "`make demo-full` runs sixteen months"
 
 
 def print_raw_summary(home: Path) -> None:
@@ -12,12 +31,15 @@ def print_raw_summary(home: Path) -> None:
     import duckdb
 
     raw = settings.raw_models_dir(home)
+    if not any(raw.glob("*/*.parquet")):
+        print(f"raw partitions: none under {raw}")
+        return
     con = duckdb.connect()
     row = con.execute(
         """
         select count(distinct snapshot_date), min(snapshot_date), max(snapshot_date), count(*),
                count(distinct id), count(distinct author)
-        from read_parquet(?)
+        from read_parquet(?, union_by_name = true)
         """,
         [str(raw / "*" / "*.parquet")],
     ).fetchone()
@@ -27,62 +49,151 @@ def print_raw_summary(home: Path) -> None:
     per_day = con.execute(
         """
         select snapshot_date, count(*) as models, sum(downloads_all_time) as downloads_all_time
-        from read_parquet(?) group by all order by snapshot_date
+        from read_parquet(?, union_by_name = true) group by all order by snapshot_date
         """,
         [str(raw / "*" / "*.parquet")],
     ).fetchall()
-    for day, n, total in [per_day[0], per_day[len(per_day) // 2], per_day[-1]]:
-        print(f"  {day}: {n:,} models in scope, {int(total or 0):,} cumulative downloads")
+    for day, n, total in dict.fromkeys([per_day[0], per_day[len(per_day) // 2], per_day[-1]]):
+        known = "no cumulative downloads known" if total is None else f"{int(total):,} cumulative downloads"
+        print(f"  {day}: {n:,} models in scope, {known}")
 
 
 def _print_table(title: str, headers: list[str], rows: list[tuple], empty: str = "no rows") -> None:
     print(f"\n{title}")
-    if not rows:
-        print(f"  ({empty})")
-        return
+    _print_rows(headers, rows, empty)
+
+
+def _print_rows(headers: list[str], rows: list[tuple], empty: str = "no rows") -> None:
+    print("\n".join(_table_lines(headers, rows) if rows else [f"  ({empty})"]))
+
+
+def _table_lines(headers: list[str], rows: list[tuple]) -> list[str]:
     cells = [[_fmt(v) for v in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    print("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  " + "  ".join("-" * w for w in widths))
-    for row in cells:
-        print("  " + "  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
+             "  " + "  ".join("-" * w for w in widths)]
+    lines.extend("  " + "  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths, strict=True))
+                 for row in cells)
+    return lines
 
 
 def _fmt(value) -> str:
+    """A table cell: numbers with thousands separators, dates as ISO dates, unknown values empty."""
     if value is None:
         return ""
     if isinstance(value, float):
+        if math.isnan(value):  # unknown
+            return ""
         return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
 
 
+def _percent(share) -> str:
+    """0.54 -> '54.0%'; an unknown share says so."""
+    return "unknown" if share is None or math.isnan(share) else f"{100 * share:.1f}%"
+
+
+def _month(value) -> str:
+    return "no month" if value is None else f"{value:%Y-%m}"
+
+
 def _numeric(text: str) -> bool:
     return text.replace(",", "").replace(".", "").replace("-", "").isdigit()
 
 
-def overtakes(series: dict[str, list[tuple]]) -> list[tuple]:
-    """For each pair of entities, the last day the leader moved ahead for good.
+def _section(title: str, body: Callable[[], None]) -> None:
+    """Run one section; a mart the warehouse does not have (or not in this shape) costs a line, not the summary."""
+    import duckdb
 
-    `series` maps an entity to its (day, value) points, sorted by day. A pair is reported when the entity
-    ahead on the last common day was behind or level at some earlier day: the day after its last such day.
-    """
-    found = []
-    names = sorted(series)
-    for a in names:
-        for b in names:
-            if a == b:
-                continue
-            b_by_day = dict(series[b])
-            common = [(d, v, b_by_day[d]) for d, v in series[a] if d in b_by_day and v is not None and b_by_day[d] is not None]
-            if not common or common[-1][1] <= common[-1][2]:
-                continue
-            behind = [i for i, (_d, va, vb) in enumerate(common) if va <= vb]
-            if behind and behind[-1] + 1 < len(common):
-                day, va, vb = common[behind[-1] + 1]
-                found.append((a, b, day, va, vb))
-    return found
+    try:
+        body()
+    except duckdb.Error as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"\n{title}\n  (cannot read it from this warehouse: {first_line}; rebuild it with `make demo`)")
+
+
+# ------------------------------------------------------------------------------------------ 2. velocity
+
+
+def velocity_lines(con) -> list[str]:
+    """Question 2 in lines: the lasting overtakes of marts.fct_velocity_overtakes (both measures), and per
+    measure, a clear line when it has none (why), then each measure's shares of the tracked total on the
+    last day. Nothing is recomputed here: the overtakes are the mart's rows."""
+    lines: list[str] = []
+    overtakes = con.execute(
+        """
+        select measure, region, overtaken_region, overtook_on, region_value, overtaken_value, comparable_days
+        from marts.fct_velocity_overtakes
+        order by case measure when 'velocity_28d' then 0 else 1 end, overtook_on, region, overtaken_region
+        """
+    ).fetchall()
+    rows = [(MEASURES.get(m, (m,))[0], *rest) for m, *rest in overtakes]
+    if rows:
+        lines.extend(_table_lines(["measure", "region", "overtook", "on", "its value", "the other's", "days compared"],
+                                  rows))
+    found = {m for m, *_ in overtakes}
+    for measure, (name, _share, _of) in MEASURES.items():
+        if measure not in found:
+            lines.append(f"  {name}: {_no_overtake_reason(con, measure)}")
+    lines.extend(_share_lines(con))
+    return lines
+
+
+def _no_overtake_reason(con, measure: str) -> str:
+    """Why a measure has no lasting overtake: no known value, no complete window yet, or no lead changed."""
+    regions = ", ".join(f"'{r}'" for r in NOT_REGIONS)
+    complete = "and is_window_complete" if measure == "velocity_28d" else ""
+    known, days, first, last = con.execute(
+        f"""
+        select count({measure}), count(distinct metric_date) filter (where {measure} is not null {complete}),
+               min(metric_date) filter (where {measure} is not null {complete}),
+               max(metric_date) filter (where {measure} is not null {complete})
+        from marts.fct_download_velocity where entity_type = 'region' and entity_id not in ({regions})
+        """
+    ).fetchone()
+    if not known:
+        why = ("velocities need two snapshots with downloadsAllTime" if measure == "velocity_28d"
+               else "no snapshot reported downloads")
+        return f"{NO_DOWNLOADS} ({why})"
+    if not days:
+        start = con.execute("select min(snapshot_date) from marts.fct_model_daily").fetchone()[0]
+        until = f"; the first is on {start + dt.timedelta(days=28)}" if start is not None else ""
+        return f"no complete 28-day window yet (windows still filling{until})"
+    span = f"{first}" if first == last else f"{first} .. {last}"
+    window = "a complete 28-day window" if measure == "velocity_28d" else "a snapshot"
+    return (f"no region's lead changed for good on the {days:,} day{'s' if days != 1 else ''} with {window} "
+            f"({span}); {DEMO_FULL_HINT}")
+
+
+def _share_lines(con) -> list[str]:
+    """One line per measure: each region's share of the tracked total on the last day of the history."""
+    last = con.execute("select max(metric_date) from marts.fct_download_velocity").fetchone()[0]
+    if last is None:
+        return ["  shares of the tracked total: no velocity rows yet (fct_download_velocity is empty)"]
+    out = []
+    for measure, (_name, share, of) in MEASURES.items():
+        rows = con.execute(
+            f"""
+            select entity_id, {share}, is_window_complete from marts.fct_download_velocity
+            where entity_type = 'region' and metric_date = ?
+            order by {share} desc nulls last, entity_id
+            """,
+            [last],
+        ).fetchall()
+        known = [(region, value) for region, value, _complete in rows if value is not None]
+        if not known:
+            out.append(f"  share of {of} on {last}: {NO_DOWNLOADS}")
+            continue
+        filling = measure == "velocity_28d" and not all(complete for _r, _v, complete in rows)
+        note = " (28-day window still filling)" if filling else ""
+        out.append(f"  share of {of} on {last}{note}: "
+                   + ", ".join(f"{region} {_percent(value)}" for region, value in known))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ the summary
 
 
 def print_warehouse_summary(home: Path) -> None:
@@ -94,85 +205,95 @@ def print_warehouse_summary(home: Path) -> None:
     try:
         q = con.execute
         r1 = "date '2025-01-20'"
-        rows = q(f"""
-            select entity_id as region,
-                   count(*) filter (where week_start < {r1}) as weeks_before,
-                   round(avg(releases) filter (where week_start < {r1}), 2) as per_week_before,
-                   count(*) filter (where week_start >= {r1}) as weeks_after,
-                   round(avg(releases) filter (where week_start >= {r1}), 2) as per_week_after
-            from marts.fct_release_cadence
-            where entity_type = 'region'
-              and week_start >= (select min(snapshot_date) from marts.fct_model_daily)
-            group by all order by per_week_after desc nulls last
-        """).fetchall()
-        _print_table("1. Release cadence: releases per week by region, before and after DeepSeek-R1 (2025-01-20)",
-                     ["region", "weeks before", "per week before", "weeks after", "per week after"], rows)
 
-        # From the 28th day of the history on: before it a 28-day velocity covers fewer days than its name says.
-        points = q("""
-            select entity_id, metric_date, velocity_28d from marts.fct_download_velocity
-            where entity_type = 'region' and entity_id in ('china', 'us', 'eu')
-              and metric_date >= (select min(snapshot_date) from marts.fct_model_daily) + interval 27 day
-            order by entity_id, metric_date
-        """).fetchall()
-        series: dict[str, list[tuple]] = {}
-        for region, day, value in points:
-            series.setdefault(region, []).append((day, value))
-        _print_table("2. Download velocity: the day one region's 28-day velocity overtook another's for good "
-                     "(from the 28th day on)",
-                     ["region", "overtook", "on", "its velocity_28d", "the other's"], overtakes(series),
-                     empty="no region's lead changed for good in this window; `make demo-full` runs sixteen months")
-        shares = q("""
-            select entity_id, round(100 * share_of_total, 1) from marts.fct_download_velocity
-            where entity_type = 'region' and metric_date = (select max(metric_date) from marts.fct_download_velocity)
-            order by 2 desc
-        """).fetchall()
-        print("  share of the tracked 28-day velocity on the last day: "
-              + ", ".join(f"{region} {share}%" for region, share in shares))
+        def cadence() -> None:
+            rows = q(f"""
+                select entity_id as region,
+                       count(*) filter (where week_start < {r1}) as weeks_before,
+                       round(avg(releases) filter (where week_start < {r1}), 2) as per_week_before,
+                       count(*) filter (where week_start >= {r1}) as weeks_after,
+                       round(avg(releases) filter (where week_start >= {r1}), 2) as per_week_after
+                from marts.fct_release_cadence
+                where entity_type = 'region'
+                  and week_start >= (select min(snapshot_date) from marts.fct_model_daily)
+                group by all order by per_week_after desc nulls last, region
+            """).fetchall()
+            _print_table(CADENCE, ["region", "weeks before", "per week before", "weeks after", "per week after"],
+                         rows, empty="no release in this window")
 
-        rows = q("""
-            select base_repo_id, region, release_date, days_to_first_derivative, derivatives_within_42_days,
-                   derivatives, round(100 * share_by_other_organizations, 1)
-            from marts.fct_derivatives
-            where release_date >= (select min(snapshot_date) from marts.fct_model_daily)
-            order by derivatives_within_42_days desc, days_to_first_derivative asc nulls last, base_repo_id
-            limit 8
-        """).fetchall()
-        _print_table("4. Derivatives: fastest-adopted base models released in the window",
-                     ["base model", "region", "released", "days to 1st", "within 42 days", "all", "% by others"], rows)
+        def velocity() -> None:
+            lines = velocity_lines(con)
+            print(f"\n{VELOCITY}")
+            print("\n".join(lines))
 
-        month = q("select max(month_start) from marts.fct_supply_chain where month_start < "
-                  "date_trunc('month', (select max(snapshot_date) from marts.fct_model_daily))").fetchone()[0]
-        rows = q("""
-            select child_region,
-                   sum(new_derivatives) filter (where base_region = 'china') as on_china,
-                   sum(new_derivatives) filter (where base_region = 'us') as on_us,
-                   sum(new_derivatives) filter (where base_region = 'eu') as on_eu,
-                   sum(new_derivatives) filter (where base_region not in ('china', 'us', 'eu')) as on_other,
-                   sum(new_derivatives) as total
-            from marts.fct_supply_chain where month_start = ?
-            group by all order by total desc
-        """, [month]).fetchall()
-        _print_table(f"5. Supply chain: new derivatives in {month:%Y-%m} by builder region (rows) and base region",
-                     ["builder region", "on china", "on us", "on eu", "on other", "total"], rows)
+        def derivatives() -> None:
+            rows = q("""
+                select base_repo_id, region, release_date, days_to_first_derivative, derivatives_within_42_days,
+                       derivatives, round(100 * share_by_other_organizations, 1)
+                from marts.fct_derivatives
+                where release_date >= (select min(snapshot_date) from marts.fct_model_daily)
+                  and derivatives > 0
+                order by derivatives_within_42_days desc, days_to_first_derivative asc nulls last, base_repo_id
+                limit 8
+            """).fetchall()
+            _print_table(DERIVATIVES,
+                         ["base model", "region", "released", "days to 1st", "within 42 days", "all", "% by others"],
+                         rows, empty="no derivative in this window")
 
-        month = q("select max(month_start) from marts.fct_ecosystem_vs_benchmark where benchmark_rank is not null"
-                  ).fetchone()[0]
-        rows = q("""
-            select organization, benchmark_rank::int, ecosystem_rank::int, rank_gap::int, round(benchmark_score, 1),
-                   round(100 * ecosystem_score, 2)
-            from marts.fct_ecosystem_vs_benchmark
-            where month_start = ? and rank_gap is not null
-            order by abs(rank_gap) desc, organization limit 8
-        """, [month]).fetchall()
-        _print_table(f"3. Ecosystem vs benchmark, {month:%Y-%m}: largest gaps (benchmark rank - ecosystem rank)",
-                     ["organisation", "benchmark rank", "ecosystem rank", "gap", "best score", "% downloads"], rows)
-        rows = q("""
-            select strftime(month_start, '%Y-%m'), organizations_ranked, round(spearman_rank_correlation, 2)
-            from marts.fct_benchmark_adoption_correlation order by month_start desc limit 6
-        """).fetchall()
-        _print_table("   Do benchmark scores still predict adoption? Spearman rank correlation per month",
-                     ["month", "organisations", "spearman"], rows)
+        def supply() -> None:
+            month = q("select max(month_start) from marts.fct_supply_chain where month_start < "
+                      "date_trunc('month', (select max(snapshot_date) from marts.fct_model_daily))").fetchone()[0]
+            rows = [] if month is None else q("""
+                select child_region,
+                       sum(new_derivatives) filter (where base_region = 'china') as on_china,
+                       sum(new_derivatives) filter (where base_region = 'us') as on_us,
+                       sum(new_derivatives) filter (where base_region = 'eu') as on_eu,
+                       sum(new_derivatives) filter (where base_region not in ('china', 'us', 'eu')) as on_other,
+                       sum(new_derivatives) as total
+                from marts.fct_supply_chain where month_start = ?
+                group by all order by total desc, child_region
+            """, [month]).fetchall()
+            title = (SUPPLY if month is None else
+                     f"5. Supply chain: new derivatives in {_month(month)} by builder region (rows) and base region")
+            _print_table(title, ["builder region", "on china", "on us", "on eu", "on other", "total"], rows,
+                         empty="no derivative in a complete month of this window")
+
+        def benchmark() -> None:
+            month = q("select max(month_start) from marts.fct_ecosystem_vs_benchmark where benchmark_rank is not null"
+                      ).fetchone()[0]
+            rows = [] if month is None else q("""
+                select organization, benchmark_rank::int, ecosystem_rank::int, rank_gap::int,
+                       round(benchmark_score, 1), round(100 * ecosystem_score, 2)
+                from marts.fct_ecosystem_vs_benchmark
+                where month_start = ? and rank_gap is not null
+                order by abs(rank_gap) desc, organization limit 8
+            """, [month]).fetchall()
+            title = (BENCHMARK if month is None else
+                     f"3. Ecosystem vs benchmark, {_month(month)}: largest gaps (benchmark rank - ecosystem rank)")
+            _print_table(title, ["organisation", "benchmark rank", "ecosystem rank", "gap", "best score",
+                                 "% downloads"], rows,
+                         empty="no organisation ranked on both a benchmark and its downloads in this window")
+            rows = q("""
+                select strftime(month_start, '%Y-%m'), organizations_ranked, round(spearman_rank_correlation, 2)
+                from marts.fct_benchmark_adoption_correlation order by month_start desc limit 6
+            """).fetchall()
+            _print_table(CORRELATION, ["month", "organisations", "spearman"], rows,
+                         empty="no month with organisations ranked on both")
+
+        _section(CADENCE, cadence)
+        _section(VELOCITY, velocity)
+        _section(DERIVATIVES, derivatives)
+        _section(SUPPLY, supply)
+        _section(BENCHMARK, benchmark)
     finally:
         con.close()
     print(f"\nwarehouse: {path} (schemas staging, intermediate, marts)")
+
+
+CADENCE = "1. Release cadence: releases per week by region, before and after DeepSeek-R1 (2025-01-20)"
+VELOCITY = ("2. Download velocity: the day one region overtook another for good "
+            "(marts.fct_velocity_overtakes: days with a complete window only)")
+DERIVATIVES = "4. Derivatives: fastest-adopted base models released in the window"
+SUPPLY = "5. Supply chain: new derivatives in the last complete month by builder region (rows) and base region"
+BENCHMARK = "3. Ecosystem vs benchmark: largest gaps (benchmark rank - ecosystem rank)"
+CORRELATION = "   Do benchmark scores still predict adoption? Spearman rank correlation per month"

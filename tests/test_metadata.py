@@ -92,7 +92,12 @@ def test_an_unreadable_warehouse_costs_the_metadata_not_the_step(tmp_path: Path)
     assert log.warnings and "cannot open" in log.warnings[0]
 
 
-def test_every_chart_draws_nothing_on_empty_marts(tmp_path: Path):
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_chart_says_so_on_empty_marts(tmp_path: Path):
+    """An empty mart gives a PNG with the reason (never an exception); the old, narrower shape of
+    fct_download_velocity (no downloads_30d, no is_window_complete, no overtake mart) still draws."""
     con = duckdb.connect()
     con.execute("create schema marts")
     for ddl in (
@@ -108,5 +113,49 @@ def test_every_chart_draws_nothing_on_empty_marts(tmp_path: Path):
     ):
         con.execute(f"create table marts.{ddl}")
     for mart in CHARTS:
-        assert render_mart_chart(con, mart, tmp_path) is None, mart
+        png, path = render_mart_chart(con, mart, tmp_path)
+        assert png.startswith(PNG) and path.read_bytes() == png, mart
     assert render_mart_chart(con, "dim_models") is None
+    con.execute("insert into marts.fct_download_velocity values ('region', 'us', date '2025-01-01', 5)")
+    assert render_mart_chart(con, "fct_download_velocity")[0].startswith(PNG)
+
+
+@pytest.mark.parametrize("shape", [
+    {"days": 0}, {"days": 1}, {"days": 1, "velocity": False}, {"days": 40, "velocity": False},
+    {"days": 40, "velocity": False, "downloads_30d": False}, {"days": 20}, {"days": 40},
+    {"days": 40, "without": ("fct_velocity_overtakes",)},
+])
+def test_every_chart_draws_every_shape_of_the_marts(tmp_path: Path, shape):
+    from test_summary import build_warehouse
+
+    path = build_warehouse(tmp_path / "warehouse.duckdb", **shape)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        for mart in CHARTS:
+            if mart in shape.get("without", ()):
+                continue
+            png, _path = render_mart_chart(con, mart)
+            assert png.startswith(PNG), mart
+    finally:
+        con.close()
+
+
+def test_the_velocity_chart_marks_the_overtakes_of_the_mart(tmp_path: Path):
+    from test_summary import build_warehouse, day
+
+    from orchestration.charts import velocity_overtakes
+
+    planted = [("velocity_28d", "eu", "us", day(33), 1.5, 1.25, day(39), 2.5, 2.25, 12)]
+    con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb", overtakes=planted)), read_only=True)
+    try:
+        assert velocity_overtakes(con, "velocity_28d", day(39)) == ([("eu", "us", day(33), 1.5)], None)
+        assert velocity_overtakes(con, "downloads_30d", day(39)) == ([], None)
+        # A mart left from another history (a run that rebuilt the velocity but not yet the overtakes).
+        marked, note = velocity_overtakes(con, "velocity_28d", day(45))
+        assert marked == [] and "older than these velocity rows" in note
+    finally:
+        con.close()
+    con = duckdb.connect(str(build_warehouse(tmp_path / "v.duckdb", without=("fct_velocity_overtakes",))))
+    marked, note = velocity_overtakes(con, "velocity_28d", day(39))
+    assert marked == [] and note == "overtakes not marked: marts.fct_velocity_overtakes is not built yet"
+    con.close()

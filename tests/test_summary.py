@@ -1,24 +1,278 @@
-"""The demo's overtake finder, on series whose answer is known by construction."""
+"""The demo summary over every shape of warehouse: empty marts, unknown velocities, a single day, no complete
+window, a mart the warehouse lacks; the lasting overtake printed is marts.fct_velocity_overtakes' row.
+
+The warehouses are built here directly with the marts' columns (`build_warehouse`, also used by
+test_dashboard.py to publish the same shapes): a unit test of the consumers, not of dbt.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from orchestration.summary import overtakes
+import duckdb
+import pytest
 
-D = [dt.date(2025, 7, 1) + dt.timedelta(days=i) for i in range(6)]
+from orchestration import summary
+
+FIRST = dt.date(2025, 1, 6)
+
+# Every mart the consumers read, with the columns and types dbt builds them with.
+MART_COLUMNS = {
+    "dim_organizations": (
+        "organization varchar, region varchar, is_region_classified boolean, region_notes varchar, "
+        "legacy_namespaces varchar[], models bigint, live_models bigint, releases bigint, first_release_date date, "
+        "last_release_date date, first_seen_date date, last_seen_date date, is_observed boolean"),
+    "dim_models": (
+        "model_id varchar, repo_id varchar, first_repo_id varchar, repo_ids_seen varchar[], author varchar, "
+        "organization varchar, region varchar, created_at timestamp, created_date date, "
+        "is_placeholder_created_at boolean, is_release boolean, relation varchar, origin varchar, "
+        "base_models varchar[], pipeline_tag varchar, library_name varchar, license varchar, languages varchar[], "
+        "parameter_count bigint, is_gated boolean, gated_mode varchar, downloads_all_time bigint, "
+        "downloads_30d bigint, likes bigint, trending_score double, leaderboard_score double, carried_score double, "
+        "benchmark_score double, first_seen_date date, last_seen_date date, snapshots_seen bigint, "
+        "is_deleted boolean"),
+    "fct_model_daily": (
+        "model_id varchar, snapshot_date date, repo_id varchar, organization varchar, region varchar, "
+        "downloads_30d bigint, downloads_all_time bigint, daily_downloads double, is_interpolated boolean, "
+        "is_recount boolean, is_new_model boolean, is_entered_scope boolean, likes bigint, trending_score double, "
+        "is_gated boolean, is_private boolean, is_disabled boolean"),
+    "fct_download_velocity": (
+        "entity_type varchar, entity_id varchar, entity_name varchar, metric_date date, daily_downloads double, "
+        "velocity_7d double, velocity_28d double, acceleration double, share_of_total double, "
+        "downloads_30d bigint, share_of_total_downloads_30d double, is_in_scope boolean, "
+        "is_window_complete boolean"),
+    "fct_velocity_overtakes": (
+        "measure varchar, region varchar, overtaken_region varchar, overtook_on date, region_value double, "
+        "overtaken_value double, last_date date, last_region_value double, last_overtaken_value double, "
+        "comparable_days integer"),
+    "fct_release_cadence": (
+        "entity_type varchar, entity_id varchar, week_start date, iso_year integer, iso_week integer, "
+        "releases bigint, releases_original bigint, releases_finetune bigint, releases_quantized bigint, "
+        "releases_adapter bigint, releases_merge bigint, releases_same_org bigint, releases_cross_org bigint, "
+        "is_active_week boolean, active_week_streak bigint, median_days_between_releases double, "
+        "is_post_r1 boolean"),
+    "fct_derivatives": (
+        "base_model_id varchar, base_repo_id varchar, organization varchar, region varchar, release_date date, "
+        "is_placeholder_created_at boolean, derivatives bigint, derivatives_finetune bigint, "
+        "derivatives_quantized bigint, derivatives_adapter bigint, derivatives_merge bigint, "
+        "derivatives_same_org bigint, derivatives_cross_org bigint, share_by_other_organizations double, "
+        "first_derivative_date date, days_to_first_derivative integer, derivatives_within_42_days bigint"),
+    "fct_supply_chain": (
+        "month_start date, child_region varchar, base_region varchar, relation varchar, is_cross_region boolean, "
+        "new_derivatives bigint, new_derivative_models bigint, derivative_downloads bigint"),
+    "fct_ecosystem_vs_benchmark": (
+        "organization varchar, month_start date, month_end date, benchmark_score double, benchmark_rank double, "
+        "downloads bigint, ecosystem_score double, ecosystem_rank double, rank_gap double, likes bigint, "
+        "likes_share double, new_derivatives bigint, derivative_share double, releases bigint, "
+        "release_pipeline_tags varchar[]"),
+    "fct_benchmark_adoption_correlation": (
+        "month_start date, organizations_ranked bigint, spearman_rank_correlation double"),
+}
+
+# Per region: (28-day velocity, reported 30-day downloads) on day i of the history.
+CURVES = {
+    "china": (lambda i: 1000.0 + 100 * i, lambda i: 2000 + 50 * i),
+    "us": (lambda i: 3000.0 - 20 * i, lambda i: 2500 - 10 * i),
+    "eu": (lambda i: 100.0, lambda i: 100),
+    "unclassified": (lambda i: 50.0, lambda i: 40),
+}
+# What fct_velocity_overtakes holds for these curves. china passes the US's velocity on day 17, before the
+# first complete 28-day window (day 28): from complete windows on it led throughout, so there is no
+# velocity_28d row. Its reported 30-day downloads pass the US's on day 9 and stay ahead.
+DOWNLOADS_30D_OVERTAKE = "china", "us", 9
 
 
-def test_reports_the_day_after_the_leader_was_last_behind():
-    series = {
-        "china": list(zip(D, [1, 3, 2, 4, 5, 6], strict=True)),  # ahead on day 2, behind on day 3, ahead from day 4
-        "us": list(zip(D, [2, 2, 3, 3, 3, 3], strict=True)),
-    }
-    assert overtakes(series) == [("china", "us", D[3], 4, 3)]
+def day(i: int) -> dt.date:
+    return FIRST + dt.timedelta(days=i)
 
 
-def test_no_overtake_when_the_leader_was_always_ahead_or_ends_behind():
-    always = {"a": list(zip(D, [5] * 6, strict=True)), "b": list(zip(D, [1] * 6, strict=True))}
-    assert overtakes(always) == []
-    falls_back = {"a": list(zip(D, [1, 5, 5, 5, 5, 0], strict=True)), "b": list(zip(D, [2] * 6, strict=True))}
-    assert overtakes(falls_back) == [("b", "a", D[5], 2, 0)]
+def expected_overtakes(days: int, velocity: bool = True) -> list[tuple]:
+    """The mart's rows for CURVES over `days` days (what dbt's fct_velocity_overtakes gives for them)."""
+    region, other, on = DOWNLOADS_30D_OVERTAKE
+    if days <= on:
+        return []
+    last = days - 1
+    value = CURVES[region][1]
+    value_other = CURVES[other][1]
+    return [("downloads_30d", region, other, day(on), float(value(on)), float(value_other(on)), day(last),
+             float(value(last)), float(value_other(last)), days)]
+
+
+def build_warehouse(
+    path: Path,
+    *,
+    days: int = 40,
+    velocity: bool = True,
+    downloads_30d: bool = True,
+    overtakes: list[tuple] | None = None,
+    activity: bool = True,
+    without: tuple[str, ...] = (),
+) -> Path:
+    """A warehouse file with every mart of MART_COLUMNS (except `without`) over `days` days from FIRST.
+
+    velocity=False: every exact velocity null (a trimmed archive without downloadsAllTime); days=0: every
+    mart empty; activity=False: no release, derivative, supply-chain or benchmark row; `overtakes` replaces
+    the overtake mart's rows (default: what dbt computes for CURVES)."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema marts")
+        for name, columns in MART_COLUMNS.items():
+            if name not in without:
+                con.execute(f"create table marts.{name} ({columns})")
+        if days:
+            _fill(con, days, velocity, downloads_30d, activity, without)
+        if "fct_velocity_overtakes" not in without:
+            rows = expected_overtakes(days, velocity) if overtakes is None else overtakes
+            if not downloads_30d:
+                rows = [r for r in rows if r[0] != "downloads_30d"]
+            if rows:
+                con.executemany("insert into marts.fct_velocity_overtakes values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                rows)
+    finally:
+        con.close()
+    return path
+
+
+def _fill(con, days: int, velocity: bool, downloads_30d: bool, activity: bool, without: tuple[str, ...]) -> None:
+    rows = []
+    for i in range(days):
+        complete = i >= 28
+        v28 = {r: (c[0](i) if velocity else None) for r, c in CURVES.items()}
+        d30 = {r: (c[1](i) if downloads_30d else None) for r, c in CURVES.items()}
+        total_v = sum(v28.values()) if velocity else None
+        total_d = sum(d30.values()) if downloads_30d else None
+        for region in CURVES:
+            rows.append(("region", region, region, day(i), v28[region] and v28[region] / 28, v28[region] and v28[region] / 4,
+                         v28[region], 0.0 if velocity and i >= 7 else None,
+                         v28[region] / total_v if velocity else None, d30[region],
+                         d30[region] / total_d if downloads_30d else None, True, complete))
+        rows.append(("total", "total", "total", day(i), total_v and total_v / 28, total_v and total_v / 4, total_v,
+                     None, 1.0 if velocity else None, total_d, 1.0 if downloads_30d else None, True, complete))
+        for region in CURVES:
+            rows.append(("organization", f"{region}-lab", f"{region}-lab", day(i), None, v28[region] and v28[region] / 4,
+                         v28[region], (10.0 if region == "china" else -5.0) if velocity and i >= 14 else None,
+                         v28[region] / total_v if velocity else None, d30[region],
+                         d30[region] / total_d if downloads_30d else None, True, complete))
+            rows.append(("model", f"m-{region}", f"{region}-lab/model", day(i), None,
+                         v28[region] and v28[region] / 4, v28[region],
+                         (10.0 if region == "china" else -5.0) if velocity and i >= 14 else None,
+                         v28[region] / total_v if velocity else None, d30[region],
+                         d30[region] / total_d if downloads_30d else None, True, complete))
+    if "fct_download_velocity" not in without:
+        con.executemany(f"insert into marts.fct_download_velocity values ({', '.join(['?'] * 13)})", rows)
+    con.execute(f"""
+        insert into marts.fct_model_daily (model_id, snapshot_date, repo_id, organization, region, downloads_30d)
+        select 'm-' || r, date '{FIRST}' + i::int, r || '-lab/model', r || '-lab', r, 10
+        from range({days}) t(i), (values ('china'), ('us'), ('eu'), ('unclassified')) v(r)""")
+    con.execute("""
+        insert into marts.dim_organizations (organization, region, is_region_classified)
+        values ('china-lab', 'china', true), ('us-lab', 'us', true), ('eu-lab', 'eu', true),
+               ('unclassified-lab', 'unclassified', false)""")
+    con.execute("""
+        insert into marts.dim_models (model_id, repo_id, organization, region)
+        select 'm-' || r, r || '-lab/model', r || '-lab', r
+        from (values ('china'), ('us'), ('eu'), ('unclassified')) v(r)""")
+    if not activity:
+        return
+    con.execute(f"""
+        insert into marts.fct_release_cadence (entity_type, entity_id, week_start, releases, releases_original,
+            releases_finetune, releases_quantized, releases_adapter, releases_merge, is_active_week)
+        select t, e, date '{FIRST}' + 7 * w::int, 2, 1, 1, 0, 0, 0, true
+        from range({max(1, days // 7)}) s(w), (values ('region', 'china'), ('organization', 'china-lab')) v(t, e)""")
+    con.execute(f"""
+        insert into marts.fct_derivatives values
+        ('m-china', 'china-lab/model', 'china-lab', 'china', date '{FIRST}', false, 3, 2, 1, 0, 0, 1, 2, 0.6667,
+         date '{day(1)}', 1, 3)""")
+    con.execute(f"""
+        insert into marts.fct_supply_chain values
+        (date '{FIRST.replace(day=1)}', 'us', 'china', 'finetune', true, 2, 2, 20),
+        (date '{FIRST.replace(day=1)}', 'china', 'china', 'quantized', false, 1, 1, 10)""")
+
+
+def summary_of(tmp_path: Path, capsys, **shape) -> str:
+    build_warehouse(tmp_path / "warehouse.duckdb", **shape)
+    summary.print_warehouse_summary(tmp_path)
+    return capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ the shapes
+
+
+def test_empty_marts_print_a_line_per_question(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=0)
+    assert "(no release in this window)" in out
+    assert "28-day velocity: no known downloads yet" in out
+    assert "reported 30-day downloads: no known downloads yet" in out
+    assert "shares of the tracked total: no velocity rows yet" in out
+    assert "(no derivative in this window)" in out
+    assert "(no derivative in a complete month of this window)" in out
+    assert "(no organisation ranked on both a benchmark and its downloads in this window)" in out
+    assert "(no month with organisations ranked on both)" in out
+    assert "cannot read" not in out and "None" not in out
+
+
+def test_all_null_velocities_show_the_reported_30_day_downloads(tmp_path, capsys):
+    """A trimmed archive: no downloadsAllTime, every exact velocity and share null; the Hub's own 30-day
+    downloads are known, with their lasting overtake and shares."""
+    out = summary_of(tmp_path, capsys, velocity=False)
+    assert "28-day velocity: no known downloads yet (velocities need two snapshots with downloadsAllTime)" in out
+    assert f"share of the tracked 28-day velocity on {day(39)}: no known downloads yet" in out
+    assert _row(out, "reported 30-day downloads") == ["china", "us", str(day(9)), "2,450", "2,410", "40"]
+    shares = next(line for line in out.splitlines() if "share of the reported 30-day downloads" in line)
+    assert shares.startswith(f"  share of the reported 30-day downloads on {day(39)}: china ")
+    assert "None" not in out and "nan" not in out
+
+
+def test_a_single_day_has_no_overtake_and_no_complete_window(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=1)
+    assert "reported 30-day downloads: no region's lead changed for good on the 1 day with a snapshot" in out
+    assert f"28-day velocity: no complete 28-day window yet (windows still filling; the first is on {day(28)})" in out
+    assert f"share of the tracked 28-day velocity on {day(0)} (28-day window still filling): us 72.3%, china 24.1%" in out
+    assert "measure  " not in out  # no overtake table
+
+
+def test_no_complete_window_yet(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=20)
+    assert "28-day velocity: no complete 28-day window yet" in out
+    assert _row(out, "reported 30-day downloads")[:3] == ["china", "us", str(day(9))]
+
+
+def test_the_overtake_printed_is_the_marts_row_not_a_recomputation(tmp_path, capsys):
+    # china's velocity passed the US's on day 17 (windows still filling) and led on every complete window:
+    # the mart has no velocity_28d row, and the summary must not find one in the series itself.
+    out = summary_of(tmp_path, capsys)
+    assert "28-day velocity: no region's lead changed for good on the 12 days with a complete 28-day window " \
+           f"({day(28)} .. {day(39)})" in out
+    assert str(day(17)) not in out
+    # A mart row no recomputation from the series would give: printed as it is.
+    planted = [("velocity_28d", "eu", "us", day(33), 1.5, 1.25, day(39), 2.5, 2.25, 12)]
+    (tmp_path / "planted").mkdir()
+    out = summary_of(tmp_path / "planted", capsys, overtakes=planted)
+    assert _row(out, "28-day velocity") == ["eu", "us", str(day(33)), "1.50", "1.25", "12"]
+    assert "28-day velocity: no region" not in out
+    assert "reported 30-day downloads: no region's lead changed for good on the 40 days with a snapshot" in out
+
+
+def test_a_warehouse_without_the_overtake_mart_costs_one_section(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, without=("fct_velocity_overtakes",))
+    velocity = out.split("2. Download velocity")[1].split("\n4. ")[0]
+    assert "cannot read it from this warehouse" in velocity and "fct_velocity_overtakes" in velocity
+    assert "make demo" in velocity
+    assert "4. Derivatives" in out and "china-lab/model" in out and "3. Ecosystem vs benchmark" in out
+
+
+@pytest.mark.parametrize("shape", [{"days": 0}, {"days": 1, "velocity": False},
+                                   {"days": 3, "velocity": False, "downloads_30d": False}])
+def test_the_raw_and_warehouse_summaries_never_raise(tmp_path, capsys, shape):
+    summary.print_raw_summary(tmp_path)  # no raw layer at all
+    assert "raw partitions: none" in capsys.readouterr().out
+    out = summary_of(tmp_path, capsys, activity=False, **shape)
+    assert "None" not in out and "nan" not in out
+    assert "warehouse: " in out
+
+
+def _row(out: str, measure: str) -> list[str]:
+    """The cells after `measure` in the overtake table's row for it."""
+    line = next(line for line in out.splitlines() if line.startswith(f"  {measure}  "))
+    return line[len(measure) + 2:].split()

@@ -138,7 +138,10 @@ MEASURE_TITLES = {
     "velocity_7d": "7-day velocity (downloads over 7 days)",
     "share_of_total": "share of the tracked 28-day velocity",
     "daily_downloads": "daily downloads",
+    "downloads_30d": "reported 30-day downloads (the Hub's own count)",
+    "share_of_total_downloads_30d": "share of the reported 30-day downloads",
 }
+SHARES = ("share_of_total", "share_of_total_downloads_30d")
 
 
 def shaded_span(first: dt.date, last: dt.date, label: str) -> alt.LayerChart:
@@ -156,7 +159,9 @@ def velocity_lines(series: pd.DataFrame, measure: str, *, crossover: tuple[dt.da
                    filling_until: dt.date | None = None, height: int = 360):
     """One line per region of the chosen measure, R1 and the headline crossover marked; the days whose
     window is not yet full (`filling_until`, from the first snapshot) shaded."""
-    percent = measure == "share_of_total"
+    percent = measure in SHARES
+    share = "share_of_total_downloads_30d" if measure in ("downloads_30d", "share_of_total_downloads_30d") \
+        else "share_of_total"
     first, last = series["metric_date"].min(), series["metric_date"].max()
     lines = alt.Chart(series).mark_line(strokeWidth=2).encode(
         x=alt.X("metric_date:T", scale=_UTC, title=None, axis=time_axis(first, last)),
@@ -167,7 +172,7 @@ def velocity_lines(series: pd.DataFrame, measure: str, *, crossover: tuple[dt.da
             alt.Tooltip(f"{_DAY}(metric_date):T", title="day"),
             alt.Tooltip("region:N"),
             alt.Tooltip(f"{measure}:Q", format=".1%" if percent else ",.0f"),
-            alt.Tooltip("share_of_total:Q", format=".1%", title="share of total"),
+            alt.Tooltip(f"{share}:Q", format=".1%", title="share of total"),
         ],
     )
     layers = [lines, *r1_marker(first, last)]

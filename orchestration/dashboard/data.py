@@ -27,6 +27,7 @@ MARTS = (
     "dim_models",
     "fct_release_cadence",
     "fct_download_velocity",
+    "fct_velocity_overtakes",
     "fct_derivatives",
     "fct_supply_chain",
     "fct_ecosystem_vs_benchmark",
@@ -145,21 +146,63 @@ def _release_cadence(cadence: str, organizations: str) -> pd.DataFrame:
 
 
 def region_velocity(release: Release) -> pd.DataFrame:
-    """fct_download_velocity's region and total rows (entity_type, region, day, the measures)."""
+    """fct_download_velocity's region and total rows (entity_type, region, day, both measures and their shares,
+    whether the 28-day window is complete). Columns an older published version lacks come back null."""
     return _region_velocity(release.parquet("fct_download_velocity"))
+
+
+# Columns of fct_download_velocity added after its first publications, with their type when absent.
+OPTIONAL_VELOCITY_COLUMNS = {
+    "downloads_30d": "bigint",
+    "share_of_total_downloads_30d": "double",
+    "is_in_scope": "boolean",
+    "is_window_complete": "boolean",
+}
+
+
+def _parquet_columns(path: str) -> set[str]:
+    con = duckdb.connect()
+    try:
+        return {row[0] for row in con.execute("select name from parquet_schema(?)", [path]).fetchall()}
+    except duckdb.Error:
+        return set()
+    finally:
+        con.close()
 
 
 @st.cache_data(**_CACHE)
 def _region_velocity(velocity: str) -> pd.DataFrame:
+    present = _parquet_columns(velocity)
+    optional = ", ".join(name if name in present else f"cast(null as {kind}) as {name}"
+                         for name, kind in OPTIONAL_VELOCITY_COLUMNS.items())
     return _query(
-        """
+        f"""
         select entity_type, entity_id as region, metric_date, daily_downloads, velocity_7d, velocity_28d,
-               acceleration, share_of_total
+               acceleration, share_of_total, {optional}
         from read_parquet(?)
         where entity_type in ('region', 'total')
         order by metric_date, entity_id
         """,
         [velocity],
+    )
+
+
+def velocity_overtakes(release: Release) -> pd.DataFrame:
+    """fct_velocity_overtakes: every lasting overtake, per measure and pair of classified regions
+    (ServingDataError when the published version predates the mart)."""
+    return _velocity_overtakes(release.parquet("fct_velocity_overtakes"))
+
+
+@st.cache_data(**_CACHE)
+def _velocity_overtakes(path: str) -> pd.DataFrame:
+    return _query(
+        """
+        select measure, region, overtaken_region, overtook_on, region_value, overtaken_value, last_date,
+               last_region_value, last_overtaken_value, comparable_days
+        from read_parquet(?)
+        order by measure, overtook_on, region, overtaken_region
+        """,
+        [path],
     )
 
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from orchestration import settings
-from orchestration.summary import overtakes
 
 R1_DATE = dt.date.fromisoformat(settings.R1_RELEASE_DATE)
 REGIONS = ("china", "us", "eu", "other", "unknown", "unclassified")
@@ -185,40 +184,61 @@ def region_series(velocity: pd.DataFrame, regions: Sequence[str], start: dt.date
     return out
 
 
-def lasting_overtakes(series: pd.DataFrame, measure: str = "velocity_28d") -> pd.DataFrame:
-    """Every pair where one region moved ahead of another for good within the series (see summary.overtakes):
-    region, overtook, on (the first day of the lasting lead), and both values that day."""
-    points: dict[str, list[tuple]] = {}
-    for row in series.sort_values("metric_date").itertuples(index=False):
-        value = getattr(row, measure)
-        points.setdefault(row.region, []).append((as_date(row.metric_date), None if pd.isna(value) else float(value)))
-    found = overtakes(points)
-    frame = pd.DataFrame(found, columns=["region", "overtook", "on", "its_value", "other_value"])
-    return frame.sort_values(["on", "region", "overtook"], ignore_index=True)
+# The measures of the velocity page: the exact all-time-delta family and the Hub's reported 30-day downloads.
+# Each lasting overtake in fct_velocity_overtakes belongs to one of the two ranking measures.
+REPORTED_MEASURES = ("downloads_30d", "share_of_total_downloads_30d")
+NOT_REGIONS = ("unclassified", "unknown")
 
 
-def lead(series: pd.DataFrame, measure: str = "velocity_28d") -> dict | None:
-    """On the series' last day: the leading region, the runner-up, their values, the leader's share of the
-    tracked total, and the day the leader moved ahead of the runner-up for good (None: ahead on every common
-    day of the series). None when fewer than two regions have a value on the last day."""
-    known = series.dropna(subset=[measure])
-    if known.empty:
+def ranking_measure(measure: str) -> str:
+    """The measure fct_velocity_overtakes ranks regions on for a measure shown: downloads_30d for the
+    reported 30-day downloads and their share, velocity_28d for the exact measures."""
+    return "downloads_30d" if measure in REPORTED_MEASURES else "velocity_28d"
+
+
+def has_complete_velocity(velocity: pd.DataFrame) -> bool:
+    """Whether any region has a known 28-day velocity on a day whose 28-day window is complete."""
+    regions = velocity[velocity["entity_type"] == "region"]
+    return bool((regions["velocity_28d"].notna() & regions["is_window_complete"].fillna(False).astype(bool)).any())
+
+
+def overtakes_of(overtakes: pd.DataFrame, measure: str, regions: Sequence[str]) -> pd.DataFrame:
+    """The mart's lasting overtakes of one measure between chosen regions, oldest first (rows as they are)."""
+    keep = (overtakes["measure"] == measure) & overtakes["region"].isin(list(regions)) & overtakes[
+        "overtaken_region"].isin(list(regions))
+    return overtakes.loc[keep].sort_values(["overtook_on", "region", "overtaken_region"], ignore_index=True)
+
+
+def lead(velocity: pd.DataFrame, overtakes: pd.DataFrame, regions: Sequence[str], measure: str) -> dict | None:
+    """The headline of a ranking measure (velocity_28d or downloads_30d) over the whole history: on its last
+    comparable day (complete 28-day windows for velocity_28d), the leading classified region among `regions`,
+    the runner-up, their values and the leader's share, and the day the leader overtook the runner-up for
+    good as fct_velocity_overtakes holds it (None: it led on every comparable day). None when fewer than two
+    classified regions have a value on that day."""
+    rows = velocity[(velocity["entity_type"] == "region") & velocity["region"].isin(list(regions))
+                    & ~velocity["region"].isin(NOT_REGIONS)].dropna(subset=[measure])
+    if measure == "velocity_28d":
+        rows = rows[rows["is_window_complete"].fillna(False).astype(bool)]
+    if rows.empty:
         return None
-    last_day = known["metric_date"].max()
-    last = known[known["metric_date"] == last_day].sort_values([measure, "region"], ascending=[False, True])
+    last_day = rows["metric_date"].max()
+    last = rows[rows["metric_date"] == last_day].sort_values([measure, "region"], ascending=[False, True])
     if len(last) < 2:
         return None
     leader, runner = last.iloc[0], last.iloc[1]
-    pairs = lasting_overtakes(series, measure)
-    match = pairs[(pairs["region"] == leader["region"]) & (pairs["overtook"] == runner["region"])]
+    share = "share_of_total" if measure == "velocity_28d" else "share_of_total_downloads_30d"
+    match = overtakes[(overtakes["measure"] == measure) & (overtakes["region"] == leader["region"])
+                      & (overtakes["overtaken_region"] == runner["region"])]
     return {
+        "measure": measure,
         "day": as_date(last_day),
         "leader": leader["region"],
         "runner_up": runner["region"],
         "leader_value": float(leader[measure]),
         "runner_up_value": float(runner[measure]),
-        "leader_share": None if pd.isna(leader["share_of_total"]) else float(leader["share_of_total"]),
-        "overtook_on": match["on"].iloc[0] if len(match) else None,
+        "leader_share": None if pd.isna(leader[share]) else float(leader[share]),
+        "overtook_on": as_date(match["overtook_on"].iloc[0]) if len(match) else None,
+        "comparable_days": int(match["comparable_days"].iloc[0]) if len(match) else None,
     }
 
 

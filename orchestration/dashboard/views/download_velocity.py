@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from orchestration.dashboard import charts, data, layout, metrics
@@ -20,62 +21,103 @@ except data.ServingDataError as error:
     layout.show_error(error)
 regions_all = metrics.ordered_regions(velocity.loc[velocity["entity_type"] == "region", "region"].unique())
 if velocity.empty or not regions_all:
-    st.info("The published `fct_download_velocity` has no region rows yet.")
+    st.info("The published `fct_download_velocity` has no region rows yet: no snapshot is ingested and built.")
     st.stop()
+overtakes_known = True
+try:
+    overtakes = data.velocity_overtakes(release)
+except data.ServingDataError as error:
+    st.warning(f"{error} Until then no lasting overtake is shown.", icon=":material/warning:")
+    overtakes_known = False
+    overtakes = pd.DataFrame(columns=["measure", "region", "overtaken_region", "overtook_on", "region_value",
+                                      "overtaken_value", "last_date", "last_region_value", "last_overtaken_value",
+                                      "comparable_days"])
 
 days = velocity["metric_date"].map(metrics.as_date)
 first_day, last_day = days.min(), days.max()
+complete = metrics.has_complete_velocity(velocity)
 
+LABELS = {"velocity_28d": "28-day", "velocity_7d": "7-day", "share_of_total": "share",
+          "daily_downloads": "daily", "downloads_30d": "reported 30-day downloads",
+          "share_of_total_downloads_30d": "its share"}
 st.sidebar.header("Filters")
 start, end = layout.date_range("Days", first_day, last_day, (first_day, last_day), key="velocity_days")
 regions = layout.region_filter(regions_all, key="velocity_regions")
 measure = st.sidebar.segmented_control(
-    "Measure", list(charts.MEASURE_TITLES), default="velocity_28d", key="velocity_measure",
-    format_func=lambda m: {"velocity_28d": "28-day", "velocity_7d": "7-day", "share_of_total": "share",
-                           "daily_downloads": "daily"}[m],
-    help="28-day / 7-day velocity: downloads over the 28 / 7 days ending on the day; share: a region's 28-day "
-         "velocity over the tracked total's; daily: the day's downloads.",
-) or "velocity_28d"
+    "Measure", list(charts.MEASURE_TITLES), default="velocity_28d" if complete else "downloads_30d",
+    key="velocity_measure", format_func=LABELS.get,
+    help="28-day / 7-day velocity: downloads over the 28 / 7 days ending on the day, from the Hub's all-time "
+         "counts (exact; known from the second snapshot on, and only for snapshots with downloadsAllTime); "
+         "share: a region's 28-day velocity over the tracked total's; daily: the day's downloads. Reported "
+         "30-day downloads: the Hub's own rolling 30-day count, summed per region (known from the first "
+         "snapshot); its share: a region's over the tracked total's.",
+) or ("velocity_28d" if complete else "downloads_30d")
 
+# The headline ranks regions on velocity_28d from complete windows, or on the reported 30-day downloads when
+# they are chosen or when no 28-day window is complete yet (a short history, an archive without
+# downloadsAllTime).
+ranking = metrics.ranking_measure(measure)
+if ranking == "velocity_28d" and not complete:
+    ranking = "downloads_30d"
+    st.info("No 28-day window is complete yet (or no velocity is known: the snapshots carry no "
+            "downloadsAllTime), so the headline ranks regions on the Hub's reported 30-day downloads.",
+            icon=":material/hourglass_top:")
+RANKED = {"velocity_28d": "28-day velocity", "downloads_30d": "reported 30-day downloads"}[ranking]
 series = metrics.region_series(velocity, regions, start, end)
-headline = metrics.lead(series, "velocity_28d")
+headline = metrics.lead(velocity, overtakes, regions, ranking)
 shown_end = metrics.as_date(series["metric_date"].max()) if len(series) else end
 
 # ------------------------------------------------------------------------------------------ headline
 c1, c2, c3 = st.columns(3)
 if headline is None:
-    c1.metric("Lasting overtake", "—", border=True, help="Needs at least two regions with a 28-day velocity.")
-    c2.metric("Leader's share of tracked velocity", None, border=True)
+    c1.metric("Lasting overtake", "—", border=True,
+              help=f"Needs at least two classified regions with a {RANKED} on a day whose window is complete.")
+    c2.metric(f"Leader's share of tracked {RANKED}", None, border=True)
 else:
     leader, runner = headline["leader"], headline["runner_up"]
     when = headline["overtook_on"]
+    if when is not None:
+        delta = None
+    elif overtakes_known:
+        delta = f"{leader} led on every comparable day"
+    else:
+        delta = "unknown: fct_velocity_overtakes is not published"
     c1.metric(
         f"{leader} overtook {runner} for good on", when.isoformat() if when else "—", border=True,
-        delta=None if when else f"{leader} led throughout", delta_arrow="off", delta_color="off",
-        help="The region with the highest 28-day velocity on the last day of the range, and the first day of "
-             "its lasting lead over the runner-up: the day after the last day it was behind or level "
-             "(within the range).",
+        delta=delta, delta_arrow="off", delta_color="off",
+        help=f"The classified region with the highest {RANKED} on the last comparable day of the history "
+             f"({headline['day']:%Y-%m-%d}), and the first day from which it stayed ahead of the runner-up to the "
+             "end of the history, looked for only on days whose window is complete (fct_velocity_overtakes).",
     )
-    back = shown_end - dt.timedelta(days=28)
-    share_then = series[(series["region"] == leader) & (series["metric_date"].dt.date == back)]["share_of_total"]
+    share_column = "share_of_total" if ranking == "velocity_28d" else "share_of_total_downloads_30d"
+    back = headline["day"] - dt.timedelta(days=28)
+    rows_then = velocity[(velocity["entity_type"] == "region") & (velocity["region"] == leader)
+                         & (velocity["metric_date"].map(metrics.as_date) == back)][share_column]
     share_delta = None
-    if headline["leader_share"] is not None and len(share_then) and share_then.notna().all():
-        share_delta = layout.points(headline["leader_share"] - float(share_then.iloc[0]))
-    c2.metric(f"{leader}'s share of tracked 28-day velocity", headline["leader_share"], format="percent",
+    if headline["leader_share"] is not None and len(rows_then) and rows_then.notna().all():
+        share_delta = layout.points(headline["leader_share"] - float(rows_then.iloc[0]))
+    c2.metric(f"{leader}'s share of tracked {RANKED}", headline["leader_share"], format="percent",
               border=True, delta=share_delta, delta_description="vs 28 days earlier" if share_delta else None,
-              help=f"{leader}'s 28-day velocity over the tracked total's on {shown_end:%Y-%m-%d}.")
-total = metrics.total_velocity(velocity, shown_end)
-total_before = metrics.total_velocity(velocity, shown_end - dt.timedelta(days=28))
-c3.metric(f"Tracked 28-day velocity on {shown_end:%Y-%m-%d}", total, format="compact", border=True,
+              help=f"{leader}'s {RANKED} over the tracked total's on {headline['day']:%Y-%m-%d}.")
+total = metrics.total_velocity(velocity, shown_end, ranking)
+total_before = metrics.total_velocity(velocity, shown_end - dt.timedelta(days=28), ranking)
+c3.metric(f"Tracked {RANKED} on {shown_end:%Y-%m-%d}", total, format="compact", border=True,
           delta=None if metrics.change(total, total_before) is None
           else layout.percent(metrics.change(total, total_before), signed=True),
           delta_description="vs 28 days earlier",
-          help="Downloads of every tracked model over the 28 days ending on the day (all regions).")
+          help=("Downloads of every tracked model over the 28 days ending on the day (all regions)."
+                if ranking == "velocity_28d" else
+                "The Hub's reported 30-day downloads of every tracked model on the day (all regions)."))
 
 # --------------------------------------------------------------------------------------------- charts
 st.subheader(f"{charts.MEASURE_TITLES[measure].capitalize()} by region")
 if series.empty:
     st.info("No rows match the filters.")
+elif series[measure].notna().sum() == 0:
+    reason = ("no snapshot reported downloads" if measure in metrics.REPORTED_MEASURES else
+              "it needs two snapshots with downloadsAllTime (an archive without them, or a single day, has none)")
+    st.info(f"No known {charts.MEASURE_TITLES[measure]} in the range: {reason}. "
+            "Choose **reported 30-day downloads** in the sidebar for the Hub's own count.")
 else:
     marker = None
     if headline is not None and headline["overtook_on"] is not None:
@@ -87,13 +129,21 @@ else:
     note = (f" Shaded: the first {window} days of tracking, whose {window}-day windows are not full yet."
             if window else "")
     st.caption(layout.r1_note() + " The red dotted line marks the headline overtake." + note)
-    pairs = metrics.lasting_overtakes(series, "velocity_28d")
-    with st.expander(f"Every lasting overtake in the range ({len(pairs)})", expanded=False):
-        layout.table(pairs, hide_index=True, column_config={
-            "on": st.column_config.DateColumn("on"),
-            "its_value": st.column_config.NumberColumn("its 28-day velocity", format="localized"),
-            "other_value": st.column_config.NumberColumn("the other's", format="localized"),
-        })
+pairs = metrics.overtakes_of(overtakes, ranking, regions)
+with st.expander(f"Every lasting overtake of the {RANKED} ({len(pairs)})", expanded=False):
+    if pairs.empty:
+        st.caption(f"No classified region overtook another for good on the {RANKED} in this history.")
+    # The table even when empty, so the page's tables keep their order.
+    layout.table(pairs.drop(columns=["measure"]), hide_index=True, column_config={
+        "overtaken_region": "overtook",
+        "overtook_on": st.column_config.DateColumn("on"),
+        "region_value": st.column_config.NumberColumn(f"its {RANKED}", format="localized"),
+        "overtaken_value": st.column_config.NumberColumn("the other's", format="localized"),
+        "last_date": st.column_config.DateColumn("last compared day"),
+        "last_region_value": st.column_config.NumberColumn("its value then", format="localized"),
+        "last_overtaken_value": st.column_config.NumberColumn("the other's then", format="localized"),
+        "comparable_days": st.column_config.NumberColumn("days compared"),
+    })
 
 # ------------------------------------------------------------------------------------------ top movers
 st.subheader("Top movers")
