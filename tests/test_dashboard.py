@@ -346,44 +346,49 @@ def test_release_cadence_organisation_filter_narrows_every_number(app, marts, ma
 # -------------------------------------------------------------------------------- 2. download velocity
 
 
-def expected_lead(marts, regions=None, end=None) -> dict:
-    """Leader and runner-up on the last day, and the first day of the leader's lasting lead (pandas)."""
+NOT_REGIONS = ("unclassified", "unknown")
+RANKED = {"velocity_28d": "28-day velocity", "downloads_30d": "reported 30-day downloads"}
+SHARE_OF = {"velocity_28d": "share_of_total", "downloads_30d": "share_of_total_downloads_30d"}
+
+
+def expected_lead(marts, regions=None, end=None, measure="velocity_28d") -> dict:
+    """Leader and runner-up among classified regions on the last comparable day of the history (a complete
+    28-day window for velocity_28d), the day the leader overtook the runner-up for good as
+    fct_velocity_overtakes holds it, and the tracked total on the last day of the range (pandas)."""
     velocity = marts["fct_download_velocity"]
-    rows = velocity[velocity["entity_type"] == "region"].copy()
+    rows = velocity[(velocity["entity_type"] == "region") & ~velocity["entity_id"].isin(NOT_REGIONS)].copy()
     rows["day"] = dates(rows["metric_date"])
     if regions is not None:
         rows = rows[rows["entity_id"].isin(regions)]
-    if end is not None:
-        rows = rows[rows["day"] <= end]
-    wide = rows.pivot(index="day", columns="entity_id", values="velocity_28d").sort_index()
-    last_day = rows.dropna(subset=["velocity_28d"])["day"].max()
-    last = wide.loc[last_day].dropna().reset_index()
-    last.columns = ["region", "value"]
-    last = last.sort_values(["value", "region"], ascending=[False, True])
-    leader, runner = last["region"].iloc[0], last["region"].iloc[1]
-    pair = wide[[leader, runner]].dropna()
-    behind = pair.index[pair[leader] <= pair[runner]]
-    overtook = None
-    if len(behind):
-        later = pair.index[pair.index > behind[-1]]
-        overtook = later[0] if len(later) else None
-    share = rows[(rows["entity_id"] == leader) & (rows["day"] == last_day)]["share_of_total"].iloc[0]
+    rows = rows.dropna(subset=[measure])
+    if measure == "velocity_28d":
+        rows = rows[rows["is_window_complete"]]
+    last_day = rows["day"].max()
+    last = rows[rows["day"] == last_day].sort_values([measure, "entity_id"], ascending=[False, True])
+    leader, runner = last["entity_id"].iloc[0], last["entity_id"].iloc[1]
+    overtakes = marts["fct_velocity_overtakes"]
+    row = overtakes[(overtakes["measure"] == measure) & (overtakes["region"] == leader)
+                    & (overtakes["overtaken_region"] == runner)]
+    overtook = dates(row["overtook_on"]).iloc[0] if len(row) else None
+    share = last[SHARE_OF[measure]].iloc[0]
     totals = velocity[velocity["entity_type"] == "total"].assign(day=lambda f: dates(f["metric_date"]))
-    total = totals[totals["day"] == last_day]["velocity_28d"].iloc[0]
-    total_before = totals[totals["day"] == last_day - dt.timedelta(days=28)]["velocity_28d"].iloc[0]
-    return {"leader": leader, "runner": runner, "overtook": overtook, "last_day": last_day, "share": share,
-            "total": total, "total_change": total / total_before - 1}
+    shown_end = min(end or totals["day"].max(), totals["day"].max())
+    total = totals[totals["day"] == shown_end][measure].iloc[0]
+    total_before = totals[totals["day"] == shown_end - dt.timedelta(days=28)][measure].iloc[0]
+    return {"leader": leader, "runner": runner, "overtook": overtook, "last_day": shown_end, "share": share,
+            "total": total, "total_change": total / total_before - 1, "measure": measure}
 
 
 def assert_lead(at, expected) -> None:
     label = f"{expected['leader']} overtook {expected['runner']} for good on"
     shown = metric(at, label)
     if expected["overtook"] is None:
-        assert shown.value == "—" and shown.delta == f"{expected['leader']} led throughout"
+        assert shown.value == "—" and shown.delta == f"{expected['leader']} led on every comparable day"
     else:
         assert shown.value == expected["overtook"].isoformat()
-    assert close(number(metric(at, f"{expected['leader']}'s share of tracked 28-day velocity")), expected["share"])
-    total = metric(at, f"Tracked 28-day velocity on {expected['last_day']:%Y-%m-%d}")
+    ranked = RANKED[expected["measure"]]
+    assert close(number(metric(at, f"{expected['leader']}'s share of tracked {ranked}")), expected["share"])
+    total = metric(at, f"Tracked {ranked} on {expected['last_day']:%Y-%m-%d}")
     assert close(number(total), expected["total"])
     assert total.delta == f"{expected['total_change'] * 100:+,.1f}%"
 
@@ -392,12 +397,15 @@ def test_download_velocity_headline_equals_the_marts(app, marts):
     at = app("download_velocity.py")
     expected = expected_lead(marts)
     # The simulated Chinese and US velocities cross inside the window (the leader on the last day varies with
-    # the sampled catalogue): the headline must name a lasting overtake, not "led throughout".
-    assert expected["overtook"] is not None and START < expected["overtook"] < END
+    # the sampled catalogue): the headline must name the mart's lasting overtake, not "led throughout".
+    assert expected["overtook"] is not None and START + dt.timedelta(days=28) <= expected["overtook"] < END
     assert_lead(at, expected)
     drawn = markers(at)
     assert R1 in drawn["DeepSeek-R1"]
     assert drawn[f"{expected['leader']} overtakes {expected['runner']}"] == {expected["overtook"]}
+    overtakes = at.dataframe[0].value  # every lasting overtake of the 28-day velocity, as the mart has them
+    mart = marts["fct_velocity_overtakes"]
+    assert len(overtakes) == (mart["measure"] == "velocity_28d").sum()
 
     # Top mover: the model with the largest acceleration on the last day.
     velocity = marts["fct_download_velocity"]
@@ -410,17 +418,22 @@ def test_download_velocity_headline_equals_the_marts(app, marts):
     movers_table = at.dataframe[1].value
     assert movers_table["name"].iloc[0] == best["repo_id"] and len(movers_table) == 15
 
+    # The Hub's reported 30-day downloads: their own lasting overtake from the same mart.
+    at.segmented_control(key="velocity_measure").set_value("downloads_30d").run()
+    assert_clean(at)
+    assert_lead(at, expected_lead(marts, measure="downloads_30d"))
+
 
 def test_download_velocity_filters_change_the_lead_and_the_movers(app, marts):
     at = app("download_velocity.py")
     full = expected_lead(marts)
     before_overtake = full["overtook"] - dt.timedelta(days=1)
     first_day = dates(marts["fct_download_velocity"]["metric_date"]).min()
+    # The lasting overtake is the whole history's: a shorter range moves the charts and the total, not it.
     at.date_input(key="velocity_days").set_value((first_day, before_overtake)).run()
     assert_clean(at)
-    early = expected_lead(marts, end=before_overtake)
-    assert (early["leader"], early["overtook"]) != (full["leader"], full["overtook"])
-    assert_lead(at, early)
+    assert_lead(at, expected_lead(marts, end=before_overtake))
+    assert full["overtook"] not in markers(at).get(f"{full['leader']} overtakes {full['runner']}", set())
 
     others = [r for r in ["china", "us", "eu", "other", "unknown", "unclassified"] if r != full["leader"]]
     at.multiselect(key="velocity_regions").set_value(others).run()
@@ -441,6 +454,125 @@ def test_download_velocity_filters_change_the_lead_and_the_movers(app, marts):
     worst = orgs.sort_values(["acceleration", "entity_id"], ascending=[True, True]).iloc[0]
     mover = metric(at, f"Top decelerating organization on {last_day:%Y-%m-%d}")
     assert mover.value == worst["entity_id"]
+
+
+# ------------------------------------------------------------------- every shape of the published marts
+
+
+def published_shape(tmp_path: Path, **shape) -> Path:
+    """A HUBPULSE_HOME whose published copy holds marts of one shape (test_summary.build_warehouse)."""
+    from test_summary import build_warehouse
+
+    warehouse = build_warehouse(tmp_path / "warehouse.duckdb", **shape)
+    home = tmp_path / "home"
+    serving.publish(warehouse, serving.serving_dir(home))
+    return home
+
+
+def open_shape(tmp_path, monkeypatch, page: str, **shape) -> AppTest:
+    monkeypatch.setenv("HUBPULSE_HOME", str(published_shape(tmp_path, **shape)))
+    return open_page(page)
+
+
+SHAPES = {
+    "empty marts": {"days": 0},
+    "all velocities null (trimmed archive), no release, derivative or benchmark": {"velocity": False,
+                                                                                   "activity": False},
+    "a single day": {"days": 1},
+    "no complete 28-day window": {"days": 20},
+    "every measure null": {"days": 3, "velocity": False, "downloads_30d": False},
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_every_page_renders_every_shape_of_the_marts(tmp_path, monkeypatch, shape):
+    monkeypatch.setenv("HUBPULSE_HOME", str(published_shape(tmp_path, **SHAPES[shape])))
+    at = open_page(PAGES[0].file)
+    for page in PAGES:
+        if page != PAGES[0]:
+            at.switch_page(f"views/{page.file}").run()
+        assert_clean(at)
+        assert at.title[0].value == page.title
+        # Whatever is missing is said on the page, never left blank.
+        assert at.metric or at.info, page
+
+
+def test_empty_marts_say_why_on_every_page(tmp_path, monkeypatch):
+    at = open_shape(tmp_path, monkeypatch, "download_velocity.py", days=0)
+    assert "has no region rows yet" in at.info[0].value
+    for page, words in [("release_cadence.py", "no releases yet"), ("derivatives.py", "fct_derivatives"),
+                        ("supply_chain.py", "no derivatives yet"), ("ecosystem_vs_benchmark.py", "ranks")]:
+        at.switch_page(f"views/{page}").run()
+        assert_clean(at)
+        assert words in at.info[0].value, page
+
+
+def test_null_velocities_rank_on_the_reported_30_day_downloads(tmp_path, monkeypatch):
+    from test_summary import DOWNLOADS_30D_OVERTAKE, day
+
+    at = open_shape(tmp_path, monkeypatch, "download_velocity.py", velocity=False)
+    region, other, on = DOWNLOADS_30D_OVERTAKE
+    assert metric(at, f"{region} overtook {other} for good on").value == day(on).isoformat()
+    assert metric(at, "Tracked reported 30-day downloads on").value != "—"
+    assert markers(at)[f"{region} overtakes {other}"] == {day(on)}
+    # The exact measures are unknown: choosing one says so instead of drawing empty axes.
+    at.segmented_control(key="velocity_measure").set_value("velocity_28d").run()
+    assert_clean(at)
+    assert any("No known 28-day velocity" in i.value for i in at.info)
+    assert any("ranks regions on the Hub's reported 30-day downloads" in i.value for i in at.info)
+    assert metric(at, f"{region} overtook {other} for good on").value == day(on).isoformat()
+
+
+def test_windows_still_filling_are_no_lasting_overtake(tmp_path, monkeypatch):
+    """china's 28-day velocity passed the US's on day 17, before any complete window: the mart has no row
+    and the headline says china led on every comparable day, with no overtake computed from the series."""
+    from test_summary import day
+
+    at = open_shape(tmp_path, monkeypatch, "download_velocity.py")
+    shown = metric(at, "china overtook us for good on")
+    assert shown.value == "—" and shown.delta == "china led on every comparable day"
+    assert not [label for label in markers(at) if "overtakes" in label]
+    assert day(17) not in {d for days in markers(at).values() for d in days}
+
+
+def test_the_headline_overtake_is_the_marts_row(tmp_path, monkeypatch):
+    """A mart row no recomputation from the series would give (china ahead from day 17 on): the page shows it
+    as it is, in the headline, on the chart and in the table of every overtake."""
+    from test_summary import day
+
+    planted = [("velocity_28d", "china", "us", day(33), 4300.0, 2340.0, day(39), 4900.0, 2220.0, 12)]
+    at = open_shape(tmp_path, monkeypatch, "download_velocity.py", overtakes=planted)
+    assert metric(at, "china overtook us for good on").value == day(33).isoformat()
+    assert markers(at)["china overtakes us"] == {day(33)}
+    table = at.dataframe[0].value
+    assert list(zip(table["region"], table["overtaken_region"], dates(table["overtook_on"]), strict=True)) == [
+        ("china", "us", day(33))]
+
+
+def test_a_version_without_the_overtake_mart_warns_and_shows_the_rest(tmp_path, monkeypatch):
+    at = open_shape(tmp_path, monkeypatch, "download_velocity.py", without=("fct_velocity_overtakes",))
+    assert "has no `fct_velocity_overtakes` mart" in at.warning[0].value and "make demo" in at.warning[0].value
+    shown = metric(at, "china overtook us for good on")
+    assert shown.value == "—" and shown.delta.startswith("unknown")
+    assert metric(at, "Tracked 28-day velocity on").value != "—" and len(charts(at)) >= 2
+
+
+def test_an_older_publication_without_the_new_velocity_columns_still_renders(tmp_path, monkeypatch):
+    from test_summary import build_warehouse
+
+    warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(warehouse))
+    for column in ("downloads_30d", "share_of_total_downloads_30d", "is_in_scope", "is_window_complete"):
+        con.execute(f"alter table marts.fct_download_velocity drop column {column}")
+    con.execute("drop table marts.fct_velocity_overtakes")
+    con.close()
+    serving.publish(warehouse, serving.serving_dir(tmp_path / "home"))
+    monkeypatch.setenv("HUBPULSE_HOME", str(tmp_path / "home"))
+    at = open_page("download_velocity.py")
+    assert "has no `fct_velocity_overtakes` mart" in at.warning[0].value
+    shown = metric(at, "china overtook us for good on")
+    assert shown.value == "—" and shown.delta.startswith("unknown")
+    assert number(metric(at, "Tracked 28-day velocity on")) == 7270
 
 
 # --------------------------------------------------------------------------- 3. ecosystem vs benchmark

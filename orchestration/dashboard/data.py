@@ -173,8 +173,10 @@ def _parquet_columns(path: str) -> set[str]:
 @st.cache_data(**_CACHE)
 def _region_velocity(velocity: str) -> pd.DataFrame:
     present = _parquet_columns(velocity)
-    optional = ", ".join(name if name in present else f"cast(null as {kind}) as {name}"
-                         for name, kind in OPTIONAL_VELOCITY_COLUMNS.items())
+    absent = {name: f"cast(null as {kind}) as {name}" for name, kind in OPTIONAL_VELOCITY_COLUMNS.items()}
+    # Older publications: the window is complete from the 28th day after the first snapshot on (the mart's rule).
+    absent["is_window_complete"] = "metric_date >= min(metric_date) over () + 28 as is_window_complete"
+    optional = ", ".join(name if name in present else absent[name] for name in OPTIONAL_VELOCITY_COLUMNS)
     return _query(
         f"""
         select entity_type, entity_id as region, metric_date, daily_downloads, velocity_7d, velocity_28d,
