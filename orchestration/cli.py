@@ -70,6 +70,7 @@ def _demo(args) -> int:
         end=args.end or window[1],
         seed=args.seed,
         resimulate=args.resimulate,
+        scope=args.scope,
     )
 
 
@@ -150,6 +151,10 @@ def register(sub) -> None:
                    help=f"the whole calibrated history, {FULL_WINDOW[0]} .. {FULL_WINDOW[1]} (7-9 min instead of 2.5)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--resimulate", action="store_true", help="rewrite the simulated archive even if present")
+    p.add_argument("--scope", choices=("full", "default"), default="full",
+                   help="full: crawl the whole simulated Hub (default); default: the live default scope, the "
+                        "tracked organisations (HUBPULSE_SCOPE_ORGS) + top N (HUBPULSE_TOP_N) + the children of "
+                        "their models, as a live deployment runs it (use a home of its own)")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard over the published marts (127.0.0.1)")

@@ -21,16 +21,22 @@ DEMO_WINDOW = (dt.date(2024, 12, 9), dt.date(2025, 3, 16))
 FULL_WINDOW = (dt.date(2024, 10, 1), dt.date(2026, 1, 31))
 
 
-def demo_environment(home: Path) -> dict[str, str]:
-    """The environment the demo (and `make dev` after it) runs with."""
+def demo_environment(home: Path, scope: str = "full") -> dict[str, str]:
+    """The environment the demo (and `make dev` after it) runs with.
+
+    `scope="full"`: the simulated Hub holds a few thousand models, so crawling all of it is a handful of pages a
+    day and keeps every community model. `scope="default"`: what a live deployment runs, the tracked
+    organisations + top N (churning daily) + the children of the tracked models, from HUBPULSE_SCOPE_ORGS,
+    HUBPULSE_TOP_N and HUBPULSE_SCOPE_DERIVATIVES as set in the environment.
+    """
+    if scope not in ("full", "default"):
+        raise ValueError(f"scope must be 'full' or 'default', got {scope!r}")
     return {
         "HUBPULSE_HOME": str(home),
         "DAGSTER_HOME": str(home / "dagster"),
         "HUBPULSE_ARCHIVE": str(home / "archive"),
         "HUBPULSE_SOURCE": "local",
-        # The simulated Hub holds a few thousand models: crawling all of it is a handful of pages a day and
-        # keeps every community derivative, where the live default (tracked organisations + top N) would not.
-        "HUBPULSE_FULL_CRAWL": "1",
+        "HUBPULSE_FULL_CRAWL": "1" if scope == "full" else "0",
     }
 
 
@@ -74,14 +80,15 @@ def other_history(home: Path, start: dt.date, end: dt.date, seed: int) -> str | 
     )
 
 
-def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate: bool = False) -> int:
+def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate: bool = False,
+             scope: str = "full") -> int:
     """Run the demo end to end; return a process exit code."""
     problem = other_history(home, start, end, seed)
     if problem is not None:
         print(problem)
         return 2
     home.mkdir(parents=True, exist_ok=True)
-    env = demo_environment(home)
+    env = demo_environment(home, scope)
     os.environ.update(env)
     os.environ.setdefault("HUBPULSE_START_DATE", start.isoformat())
     from orchestration.prepare import ensure_instance, partial_parse_file, start_home_parse
