@@ -194,8 +194,8 @@ def download_velocity_chart(con) -> bytes:
                         color=_colour(region, regions.index(region)), linewidth=1.5)
         if measure == "velocity_28d" and filling:
             ax.axvspan(first_day, max(filling), color="#888888", alpha=0.12, lw=0)
-            ax.annotate("28-day window still filling", (first_day, 1), xycoords=("data", "axes fraction"),
-                        xytext=(3, -12), textcoords="offset points", fontsize=7, color="#555555")
+            ax.annotate("28-day window still filling", (first_day, 0), xycoords=("data", "axes fraction"),
+                        xytext=(3, 4), textcoords="offset points", fontsize=7, color="#555555")
         last_day = max(r[1] for r in known if r[0] not in NOT_REGIONS) if any(
             r[0] not in NOT_REGIONS for r in known) else None
         last_values = {region: points[-1][1] for region, points in series.items() if region not in NOT_REGIONS}
@@ -207,8 +207,8 @@ def download_velocity_chart(con) -> bytes:
                 ax.annotate(f"{leader} overtakes {behind}\n{day}", (day, value / 1e6), xytext=(6, 6),
                             textcoords="offset points", fontsize=8)
         if note:
-            ax.annotate(note, (0, 0), xycoords="axes fraction", xytext=(3, 3), textcoords="offset points",
-                        fontsize=7, color="#aa0000")
+            ax.annotate(note, (1, 0), xycoords="axes fraction", xytext=(-3, 4), textcoords="offset points",
+                        fontsize=7, color="#aa0000", ha="right")
         if first_day <= R1_DATE <= max(r[1] for r in rows):
             _mark_r1(ax)
         ax.set_ylabel(unit, fontsize=8)
