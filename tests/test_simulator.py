@@ -17,6 +17,7 @@ from orchestration.hub import archive
 from orchestration.hub.simulator import (
     PLACEHOLDER_CREATED_AT,
     R1_RELEASE,
+    TRIMMED_KEYS,
     SimulationConfig,
     add_arguments,
     config_from_args,
@@ -339,3 +340,79 @@ def test_china_velocity_overtakes_the_us_in_mid_2025(tmp_path):
     first = ahead[ahead].index.min()
     assert "2025-05-01" <= first <= "2025-08-31"  # around mid-2025 (launch spikes can flip it back briefly)
     assert ahead.loc["2025-09-01":].all()
+
+
+# ------------------------------------------------------------------------------------ scenario options
+
+SCENARIO_WINDOW = {"start": dt.date(2025, 1, 13), "end": dt.date(2025, 1, 26), "seed": 3, "community_authors": 8,
+                   "catalogue_fraction": 0.04, "missing_dates": 0}
+
+
+def _scenario(tmp_path: Path, name: str, **options) -> dict:
+    out = tmp_path / name
+    simulate(SimulationConfig(**SCENARIO_WINDOW, **options), out, log=lambda _msg: None)
+    gt = out / "ground_truth"
+    return {"out": out, "manifest": json.loads((gt / "manifest.json").read_text()),
+            "items": {day: archive.read_snapshot(path) for day, path in archive.list_snapshots(out).items()},
+            "events": pd.read_csv(gt / "events.csv", keep_default_na=False),
+            "daily": pd.read_csv(gt / "daily_downloads.csv.gz")}
+
+
+def test_scenario_options_are_off_by_default_and_absent_from_the_manifest(medium):
+    for name in ("rename_also", "recreated", "gate_org", "trimmed"):
+        assert name not in medium["manifest"] and name not in medium["manifest"]["config"]
+
+
+def test_rename_also_moves_a_second_namespace_on_the_rename_day(tmp_path):
+    s = _scenario(tmp_path, "rename", rename_at=0.5, rename_also=("Qwen", "QwenLM"))
+    info = s["manifest"]["rename_also"]
+    assert info["renamed_models"] > 0 and info["alias_in_seed"] is False
+    day = dt.date.fromisoformat(info["date"])
+    before = {i["_id"] for d, items in s["items"].items() if d < day for i in items if i["author"] == "Qwen"}
+    after = {i["_id"] for d, items in s["items"].items() if d >= day for i in items if i["author"] == "QwenLM"}
+    assert before and before <= after
+    assert not any(i["author"] == "Qwen" for d, items in s["items"].items() if d >= day for i in items)
+    renames = s["events"][(s["events"]["kind"] == "rename") & s["events"]["detail"].str.startswith("Qwen/")]
+    assert len(renames) == info["renamed_models"]
+
+
+def test_recreated_models_come_back_as_new_objects_under_the_same_id(tmp_path):
+    s = _scenario(tmp_path, "recreate", recreated=2)
+    for r in s["manifest"]["recreated"]:
+        gone, back = dt.date.fromisoformat(r["deleted_on"]), dt.date.fromisoformat(r["recreated_on"])
+        shown = {d: [i for i in items if i["id"] == r["model_id"]] for d, items in s["items"].items()}
+        assert all(len(v) <= 1 for v in shown.values())
+        assert all(v[0]["_id"] == r["old_object_id"] for d, v in shown.items() if d < gone)
+        assert all(not v for d, v in shown.items() if gone <= d < back)
+        assert all(v[0]["_id"] == r["new_object_id"] for d, v in shown.items() if d >= back)
+        assert shown[back][0]["downloadsAllTime"] <= shown[back][0]["downloads"] + 1  # counted from zero
+    assert (s["events"]["kind"] == "recreate").sum() == 2
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_gate_org_gates_every_model_of_the_organisation_for_a_week(tmp_path, hidden):
+    s = _scenario(tmp_path, f"gate-{hidden}", gate_org="deepseek-ai", gate_org_on=dt.date(2025, 1, 16),
+                  gate_org_hidden=hidden)
+    info = s["manifest"]["gate_org"]
+    assert (info["first_date"], info["last_date"]) == ("2025-01-16", "2025-01-22") and info["models"]
+    week = {dt.date(2025, 1, 16) + dt.timedelta(days=i) for i in range(7)}
+    for day, items in s["items"].items():
+        org = [i for i in items if i["author"] == "deepseek-ai"]
+        if day in week:
+            assert (not org) if hidden else (org and all(i["gated"] == "manual" for i in org))
+        else:
+            assert org and all(i["gated"] is False for i in org)
+    events = s["events"]
+    org_gates = events[(events["kind"] == "gate") & events["detail"].str.contains("organisation deepseek-ai")]
+    assert len(org_gates) == len(info["models"]) and (events["kind"] == "ungate").sum() > 0
+    in_week = s["daily"][s["daily"]["snapshot_date"].isin([d.isoformat() for d in week])
+                         & s["daily"]["model_id"].str.startswith("deepseek-ai/")]
+    assert len(in_week) and (in_week["in_snapshot"] != hidden).all()
+
+
+def test_trimmed_items_carry_only_the_trimmed_keys(tmp_path):
+    s = _scenario(tmp_path, "trimmed", trimmed=True)
+    assert all(list(i) == [k for k in TRIMMED_KEYS if k in i] and {"id", "downloads", "likes", "createdAt"} <= set(i)
+               for items in s["items"].values() for i in items)
+    assert s["daily"]["reported_downloads_all_time"].isna().all()
+    assert s["manifest"]["trimmed"]["keys"] == list(TRIMMED_KEYS)
