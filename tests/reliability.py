@@ -63,6 +63,23 @@ KILL_POINTS = (
 TEMPORARY_MARKERS = (".tmp", "__dbt_tmp", "__dbt_backup")
 
 
+class FakeClock:
+    """A clock that moves only when something sleeps on it: give `clock` to `LocalHub(clock=...)` and to a
+    `HubClient`'s `_clock`, and `sleep` to its `_sleep`, and every wait the client asks for is recorded in `sleeps`
+    and lets exactly that much time pass for the server's rate-limit window, however slow the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 # ------------------------------------------------------------------------------------------------ history
 
 

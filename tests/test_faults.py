@@ -23,13 +23,24 @@ from orchestration.hub.server import FaultConfig, LocalHub
 from orchestration.hub.snapshots import PARTITION_FILE, partition_dir
 from orchestration.resources import HubpulsePaths, SnapshotScope
 from tests.conftest import DAY2, tiny_hub_items
+from tests.reliability import FakeClock
 
 PAGE_SIZE = 7  # 40 models: pages of 7, 7, 7, 7, 7, 5
 DAY = DAY2
 KEY = DAY.isoformat()
 SCOPE = SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
 # Fast retries; backoff_base is raised per case where a test must tell "waited as told" from "backed off".
-CLIENT = {"max_attempts": 4, "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, "timeout_seconds": 0.6}
+# The timeout is far beyond any loopback answer on a loaded machine, so no case sees a timeout it did not inject
+# (each one would be an extra retry, and the retry counts below are exact).
+CLIENT = {"max_attempts": 4, "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, "timeout_seconds": 30.0}
+# The slow-answer cases: a timeout still 100 times a loaded machine's loopback answer (their other pages must
+# arrive within it), a delay 20 times the timeout (a slow answer is still waiting when the timeout fires), and a
+# trickle whose every gap is a tenth of the timeout (httpx's per-read timeout never fires) while the whole is
+# twice it (the client's whole-answer deadline always does).
+SLOW_TIMEOUT = 3.0
+SLOW = {"timeout_seconds": SLOW_TIMEOUT}
+SLOW_SECONDS = 20 * SLOW_TIMEOUT
+TRICKLE_SECONDS = 2 * SLOW_TIMEOUT  # 20 pieces: a gap of SLOW_TIMEOUT / 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,21 +51,26 @@ class Case:
     fired: dict = dataclasses.field(default_factory=dict)  # local Hub counters that must be > 0 (or == n)
     metadata: dict = dataclasses.field(default_factory=dict)  # partition metadata expected on success
     client: dict = dataclasses.field(default_factory=dict)
-    max_waited: float | None = None  # upper bound of the client's `seconds_waiting` on success
+    # Bounds of the client's `seconds_waiting` on success: the sum of the waits it asked for (not a measured
+    # time), so exact whatever the machine's load.
+    waited: tuple[float, float] | None = None
 
 
 CASES = [
     # ---- 429 storms
     Case("429 storm with RateLimit headers: waits what `t` says", FaultConfig(throttle_pages={2, 3, 4}, throttle_seconds=0),
+         # t=0 plus the client's 50 ms margin, three times; its own backoff would be >= 3 x 3.75 s.
          fired={"rate_limited": 3}, metadata={"rate_limited_responses": 3, "retries": 3},
-         client={"backoff_base_seconds": 5.0}, max_waited=1.0),
+         client={"backoff_base_seconds": 5.0}, waited=(0.15, 0.15)),
     Case("429 storm with only Retry-After: waits what it says",
          FaultConfig(throttle_pages={2, 3, 4}, throttle_seconds=0, rate_limit_headers=False),
          fired={"rate_limited": 3}, metadata={"rate_limited_responses": 3, "retries": 3},
-         client={"backoff_base_seconds": 5.0}, max_waited=1.0),
+         client={"backoff_base_seconds": 5.0}, waited=(0.0, 0.0)),  # Retry-After: 0, three times
     Case("429 storm with neither header: exponential backoff",
          FaultConfig(throttle_pages={2, 3, 4}, rate_limit_headers=False, retry_after=False),
-         fired={"rate_limited": 3}, metadata={"rate_limited_responses": 3, "retries": 3}),
+         # 0.01 + 0.02 + 0.04 s (backoff base 0.01, doubling), each with a jitter of +-25 %
+         fired={"rate_limited": 3}, metadata={"rate_limited_responses": 3, "retries": 3},
+         waited=(0.75 * 0.07, 1.25 * 0.07)),
     Case("429 storm outlasting the attempts", FaultConfig(throttle_pages=range(2, 12), throttle_seconds=0),
          fails=r"page 2 failed after 4 attempts \(last: HTTP 429: You have exceeded the rate limit",
          fired={"rate_limited": 4}),
@@ -111,16 +127,17 @@ CASES = [
     Case("a Link header to another host", FaultConfig(link_host="localhost:9"),
          fails=r"page 1 links to another host \(localhost\): refusing to follow it", fired={"list_requests": 1}),
     # ---- slow answers
-    Case("an answer slower than the timeout, once", FaultConfig(slow_seconds=1.5, slow_pages={2}),
-         fired={"slowed": 1}, metadata={"retries": 1}),
-    Case("every answer slower than the timeout", FaultConfig(slow_seconds=1.5),
-         fails=r"page 1 failed after 2 attempts \(last: ReadTimeout", fired={"slowed": 1},
-         client={"max_attempts": 2}),
+    Case("an answer slower than the timeout, once", FaultConfig(slow_seconds=SLOW_SECONDS, slow_pages={2}),
+         fired={"slowed": 1, "list_requests": 7}, metadata={"retries": 1}, client=SLOW),
+    Case("every answer slower than the timeout", FaultConfig(slow_seconds=SLOW_SECONDS),
+         fails=r"page 1 failed after 2 attempts \(last: ReadTimeout", fired={"slowed": 2, "list_requests": 2},
+         client={**SLOW, "max_attempts": 2}),
     Case("a page trickled byte by byte (each gap short, the whole too slow), once",
-         FaultConfig(trickle_seconds=1.5, trickle_pages={5}), fired={"trickled": 1}, metadata={"retries": 1}),
-    Case("every page trickled", FaultConfig(trickle_seconds=1.5),
-         fails=r"page 1 failed after 2 attempts \(last: the answer took longer than 0.6s to arrive whole",
-         fired={"trickled": 2}, client={"max_attempts": 2}),
+         FaultConfig(trickle_seconds=TRICKLE_SECONDS, trickle_pages={5}), fired={"trickled": 1, "list_requests": 7},
+         metadata={"retries": 1}, client=SLOW),
+    Case("every page trickled", FaultConfig(trickle_seconds=TRICKLE_SECONDS),
+         fails=rf"page 1 failed after 2 attempts \(last: the answer took longer than {SLOW_TIMEOUT:g}s to arrive whole",
+         fired={"trickled": 2, "list_requests": 2}, client={**SLOW, "max_attempts": 2}),
 ]
 
 
@@ -188,14 +205,35 @@ def test_fault_gives_the_right_rows_or_a_clear_failure_with_the_old_partition_ke
         assert metadata["rows"] == 40 and metadata["rejected"] == 0
         for name, value in case.metadata.items():
             assert metadata[name] == value, (name, metadata[name])
-        if case.max_waited is not None:
-            assert metadata["seconds_waiting"] < case.max_waited
+        if case.waited is not None:
+            low, high = case.waited
+            assert low - 1e-9 <= metadata["seconds_waiting"] <= high + 1e-9, metadata["seconds_waiting"]
     else:
         assert not result.success
         message = failure_message(result)
         assert re.search(case.fails, message), message
         assert "nothing was written" in message or "refusing" in message
         assert _partition(home).read_bytes() == before  # the previous partition, byte for byte
+
+
+def test_the_client_paces_by_the_rate_limit_headers_before_the_limit_bites(good):
+    """The fixed-window case of the matrix without the machine's speed in it: the Hub's window and the client's
+    pacing read one fake clock that only the client's own waits move. 4 requests a window of 1 s: the 4th answer
+    says `r=0;t=1`, so the client must ask to wait t + 50 ms before the 5th request and never again; a client
+    that ignored the header would send the 5th in the same window and get a 429."""
+    archive, _home, _good_bytes = good
+    clock = FakeClock()
+    with LocalHub(archive, page_size=PAGE_SIZE, faults=FaultConfig(rate_limit=4, rate_window_seconds=1.0),
+                  clock=clock) as hub:
+        client = HubClient(source="local", endpoint=hub.url, **CLIENT)
+        client._sleep, client._clock = clock.sleep, clock
+        with client.serving() as endpoint_for:
+            items, fetched = client.fetch_snapshot(DAY, SCOPE.scope(), endpoint_for(DAY))
+        stats = hub.stats
+    assert len({item["id"] for item in items}) == len(items) == 40
+    assert clock.sleeps == [1.05]
+    assert (stats["list_requests"], stats["rate_limited"]) == (6, 0)
+    assert (fetched.requests, fetched.retries, fetched.rate_limited, fetched.seconds_waited) == (6, 0, 0, 1.05)
 
 
 def test_a_fault_free_crawl_reads_each_page_once(good, tmp_path: Path):

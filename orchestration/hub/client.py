@@ -101,12 +101,13 @@ class FetchStats:
 class _Pacer:
     """Keeps the crawl inside the Hub's fixed-window rate limit, from the `RateLimit` headers it sends."""
 
-    def __init__(self, sleep: Callable[[float], None]):
+    def __init__(self, sleep: Callable[[float], None], clock: Callable[[], float] = time.monotonic):
         self._sleep = sleep
+        self._clock = clock
         self._resume_at = 0.0
 
     def before_request(self, stats: FetchStats) -> None:
-        wait = self._resume_at - time.monotonic()
+        wait = self._resume_at - self._clock()
         if wait > 0:
             stats.seconds_waited += wait
             self._sleep(wait)
@@ -124,7 +125,7 @@ class _Pacer:
 
     def hold(self, wait: float) -> None:
         """No request before `wait` seconds from now (the caller has checked the wait is acceptable)."""
-        self._resume_at = max(self._resume_at, time.monotonic() + wait)
+        self._resume_at = max(self._resume_at, self._clock() + wait)
 
 
 def _retry_after(headers) -> float | None:
@@ -222,7 +223,10 @@ class HubClient(dg.ConfigurableResource):
     )
     local_page_size: int = Field(default=1000, ge=1, description="page size of the in-process local Hub")
 
+    # Every wait goes through `_sleep`, and the rate-limit pacing reads `_clock`: a test replaces both (a fake clock
+    # its recorded sleeps advance) to check which waits the client asks for without spending or timing them.
     _sleep: Callable[[float], None] = PrivateAttr(default=time.sleep)
+    _clock: Callable[[], float] = PrivateAttr(default=time.monotonic)
     # One pacer per resource instance: the Hub's window counts every request of the run, across days.
     _pacer: _Pacer | None = PrivateAttr(default=None)
 
@@ -595,7 +599,7 @@ class HubClient(dg.ConfigurableResource):
             self._check_live_date(day, None)
         stats = FetchStats()
         if self._pacer is None:
-            self._pacer = _Pacer(self._sleep)
+            self._pacer = _Pacer(self._sleep, self._clock)
         pacer = self._pacer
         items: list[dict] = []
         started = time.monotonic()

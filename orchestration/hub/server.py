@@ -39,7 +39,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -861,6 +861,9 @@ class LocalHub:
     Use as a context manager (`with LocalHub(dir) as hub: HfApi(endpoint=hub.endpoint(day))`) or call
     `start()`/`stop()`. The root serves the newest date of the archive (listed again at most every second,
     so dates added while serving appear); `/as-of/YYYY-MM-DD` serves one date.
+
+    `clock` (default `time.monotonic`) times the fixed-window rate limit of `FaultConfig.rate_limit` only; tests
+    pass a fake clock advanced by the client's sleeps (see `tests/test_faults.py`).
     """
 
     def __init__(
@@ -875,6 +878,7 @@ class LocalHub:
         allow_non_loopback: bool = False,
         verbose: bool = False,
         prefetch_next: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not allow_non_loopback and not is_loopback_host(host):
             raise ValueError(
@@ -892,6 +896,9 @@ class LocalHub:
         # A crawl walks dates in order: parsing the next date while this one is served hides the parse time
         # (useful when the server has a core of its own, i.e. runs as a separate process).
         self.prefetch_next = prefetch_next
+        # The clock of the fixed-window rate limit (`FaultConfig.rate_limit`): a test passes a fake one, advanced
+        # by the client's recorded sleeps, so that what a window allows does not depend on the machine's speed.
+        self.clock = clock
         self._prefetching: set[dt.date] = set()
         self._faults = faults or FaultConfig()
         self._cache = _SnapshotCache(cache_dates)
@@ -1094,7 +1101,7 @@ class LocalHub:
                 # Counted, never kept: tests check a token reached only the sources meant to get it.
                 self._stats["authorized_requests"] += 1
             if self._rate is not None:
-                allowed, remaining, reset_in = self._rate.hit(time.monotonic())
+                allowed, remaining, reset_in = self._rate.hit(self.clock())
                 if faults.rate_limit_headers:
                     rate_headers = self._rate.headers(remaining, reset_in)
         if not allowed:
