@@ -1,7 +1,9 @@
 """The local Hub (`orchestration.hub.server`) against the real `huggingface_hub` client and raw HTTP.
 
 Every request goes to 127.0.0.1 only. Retry sleeps of the client are recorded instead of slept where a
-test only needs to know that the client retried, so the file runs in a few seconds.
+test only needs to know that the client retried, so the file runs in a few seconds. No assertion depends on how
+fast the machine is: rate-limit windows run on a fake clock that only the client's waits move, which page was
+slowed is counted rather than timed, and elapsed times are only bounded from below (load only makes them longer).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import types
 import urllib.error
 import urllib.request
@@ -27,6 +30,7 @@ from huggingface_hub.utils import parse_ratelimit_headers
 
 from orchestration.hub.archive import dumps_item, write_snapshot
 from orchestration.hub.server import DEFAULT_FIELDS, FaultConfig, LocalHub, add_arguments, faults_from_args
+from tests.reliability import FakeClock
 
 DAY1 = dt.date(2025, 1, 10)
 DAY2 = dt.date(2025, 1, 11)
@@ -112,6 +116,15 @@ def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     sleeps: list[float] = []
     monkeypatch.setattr(hf_http, "time", types.SimpleNamespace(sleep=sleeps.append))
     return sleeps
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A fake clock for the local Hub's rate-limit window that the client's backoff sleeps advance (recorded in
+    `clock.sleeps`, never slept)."""
+    fake = FakeClock()
+    monkeypatch.setattr(hf_http, "time", types.SimpleNamespace(sleep=fake.sleep))
+    return fake
 
 
 def _api(hub: LocalHub, day: dt.date | None = DAY1) -> HfApi:
@@ -331,31 +344,37 @@ def test_root_pagination_stays_on_its_date_when_a_newer_one_lands(archive: Path)
 # ------------------------------------------------------------------------------------------------ faults
 
 
-def test_rate_limit_headers_and_429(archive: Path) -> None:
+def test_rate_limit_headers_and_429(archive: Path, clock: FakeClock) -> None:
     faults = FaultConfig(rate_limit=2, rate_window_seconds=60)
-    with LocalHub(archive, faults=faults) as hub:
+    with LocalHub(archive, faults=faults, clock=clock) as hub:
         first = httpx2.get(f"{hub.url}/api/models?limit=1")
         assert first.status_code == 200
-        assert re.fullmatch(r'"api";r=1;t=(60|59)', first.headers["RateLimit"])
+        assert first.headers["RateLimit"] == '"api";r=1;t=60'
         assert first.headers["RateLimit-Policy"] == '"fixed window";"api";q=2;w=60'
-        assert httpx2.get(f"{hub.url}/api/models?limit=1").headers["RateLimit"].startswith('"api";r=0;t=')
+        clock.now = 0.5  # half a second later: `t` is rounded up
+        assert httpx2.get(f"{hub.url}/api/models?limit=1").headers["RateLimit"] == '"api";r=0;t=60'
+        clock.now = 1.5
         limited = httpx2.get(f"{hub.url}/api/models/Qwen/Qwen2.5-7B")
         assert limited.status_code == 429
-        assert re.fullmatch(r'"api";r=0;t=(60|59)', limited.headers["RateLimit"])
+        assert limited.headers["RateLimit"] == '"api";r=0;t=59'
         assert limited.headers["Retry-After"] == limited.headers["RateLimit"].rsplit("=", 1)[1]
         assert "error" in limited.json()
         info = parse_ratelimit_headers(limited.headers)
         assert info is not None and (info.remaining, info.limit, info.window_seconds) == (0, 2, 60)
         assert hub.stats["rate_limited"] == 1 and hub.stats["by_status"] == {200: 2, 429: 1}
+        clock.now = 60.0  # the window is over
+        assert httpx2.get(f"{hub.url}/api/models?limit=1").headers["RateLimit"] == '"api";r=1;t=60'
 
 
-def test_client_backoff_recovers_from_a_short_rate_window(archive: Path) -> None:
-    # 2 requests per second: the third page is refused, the client sleeps `t + 1` s as the headers say.
+def test_client_backoff_recovers_from_a_short_rate_window(archive: Path, clock: FakeClock) -> None:
+    # 2 requests per second: the third page is refused, the client sleeps `t + 1` s as the headers say, and
+    # only that sleep moves the Hub's clock (a slow machine cannot end the window early, nor a fast one late).
     faults = FaultConfig(rate_limit=2, rate_window_seconds=1)
-    with LocalHub(archive, page_size=3, faults=faults) as hub:
+    with LocalHub(archive, page_size=3, faults=faults, clock=clock) as hub:
         ids = [m.id for m in _api(hub).list_models()]
         assert len(ids) == len(set(ids)) == 7
-        assert hub.stats["rate_limited"] >= 1 and hub.stats["pages_served"] == 3
+        assert hub.stats["rate_limited"] == 1 and hub.stats["pages_served"] == 3
+        assert clock.sleeps == [2.0]  # t=1, plus huggingface_hub's own second
 
 
 def test_persistent_5xx_raises(archive: Path, retry_sleeps: list[float]) -> None:
@@ -579,24 +598,31 @@ def test_lying_listings_empty_overlapping_repeated_and_looping_pages(archive: Pa
 
 
 def test_slow_pages_and_trickled_pages(archive: Path) -> None:
-    import time
-
+    # Which page is slowed is counted, not timed; elapsed times are only bounded from below.
     with LocalHub(archive, page_size=3, faults=FaultConfig(slow_seconds=0.4, slow_pages={2})) as hub:
+        assert _get(f"{hub.url}/api/models")[0] == 200
+        assert hub.stats["slowed"] == 0  # only the chosen page is slow
         started = time.monotonic()
-        _get(f"{hub.url}/api/models")
-        assert time.monotonic() - started < 0.3  # only the chosen page is slow
-        started = time.monotonic()
-        _get(f"{hub.url}/api/models")
+        assert _get(f"{hub.url}/api/models")[0] == 200
         assert time.monotonic() - started >= 0.4 and hub.stats["slowed"] == 1
-    with LocalHub(archive, page_size=3, faults=FaultConfig(trickle_seconds=0.6)) as hub:
-        conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=0.2)  # a per-read timeout never fires
+        assert _get(f"{hub.url}/api/models")[0] == 200
+        assert hub.stats["slowed"] == 1 and hub.stats["pages_served"] == 3
+    # Trickled over 3 s in pieces at most 0.15 s apart: a per-read timeout of 1.5 s (ten times a gap) never
+    # fires although the whole answer takes twice as long.
+    trickle, read_timeout = 3.0, 1.5
+    with LocalHub(archive, page_size=3, faults=FaultConfig(trickle_seconds=trickle)) as hub:
+        conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=read_timeout)
         started = time.monotonic()
         conn.request("GET", "/api/models")
         response = conn.getresponse()
         body = response.read()
+        elapsed = time.monotonic() - started
         conn.close()
-        assert response.status == 200 and len(_page_ids(body)) == 3
-        assert time.monotonic() - started >= 0.55 and hub.stats["trickled"] == 1
+        assert response.status == 200 and len(_page_ids(body)) == 3 and hub.stats["trickled"] == 1
+        step = -(-len(body) // 20)  # the server's 20 pieces, each after a pause of trickle / 20
+        pieces = -(-len(body) // step)
+        assert pieces * trickle / 20 > read_timeout  # the whole is longer than the per-read timeout ...
+        assert elapsed >= pieces * trickle / 20  # ... and took at least that long
 
 
 def test_a_lone_surrogate_in_the_archive_is_served_escaped(tmp_path: Path) -> None:
