@@ -26,7 +26,7 @@ organization_aliases as not materialized (
 
 organization_regions as not materialized (
 
-    select * from {{ ref('organization_regions') }}
+    select * from {{ ref('stg_reference__organization_regions') }}
 
 ),
 

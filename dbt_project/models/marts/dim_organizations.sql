@@ -1,5 +1,7 @@
--- Grain: one row per organisation: every canonical namespace of the region seed plus every organisation
--- seen in a snapshot. Renamed namespaces (organization_aliases) are folded into the organisation they became.
+-- Grain: one row per organisation: every canonical namespace of the region seed (and of the user's override
+-- file) plus every organisation seen in a snapshot. Renamed namespaces (organization_aliases) are folded into
+-- the organisation they became. Only us, china, eu and other are regions an analysis compares
+-- (is_region_attributed); `unknown` (the seed says it cannot tell) and `unclassified` (nobody says) are not.
 
 with
 
@@ -22,9 +24,10 @@ releases as not materialized (
 
 ),
 
+-- The seed with the user's override file laid over it (one row per namespace).
 organization_regions as not materialized (
 
-    select * from {{ ref('organization_regions') }}
+    select * from {{ ref('stg_reference__organization_regions') }}
 
 ),
 
@@ -70,7 +73,8 @@ legacy as (
         string_agg(organization_aliases.legacy_namespace, ', ' order by organization_aliases.legacy_namespace)
             as legacy_namespaces,
         min(organization_regions.region) as legacy_region,
-        min(organization_regions.notes) as legacy_notes
+        min(organization_regions.notes) as legacy_notes,
+        min(organization_regions.region_source) as legacy_region_source
     from organization_aliases
     left join organization_regions
         on organization_aliases.legacy_namespace = organization_regions.hf_org
@@ -107,6 +111,9 @@ final as (
         organizations.organization,
         coalesce(own_region.region, legacy.legacy_region, 'unclassified') as region,
         coalesce(own_region.region, legacy.legacy_region) is not null as is_region_classified,
+        coalesce(coalesce(own_region.region, legacy.legacy_region) in {{ attributed_regions() }}, false)
+            as is_region_attributed,
+        coalesce(own_region.region_source, legacy.legacy_region_source) as region_source,
         case when own_region.hf_org is not null then own_region.notes else legacy.legacy_notes end as region_notes,
         legacy.legacy_namespaces,
         coalesce(model_counts.models, 0) as models,

@@ -4,6 +4,9 @@
     days_to_first_derivative = the earliest child's creation date - the base's release date;
     derivatives_within_42_days = children created 0..42 days after the base's release; both need real
     (non-placeholder) creation dates. share_by_other_organizations = cross-organisation children / children.
+    Regions: derivatives_classified_pair counts the children whose builder's and base's regions are both
+    us, china, eu or other; share_cross_region = the cross-region ones among them / them (null when none);
+    derivatives_unattributed = the rest (builder or base `unclassified` or `unknown`), reported beside it.
 -#}
 
 with
@@ -31,6 +34,15 @@ children as (
         count(*) filter (where lineage.relation = 'merge') as derivatives_merge,
         count(*) filter (where lineage.is_same_org) as derivatives_same_org,
         count(*) filter (where not lineage.is_same_org) as derivatives_cross_org,
+        count(*) filter (
+            where lineage.child_region in {{ attributed_regions() }}
+                and lineage.parent_region in {{ attributed_regions() }}
+        ) as derivatives_classified_pair,
+        count(*) filter (
+            where lineage.child_region in {{ attributed_regions() }}
+                and lineage.parent_region in {{ attributed_regions() }}
+                and lineage.child_region != lineage.parent_region
+        ) as derivatives_cross_region,
         min(lineage.child_created_date) as first_derivative_date,
         count(*) filter (
             where date_diff('day', lineage.parent_created_date, lineage.child_created_date) between 0 and 42
@@ -60,6 +72,13 @@ final as (
         case
             when children.derivatives > 0 then children.derivatives_cross_org / children.derivatives
         end as share_by_other_organizations,
+        coalesce(children.derivatives_classified_pair, 0) as derivatives_classified_pair,
+        coalesce(children.derivatives_cross_region, 0) as derivatives_cross_region,
+        coalesce(children.derivatives - children.derivatives_classified_pair, 0) as derivatives_unattributed,
+        case
+            when children.derivatives_classified_pair > 0
+                then children.derivatives_cross_region / children.derivatives_classified_pair
+        end as share_cross_region,
         children.first_derivative_date,
         date_diff('day', models.created_date, children.first_derivative_date) as days_to_first_derivative,
         case

@@ -3,6 +3,15 @@
     was created (real createdAt) in the month; new_derivatives counts edges (once per child and parent),
     new_derivative_models counts distinct children, and derivative_downloads sums those children's known
     daily downloads within the month, each child once per cell (null when none is known, e.g. before tracking).
+
+    Only us, china, eu and other are regions: is_cross_region is true or false only when both the builder's and
+    the base's region are one of them (is_classified_pair), and null when either is `unclassified` (an author no
+    one has attributed) or `unknown` (the seed cannot tell). Cross-region shares are taken over classified
+    pairs; the rest is the unattributed part, reported beside them, never folded in.
+
+    Months start at the month of the first snapshot: a derivative created before it is known only if it still
+    existed when tracking began (deleted ones never show), so earlier months would undercount by survivorship.
+    is_month_fully_observed marks the months the snapshots cover from their first to their last day.
 -#}
 
 with
@@ -19,16 +28,33 @@ daily_downloads as not materialized (
 
 ),
 
+models as not materialized (
+
+    select * from {{ ref('int_models_profiled') }}
+
+),
+
+observed as (
+
+    select
+        min(first_seen_date) as first_snapshot_date,
+        max(last_seen_date) as last_snapshot_date
+    from models
+
+),
+
 new_edges as (
 
     select
-        cast(date_trunc('month', child_created_date) as date) as month_start,
-        child_region,
-        parent_region as base_region,
-        relation,
-        child_model_id
+        cast(date_trunc('month', lineage.child_created_date) as date) as month_start,
+        lineage.child_region,
+        lineage.parent_region as base_region,
+        lineage.relation,
+        lineage.child_model_id
     from lineage
-    where child_created_date is not null
+    cross join observed
+    where lineage.child_created_date is not null
+        and lineage.child_created_date >= cast(date_trunc('month', observed.first_snapshot_date) as date)
 
 ),
 
@@ -81,11 +107,21 @@ final as (
         cells.child_region,
         cells.base_region,
         cells.relation,
-        cells.child_region != cells.base_region as is_cross_region,
+        cells.child_region in {{ attributed_regions() }}
+            and cells.base_region in {{ attributed_regions() }} as is_classified_pair,
+        case
+            when cells.child_region in {{ attributed_regions() }}
+                and cells.base_region in {{ attributed_regions() }}
+                then cells.child_region != cells.base_region
+        end as is_cross_region,
+        cells.month_start >= observed.first_snapshot_date
+            and cast(cells.month_start + interval 1 month - interval 1 day as date) <= observed.last_snapshot_date
+            as is_month_fully_observed,
         cells.new_derivatives,
         cells.new_derivative_models,
         child_month_downloads.derivative_downloads
     from cells
+    cross join observed
     left join child_month_downloads
         on cells.month_start = child_month_downloads.month_start
         and cells.child_region = child_month_downloads.child_region

@@ -20,9 +20,10 @@ organization_aliases as not materialized (
 
 ),
 
+-- The seed with the user's override file laid over it (one row per namespace).
 organization_regions as not materialized (
 
-    select * from {{ ref('organization_regions') }}
+    select * from {{ ref('stg_reference__organization_regions') }}
 
 ),
 
