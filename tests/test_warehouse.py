@@ -58,6 +58,9 @@ RELATIONS = {
     "fct_ecosystem_vs_benchmark": ("marts", ["organization", "month_start"]),
     "fct_benchmark_adoption_correlation": ("marts", ["month_start"]),
     "fct_velocity_overtakes": ("marts", ["measure", "region", "overtaken_region"]),
+    "stg_reference__organization_regions": ("staging", ["hf_org"]),
+    "fct_attribution_coverage": ("marts", ["period_type", "period_start"]),
+    "fct_unattributed_organizations": ("marts", ["organization"]),
 }
 
 
@@ -195,32 +198,51 @@ def history(tmp_path_factory) -> History:
     return History(archive=archive, raw_root=raw_root, absent_model=absent, late_model=late)
 
 
-def _home_with_raw(root: Path, history: History) -> Path:
+def _home_with_raw(root: Path, history: History, days=None) -> Path:
+    """A home whose raw layer holds the history's partitions (only `days` of them when given)."""
     home = root / "home"
-    (home / "raw").mkdir(parents=True)
-    shutil.copytree(history.raw_root, home / "raw" / "hub_models")
+    (home / "raw" / "hub_models").mkdir(parents=True)
+    _arrive(history, home, days)
     return home
 
 
-def _build_day_by_day(home: Path) -> Path:
-    """Build the incrementals as Dagster would: one window up to DAILY_FROM - 1, then one run per day."""
+def _arrive(history: History, home: Path, days=None) -> None:
+    """Copy raw partitions into `home` as the ingestion would write them: `days` only, or every one."""
+    for folder in sorted(history.raw_root.glob("snapshot_date=*")):
+        day = dt.date.fromisoformat(folder.name.split("=", 1)[1])
+        if days is None or day in days:
+            target = home / "raw" / "hub_models" / folder.name
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(folder, target)
+
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _build_day_by_day(history: History, home: Path) -> Path:
+    """Build the incrementals as the daily schedule would: each raw day arrives, then its window runs.
+
+    One window up to DAILY_FROM - 1 first (the days before it arrived at once, as an import would), then one
+    day at a time: so the windows always end on the newest raw day, the ordinary path with no late day.
+    """
     # cautious: only the tests whose parents are all selected (the dimensions' key tests over the facts wait
     # for the run that builds the dimensions), as the Dagster side runs the partitioned models.
     run_dbt(home, "build", "--select", "+tag:daily_partitioned", "--indirect-selection", "cautious",
             "--exclude-resource-type", "unit_test", window=(START, DAILY_FROM - dt.timedelta(days=1)))
-    day = DAILY_FROM
-    while day <= END:
+    for day in _days(DAILY_FROM, END):
+        _arrive(history, home, {day})
         run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(day, day))
-        day += dt.timedelta(days=1)
     return home
 
 
 @pytest.fixture(scope="module")
 def day_by_day(history, tmp_path_factory):
     """The day-by-day build of a second warehouse, started in the background beside the full build."""
-    home = _home_with_raw(tmp_path_factory.mktemp("warehouse_incremental"), history)
+    home = _home_with_raw(tmp_path_factory.mktemp("warehouse_incremental"), history,
+                          set(_days(START, DAILY_FROM - dt.timedelta(days=1))))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool.submit(_build_day_by_day, home)
+        yield pool.submit(_build_day_by_day, history, home)
 
 
 @pytest.fixture(scope="module")
@@ -431,6 +453,27 @@ def test_rerunning_a_window_gives_the_same_rows(incremental_home, built):
         assert_same_rows(incremental[name], built[name], keys, name)
 
 
+LATE_DAY = dt.date(2025, 1, 25)
+
+
+def test_a_day_that_arrives_late_rebuilds_every_row_it_influences(history, built, tmp_path):
+    """The Hub was down one morning and the day is backfilled later: only that day's window is run (what the
+    automation sensor requests after an import or a backfill), and the warehouse must equal a full refresh:
+    the next snapshot's intervals and flags and the velocities 27 days beyond change with it."""
+    home = _home_with_raw(tmp_path, history, set(_days(START, END)) - {LATE_DAY})
+    run_dbt(home, "build", "--select", "+tag:daily_partitioned", "--indirect-selection", "cautious",
+            "--exclude-resource-type", "unit_test", window=(START, END))
+    before = read_relations(home, INCREMENTAL_MODELS)
+    for name, (_, keys) in INCREMENTAL_MODELS.items():  # the missing day really changes every daily model
+        with pytest.raises(AssertionError):
+            assert_same_rows(before[name], built[name], keys, name)
+    _arrive(history, home, {LATE_DAY})
+    run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(LATE_DAY, LATE_DAY))
+    after = read_relations(home, INCREMENTAL_MODELS)
+    for name, (_, keys) in INCREMENTAL_MODELS.items():
+        assert_same_rows(after[name], built[name], keys, name)
+
+
 def test_window_needs_both_bounds(incremental_home):
     result = run_dbt(incremental_home, "run", "--select", "fct_model_daily", check=False,
                      env_extra={"HUBPULSE_WINDOW_START": "2025-02-01"})
@@ -472,4 +515,97 @@ def test_full_refresh_runs_the_unit_tests_and_rebuilds_the_same_rows(incremental
     run_dbt(incremental_home, "build", "--full-refresh", "--select", *names, "--exclude", "resource_type:test")
     rebuilt = read_relations(incremental_home, names)
     for name in names:
-        assert len(rebuilt[name]) == len(built[name]), name
+        assert_same_rows(rebuilt[name], built[name], INCREMENTAL_MODELS[name][1], name)
+
+
+# ------------------------------------------------------------------------------------ attribution
+
+ATTRIBUTED = ("us", "china", "eu", "other")
+
+
+def test_a_community_builder_on_a_chinese_base_is_not_cross_region(built):
+    """`unclassified` is not a region: a derivative by an author nobody attributed says nothing about regions."""
+    community_on_china = [e for e in built["int_model_lineage"]
+                          if e["child_region"] == "unclassified" and e["parent_region"] == "china"]
+    assert community_on_china, "the history has no community derivative of a Chinese base"
+    cells = {(r["child_region"], r["base_region"]): r for r in built["fct_supply_chain"]}
+    for (child, base), row in cells.items():
+        classified = child in ATTRIBUTED and base in ATTRIBUTED
+        assert row["is_classified_pair"] == classified
+        assert row["is_cross_region"] == (child != base if classified else None), (child, base)
+    assert cells[("unclassified", "china")]["is_cross_region"] is None
+
+
+def test_cross_region_shares_are_over_classified_pairs(built):
+    """The share of derivatives built on another region's base counts classified pairs only; the unattributed
+    children are beside it, never in its denominator."""
+    lineage = built["int_model_lineage"]
+    for base in built["fct_derivatives"]:
+        children = [e for e in lineage if e["parent_model_id"] == base["base_model_id"]]
+        pairs = [(e["child_region"], e["parent_region"]) for e in children]
+        classified = [(c, b) for c, b in pairs if c in ATTRIBUTED and b in ATTRIBUTED]
+        assert base["derivatives_classified_pair"] == len(classified)
+        assert base["derivatives_unattributed"] == len(pairs) - len(classified)
+        expected = sum(c != b for c, b in classified) / len(classified) if classified else None
+        assert _same(base["share_cross_region"], expected), base["base_repo_id"]
+    assert any(b["derivatives_unattributed"] for b in built["fct_derivatives"]), "no unattributed child to leave out"
+    months = {r["month_start"] for r in built["fct_supply_chain"]}
+    first_snapshot = min(r["snapshot_date"] for r in built["fct_model_daily"])
+    assert min(months) == first_snapshot.replace(day=1), "supply-chain months start at the first snapshot's"
+
+
+def test_coverage_is_the_unattributed_line_of_the_velocity_shares(built):
+    """The coverage mart's daily velocity share is the velocity mart's unclassified + unknown shares."""
+    shares: dict[dt.date, float] = {}
+    for r in built["fct_download_velocity"]:
+        if r["entity_type"] == "region" and r["share_of_total"] is not None and r["entity_id"] not in ATTRIBUTED:
+            shares[r["metric_date"]] = shares.get(r["metric_date"], 0.0) + r["share_of_total"]
+    days = {r["period_start"]: r for r in built["fct_attribution_coverage"] if r["period_type"] == "day"}
+    assert shares and set(shares) <= set(days)
+    for day, share in shares.items():
+        assert math.isclose(days[day]["unattributed_velocity_28d_share"], share, abs_tol=1e-9), day
+    months = [r for r in built["fct_attribution_coverage"] if r["period_type"] == "month"]
+    assert any(r["unattributed_download_share"] and 0 < r["unattributed_download_share"] < 1 for r in months)
+
+
+def _home_beside(full_home: Path, tmp_path: Path) -> Path:
+    """A copy of the built warehouse and its raw layer, to build again with an override file."""
+    home = tmp_path / "home"
+    shutil.copytree(full_home / "raw", home / "raw")
+    shutil.copy(full_home / "warehouse.duckdb", home / "warehouse.duckdb")
+    (home / "reference").mkdir()
+    return home
+
+
+def test_an_override_row_changes_the_region_on_the_next_build(full_home, built, history, tmp_path):
+    """A user adds the first unattributed organisation to the override file; the next build attributes it
+    everywhere, and every relation still equals the recomputation with the same file."""
+    first = min(built["fct_unattributed_organizations"], key=lambda r: r["attribution_rank"])
+    home = _home_beside(full_home, tmp_path)
+    overrides = home / "reference" / "organization_region_overrides.csv"
+    overrides.write_text(f"namespace,region,source\n{first['organization']}, US ,https://example.org/about\n")
+    run_dbt(home, "run")
+    rebuilt = read_relations(home, RELATIONS)
+    organization = next(o for o in rebuilt["dim_organizations"] if o["organization"] == first["organization"])
+    assert (organization["region"], organization["region_source"], organization["is_region_attributed"]) == (
+        "us", "override", True)
+    assert first["organization"] not in {r["organization"] for r in rebuilt["fct_unattributed_organizations"]}
+    expected = reference.compute(home / "raw" / "hub_models", PROJECT_DIR, overrides)
+    for name, (_, keys) in RELATIONS.items():
+        assert_same_rows(rebuilt[name], expected[name], keys, name)
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("sakadra,mars,https://example.org", "namespace 'sakadra' has region 'mars', which is not one of us, china, eu, "
+                                         "other, unknown"),
+    ("Qwen,china,a\nQwen,us,b", "namespace 'Qwen' is listed 2 times; keep one row per namespace"),
+    (",us,https://example.org", "a row has no namespace"),
+    ("sakadra,us,", "namespace 'sakadra' has no source"),
+])
+def test_a_bad_override_row_is_a_clear_error(full_home, tmp_path, rows, message):
+    home = _home_beside(full_home, tmp_path)
+    (home / "reference" / "organization_region_overrides.csv").write_text(f"namespace,region,source\n{rows}\n")
+    result = run_dbt(home, "run", "--select", "stg_reference__organization_regions", check=False)
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-3000:]
+    assert "organization_region_overrides.csv" in result.stdout

@@ -7,7 +7,15 @@
 
     The variables are read only while executing (`execute`), never while parsing, so changing them
     between runs does not invalidate dbt's partial parse (unlike `--vars`).
-    Returns none (whole history) or {'start': 'YYYY-MM-DD', 'end': 'YYYY-MM-DD'}.
+
+    Days arrive in any order (a day backfilled after an outage, a day re-ingested): a raw day changes the daily
+    rows of the next snapshots after it (their previous snapshot, the dataset's previous date, the spread of a
+    gap) and the velocities 27 days beyond. So when raw partitions exist after the requested end, the window
+    runs through the last of them: `end` is the effective end (the requested one when the window is the newest
+    day, the ordinary daily run), `requested_end` what the caller asked for. Incremental then equals a full
+    refresh whatever the order of arrival. The raw partitions are the reference because they do not change
+    during a dbt run (the built tables do: each model's pre-hook deletes the rows it rebuilds).
+    Returns none (whole history) or {'start', 'end', 'requested_end'} as 'YYYY-MM-DD' strings.
 -#}
 {% macro build_window() %}
     {#- A unit test that overrides is_incremental() keeps its window even in a --full-refresh invocation. -#}
@@ -34,7 +42,29 @@
     {%- if start_date > end_date -%}
         {{ exceptions.raise_compiler_error("HUBPULSE_WINDOW_START " ~ start ~ " is after HUBPULSE_WINDOW_END " ~ end) }}
     {%- endif -%}
-    {{ return({'start': start, 'end': end}) }}
+    {{ return({'start': start, 'end': last_raw_snapshot_after(end) or end, 'requested_end': end}) }}
+{% endmacro %}
+
+
+{#-
+    The last raw snapshot date after `day` ('YYYY-MM-DD'), or none. Reads the staging view filtered on the Hive
+    partition key, so only the partitions after `day` are opened (none on the ordinary daily run); none when
+    the view does not exist yet, and in a unit test.
+-#}
+{% macro last_raw_snapshot_after(day) %}
+    {#- A unit test has no graph: its inputs are fixtures, not the raw partitions. -#}
+    {%- if graph.nodes is not defined -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.stg_hub__model_snapshots'] -%}
+    {%- set view = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+    {%- if view is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select cast(max(snapshot_date) as varchar) from " ~ view ~ " where snapshot_date > date '" ~ day ~ "'") -%}
+    {%- set last = found.columns[0].values()[0] if found is not none and found.rows | length > 0 else none -%}
+    {{ return(last if last else none) }}
 {% endmacro %}
 
 
