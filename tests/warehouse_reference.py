@@ -15,7 +15,7 @@ import math
 import re
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -33,12 +33,19 @@ ONE_DAY = dt.timedelta(days=1)
 
 @dataclass(frozen=True)
 class Seeds:
-    """The reference tables: namespace -> (region, notes), legacy namespace -> organisation, benchmarks."""
+    """The reference tables: namespace -> (region, notes), legacy namespace -> organisation, benchmarks.
+
+    `regions` is the region seed with the user's override file laid over it; `region_sources` says which of the
+    two decided each namespace ('seed' or 'override') and `seed_regions` keeps the seed's own value.
+    """
 
     regions: dict[str, tuple[str, str | None]]
     aliases: dict[str, str]
     eval_datasets: dict[str, str]  # evalResults dataset id -> benchmark
     model_index_types: dict[str, str]  # model-index dataset type -> benchmark
+    region_sources: dict[str, str] = field(default_factory=dict)
+    source_references: dict[str, str] = field(default_factory=dict)
+    seed_regions: dict[str, str] = field(default_factory=dict)
 
     def organization(self, namespace: str) -> str:
         return self.aliases.get(namespace, namespace)
@@ -59,9 +66,30 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def load_seeds(project_dir: Path) -> Seeds:
+REGIONS = ("us", "china", "eu", "other", "unknown")
+SEED_REFERENCE = "ATOM Project tracked-models (seeds/organization_regions.csv)"
+
+
+def load_seeds(project_dir: Path, overrides: Path | None = None) -> Seeds:
+    """The project's seeds; `overrides` is a `namespace,region,source` CSV laid over the region seed (a row
+    wins over the seed's row of its namespace). A bad row raises ValueError, as the build fails on it."""
     seeds = Path(project_dir) / "seeds"
     regions = {r["hf_org"]: (r["region"], r["notes"] or None) for r in _csv_rows(seeds / "organization_regions.csv")}
+    seed_regions = {name: value[0] for name, value in regions.items()}
+    region_sources = dict.fromkeys(regions, "seed")
+    source_references = dict.fromkeys(regions, SEED_REFERENCE)
+    if overrides is not None and Path(overrides).exists():
+        seen: set[str] = set()
+        for row in _csv_rows(Path(overrides)):
+            namespace, region, source = ((row.get(k) or "").strip() for k in ("namespace", "region", "source"))
+            region = region.lower()
+            if not namespace or region not in REGIONS or namespace in seen or not source:
+                raise ValueError(f"bad override row {row}")
+            seen.add(namespace)
+            notes = regions[namespace][1] if namespace in regions else None
+            regions[namespace] = (region, notes)
+            region_sources[namespace] = "override"
+            source_references[namespace] = source
     aliases = {r["legacy_namespace"]: r["organization"] for r in _csv_rows(seeds / "organization_aliases.csv")}
     bench = _csv_rows(seeds / "open_llm_leaderboard_benchmarks.csv")
     return Seeds(
@@ -69,6 +97,9 @@ def load_seeds(project_dir: Path) -> Seeds:
         aliases=aliases,
         eval_datasets={b["eval_results_dataset_id"]: b["benchmark"] for b in bench},
         model_index_types={b["model_index_dataset_type"]: b["benchmark"] for b in bench},
+        region_sources=region_sources,
+        source_references=source_references,
+        seed_regions=seed_regions,
     )
 
 
@@ -296,6 +327,22 @@ def download_velocity(daily: pd.DataFrame, md: pd.DataFrame) -> pd.DataFrame:
 
 
 UNATTRIBUTED = ("unclassified", "unknown")
+ATTRIBUTED_REGIONS = ("us", "china", "eu", "other")
+
+
+def region_table(seeds: Seeds) -> pd.DataFrame:
+    """stg_reference__organization_regions: every namespace of the seed or the override file, once."""
+    return pd.DataFrame([
+        {
+            "hf_org": name,
+            "region": region,
+            "seed_region": seeds.seed_regions.get(name),
+            "region_source": seeds.region_sources[name],
+            "source_reference": seeds.source_references[name],
+            "notes": notes,
+        }
+        for name, (region, notes) in seeds.regions.items()
+    ])
 
 
 def velocity_overtakes(velocity: pd.DataFrame) -> pd.DataFrame:
@@ -646,12 +693,16 @@ def dim_organizations(snaps: list[dict], seeds: Seeds, models: dict[str, dict],
         old_rows = [seeds.regions[n] for n in legacy.get(org, []) if n in seeds.regions]
         legacy_region = min(r[0] for r in old_rows) if old_rows else None
         legacy_notes = min((r[1] for r in old_rows if r[1] is not None), default=None)
+        legacy_sources = [seeds.region_sources[n] for n in legacy.get(org, []) if n in seeds.regions]
+        region = own[0] if own else legacy_region
         org_models = [p for p in models.values() if p["organization"] == org]
         org_releases = release_frame[release_frame["organization"] == org] if len(release_frame) else release_frame
         rows.append({
             "organization": org,
             "region": own[0] if own else (legacy_region or "unclassified"),
             "is_region_classified": own is not None or legacy_region is not None,
+            "is_region_attributed": region in ATTRIBUTED_REGIONS,
+            "region_source": seeds.region_sources[org] if own else (min(legacy_sources) if legacy_sources else None),
             "region_notes": own[1] if own else legacy_notes,
             "legacy_namespaces": ", ".join(sorted(legacy[org])) if legacy.get(org) else None,
             "models": len(org_models),
@@ -724,6 +775,9 @@ def derivatives(dims: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
         if release is not None:
             within = sum(1 for d in child_dates if 0 <= (d - release).days <= 42)
         cross = 0 if g is None else int((~g["is_same_org"]).sum())
+        pairs = [] if g is None else list(zip(g["child_region"], g["parent_region"], strict=True))
+        classified = [(c, b) for c, b in pairs if c in ATTRIBUTED_REGIONS and b in ATTRIBUTED_REGIONS]
+        cross_region = sum(1 for c, b in classified if c != b)
         rows.append({
             "base_model_id": m.model_id,
             "base_repo_id": m.repo_id,
@@ -737,6 +791,10 @@ def derivatives(dims: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
             "derivatives_same_org": n - cross,
             "derivatives_cross_org": cross,
             "share_by_other_organizations": cross / n if n else None,
+            "derivatives_classified_pair": len(classified),
+            "derivatives_cross_region": cross_region,
+            "derivatives_unattributed": n - len(classified),
+            "share_cross_region": cross_region / len(classified) if classified else None,
             "first_derivative_date": first,
             "days_to_first_derivative": (first - release).days if first and release else None,
             "derivatives_within_42_days": within,
@@ -744,7 +802,13 @@ def derivatives(dims: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def supply_chain(edges: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
+def _month_end(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - ONE_DAY
+
+
+def supply_chain(edges: pd.DataFrame, daily: pd.DataFrame, first_snapshot: dt.date,
+                 last_snapshot: dt.date) -> pd.DataFrame:
+    """Months from the first snapshot's; a cross-region flag only for pairs of attributed regions."""
     month_downloads: dict[tuple[str, dt.date], list] = defaultdict(list)
     for r in daily.itertuples():
         value = None if pd.isna(r.daily_downloads) else float(r.daily_downloads)
@@ -752,6 +816,8 @@ def supply_chain(edges: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
     cells: dict[tuple, list] = defaultdict(list)
     for e in edges.itertuples():
         if e.child_created_date is None or pd.isna(e.child_created_date):
+            continue
+        if e.child_created_date < first_snapshot.replace(day=1):
             continue
         cells[(e.child_created_date.replace(day=1), e.child_region, e.parent_region, e.relation)].append(
             e.child_model_id)
@@ -763,11 +829,108 @@ def supply_chain(edges: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
             "child_region": child_region,
             "base_region": base_region,
             "relation": relation,
-            "is_cross_region": child_region != base_region,
+            "is_classified_pair": child_region in ATTRIBUTED_REGIONS and base_region in ATTRIBUTED_REGIONS,
+            "is_cross_region": (child_region != base_region
+                                if child_region in ATTRIBUTED_REGIONS and base_region in ATTRIBUTED_REGIONS else None),
+            "is_month_fully_observed": month >= first_snapshot and _month_end(month) <= last_snapshot,
             "new_derivatives": len(children),
             "new_derivative_models": len(set(children)),
             "derivative_downloads": _known_sum(values),
         })
+    return pd.DataFrame(rows)
+
+
+def attribution_coverage(daily: pd.DataFrame, rel: pd.DataFrame, edges: pd.DataFrame, velocity: pd.DataFrame,
+                         first_snapshot: dt.date, last_snapshot: dt.date) -> pd.DataFrame:
+    """Per day of [first, last] snapshot and per month they touch: what organisations without a region hold."""
+    known_downloads: dict[dt.date, list[tuple[float, bool]]] = defaultdict(list)
+    for r in daily.itertuples():
+        if not pd.isna(r.daily_downloads):
+            known_downloads[r.download_date].append((float(r.daily_downloads), r.region in UNATTRIBUTED))
+    release_days: dict[dt.date, list[bool]] = defaultdict(list)
+    for r in rel.itertuples():
+        release_days[r.release_date].append(r.region in UNATTRIBUTED)
+    edge_days: dict[dt.date, list[tuple[bool, bool]]] = defaultdict(list)
+    for e in edges.itertuples():
+        if e.child_created_date is not None and not pd.isna(e.child_created_date):
+            edge_days[e.child_created_date].append((e.child_region in UNATTRIBUTED, e.parent_region in UNATTRIBUTED))
+    velocity_days: dict[dt.date, list[tuple[float, bool]]] = defaultdict(list)
+    for r in velocity[velocity["entity_type"] == "region"].itertuples():
+        if not pd.isna(r.velocity_28d):
+            velocity_days[r.metric_date].append((float(r.velocity_28d), r.entity_id in UNATTRIBUTED))
+
+    def share(part, whole):
+        return part / whole if whole is not None and whole > 0 else None
+
+    days = [first_snapshot + dt.timedelta(days=i) for i in range((last_snapshot - first_snapshot).days + 1)]
+    periods = [("day", d, d) for d in days]
+    periods += [("month", m, _month_end(m)) for m in sorted({d.replace(day=1) for d in days})]
+    rows = []
+    for kind, start, end in periods:
+        span = [d for d in days if start <= d <= end]
+        dl = [v for d in span for v in known_downloads.get(d, [])]
+        downloads = sum(v for v, _ in dl) if dl else None
+        unattributed_downloads = sum(v for v, u in dl if u) if dl else None
+        releases_ = [u for d in span for u in release_days.get(d, [])]
+        pairs = [p for d in span for p in edge_days.get(d, [])]
+        velocity_share = None
+        if kind == "day" and velocity_days.get(start):
+            total = sum(v for v, _ in velocity_days[start])
+            velocity_share = share(sum(v for v, u in velocity_days[start] if u), total)
+        rows.append({
+            "period_type": kind,
+            "period_start": start,
+            "period_end": end,
+            "is_period_fully_observed": start >= first_snapshot and end <= last_snapshot,
+            "downloads": downloads,
+            "unattributed_downloads": unattributed_downloads,
+            "unattributed_download_share": share(unattributed_downloads, downloads),
+            "releases": len(releases_),
+            "unattributed_releases": sum(releases_),
+            "unattributed_release_share": share(sum(releases_), len(releases_)),
+            "derivatives": len(pairs),
+            "unattributed_derivatives": sum(c for c, _ in pairs),
+            "unattributed_derivative_share": share(sum(c for c, _ in pairs), len(pairs)),
+            "unattributed_pairs": sum(c or b for c, b in pairs),
+            "unattributed_pair_share": share(sum(c or b for c, b in pairs), len(pairs)),
+            "unattributed_velocity_28d_share": velocity_share,
+        })
+    return pd.DataFrame(rows)
+
+
+def unattributed_organizations(orgs: pd.DataFrame, daily: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+    """Organisations without a region holding downloads or derivatives, most to attribute first."""
+    candidates = {r.organization: (r.region, r.models, r.releases)
+                  for r in orgs.itertuples() if not r.is_region_attributed}
+    for e in edges.itertuples():
+        if e.parent_region in UNATTRIBUTED and e.parent_organization not in set(orgs["organization"]):
+            candidates.setdefault(e.parent_organization, (e.parent_region, 0, 0))
+    downloads: dict[str, list] = defaultdict(list)
+    for r in daily.itertuples():
+        downloads[r.organization].append(None if pd.isna(r.daily_downloads) else float(r.daily_downloads))
+    total_downloads = _known_sum([v for values in downloads.values() for v in values])
+    rows = []
+    for org, (region, models, releases_) in candidates.items():
+        dl = _known_sum(downloads.get(org, []))
+        built = int((edges["child_organization"] == org).sum())
+        based = int(((edges["parent_organization"] == org) & (edges["child_organization"] != org)).sum())
+        if not ((dl or 0) > 0 or built + based > 0):
+            continue
+        rows.append({
+            "organization": org,
+            "region": region,
+            "models": models,
+            "releases": releases_,
+            "downloads": dl,
+            "download_share": (dl or 0) / total_downloads if total_downloads else None,
+            "derivatives_built": built,
+            "derivatives_on_its_bases": based,
+            "unattributed_derivatives": built + based,
+            "derivative_share": (built + based) / len(edges) if len(edges) else None,
+        })
+    rows.sort(key=lambda r: (-(r["downloads"] or 0), -r["unattributed_derivatives"], r["organization"]))
+    for rank, row in enumerate(rows, start=1):
+        row["attribution_rank"] = rank
     return pd.DataFrame(rows)
 
 
@@ -871,9 +1034,10 @@ def benchmark_adoption_correlation(eco: pd.DataFrame) -> pd.DataFrame:
 # -------------------------------------------------------------------------------------------- all
 
 
-def compute(raw_root: Path, project_dir: Path) -> dict[str, pd.DataFrame]:
-    """Every modelled relation recomputed from the raw partitions and the project's reference data."""
-    seeds = load_seeds(project_dir)
+def compute(raw_root: Path, project_dir: Path, overrides: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every modelled relation recomputed from the raw partitions and the project's reference data (with the
+    region override file `overrides` laid over the region seed, when given)."""
+    seeds = load_seeds(project_dir, overrides)
     snaps = typed_snapshots(load_raw(raw_root), seeds)
     daily = daily_downloads(snaps)
     md = model_daily(snaps, daily)
@@ -886,7 +1050,11 @@ def compute(raw_root: Path, project_dir: Path) -> dict[str, pd.DataFrame]:
     dims = dim_models(models, edges, set(rel["model_id"]) if len(rel) else set(), scores)
     eco = ecosystem_vs_benchmark(md, daily, dims, edges, rel)
     velocity = download_velocity(daily, md)
+    first_snapshot = min(s["snapshot_date"] for s in snaps)
+    last_snapshot = max(s["snapshot_date"] for s in snaps)
+    orgs = dim_organizations(snaps, seeds, models, rel)
     return {
+        "stg_reference__organization_regions": region_table(seeds),
         "int_models_daily_downloads": daily,
         "fct_model_daily": md,
         "fct_download_velocity": velocity,
@@ -894,10 +1062,12 @@ def compute(raw_root: Path, project_dir: Path) -> dict[str, pd.DataFrame]:
         "int_model_lineage": edges,
         "int_releases": rel,
         "dim_models": dims,
-        "dim_organizations": dim_organizations(snaps, seeds, models, rel),
+        "dim_organizations": orgs,
         "fct_release_cadence": release_cadence(rel, max(s["snapshot_date"] for s in snaps)),
         "fct_derivatives": derivatives(dims, edges),
-        "fct_supply_chain": supply_chain(edges, daily),
+        "fct_supply_chain": supply_chain(edges, daily, first_snapshot, last_snapshot),
+        "fct_attribution_coverage": attribution_coverage(daily, rel, edges, velocity, first_snapshot, last_snapshot),
+        "fct_unattributed_organizations": unattributed_organizations(orgs, daily, edges),
         "fct_ecosystem_vs_benchmark": eco,
         "fct_benchmark_adoption_correlation": benchmark_adoption_correlation(eco),
     }
