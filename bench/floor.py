@@ -32,6 +32,8 @@ MART_GRAINS: dict[str, tuple[str, ...]] = {
     "fct_release_cadence": ("entity_type", "entity_id", "week_start"),
     "fct_derivatives": ("base_model_id",),
     "fct_supply_chain": ("month_start", "child_region", "base_region", "relation"),
+    "fct_attribution_coverage": ("period_type", "period_start"),
+    "fct_unattributed_organizations": ("organization",),
     "fct_ecosystem_vs_benchmark": ("organization", "month_start"),
     "fct_benchmark_adoption_correlation": ("month_start",),
 }

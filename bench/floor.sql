@@ -18,9 +18,14 @@ create temp table aliases as
 select legacy_namespace, organization
 from read_csv('__SEEDS__/organization_aliases.csv', header = true, all_varchar = true)
 ;
+-- The bench homes have no region override file (`<home>/reference/organization_region_overrides.csv`): the
+-- seed alone decides. Only us, china, eu and other are regions a comparison takes (`attributed` below).
 create temp table regions as
 select hf_org, region, notes
 from read_csv('__SEEDS__/organization_regions.csv', header = true, all_varchar = true)
+;
+create temp table attributed as
+select unnest(['us', 'china', 'eu', 'other']) as region
 ;
 create temp table benchmarks as
 select benchmark, eval_results_dataset_id, model_index_dataset_type
@@ -735,6 +740,8 @@ select
     organizations.organization,
     coalesce(own.region, legacy.region, 'unclassified') as region,
     coalesce(own.region, legacy.region) is not null as is_region_classified,
+    coalesce(own.region, legacy.region, 'unclassified') in (select region from attributed) as is_region_attributed,
+    case when coalesce(own.region, legacy.region) is not null then 'seed' end as region_source,
     case when own.hf_org is not null then own.notes else legacy.notes end as region_notes,
     legacy.legacy_namespaces,
     coalesce(counts.models, 0) as models,
@@ -859,10 +866,18 @@ with children as (
         count(*) filter (where relation = 'merge') as derivatives_merge,
         count(*) filter (where is_same_org) as derivatives_same_org,
         count(*) filter (where not is_same_org) as derivatives_cross_org,
+        count(*) filter (where pair_attributed) as derivatives_classified_pair,
+        count(*) filter (where pair_attributed and child_region <> parent_region) as derivatives_cross_region,
         min(child_created_date) as first_derivative_date,
         count(*) filter (where date_diff('day', parent_created_date, child_created_date) between 0 and 42)
             as derivatives_within_42_days
-    from lineage
+    from (
+        select
+            *,
+            child_region in (select region from attributed) and parent_region in (select region from attributed)
+                as pair_attributed
+        from lineage
+    )
     where parent_model_id is not null
     group by parent_model_id
 )
@@ -881,6 +896,10 @@ select
     coalesce(children.derivatives_same_org, 0) as derivatives_same_org,
     coalesce(children.derivatives_cross_org, 0) as derivatives_cross_org,
     children.derivatives_cross_org / children.derivatives as share_by_other_organizations,
+    coalesce(children.derivatives_classified_pair, 0) as derivatives_classified_pair,
+    coalesce(children.derivatives_cross_region, 0) as derivatives_cross_region,
+    coalesce(children.derivatives, 0) - coalesce(children.derivatives_classified_pair, 0) as derivatives_unattributed,
+    children.derivatives_cross_region / nullif(children.derivatives_classified_pair, 0) as share_cross_region,
     children.first_derivative_date,
     date_diff('day', models.created_date, children.first_derivative_date) as days_to_first_derivative,
     case when models.created_date is not null then coalesce(children.derivatives_within_42_days, 0) end
@@ -888,17 +907,21 @@ select
 from models
 left join children on models.model_id = children.parent_model_id
 ;
--- 17. Supply chain: new derivative edges per month, child region, base region and relation.
+-- 17. Supply chain: new derivative edges per month, child region, base region and relation, from the first
+--     snapshot's month (earlier months would count only the derivatives that survived until tracking began).
 create table marts.fct_supply_chain as
-with new_edges as (
+with span as (
+    select min(snapshot_date) as first_day, max(snapshot_date) as last_day from snap
+),
+new_edges as (
     select
         cast(date_trunc('month', child_created_date) as date) as month_start,
         child_region,
         parent_region as base_region,
         relation,
         child_model_id
-    from lineage
-    where child_created_date is not null
+    from lineage, span
+    where child_created_date >= date_trunc('month', span.first_day)
 ),
 cells as (
     select month_start, child_region, base_region, relation, count(*) as new_derivatives,
@@ -924,12 +947,136 @@ select
     cells.child_region,
     cells.base_region,
     cells.relation,
-    cells.child_region != cells.base_region as is_cross_region,
+    a.region is not null and b.region is not null as is_classified_pair,
+    case when a.region is not null and b.region is not null then cells.child_region <> cells.base_region end
+        as is_cross_region,
+    cells.month_start >= span.first_day and last_day(cells.month_start) <= span.last_day as is_month_fully_observed,
     cells.new_derivatives,
     cells.new_derivative_models,
     cell_downloads.derivative_downloads
 from cells
+cross join span
+left join attributed as a on cells.child_region = a.region
+left join attributed as b on cells.base_region = b.region
 left join cell_downloads using (month_start, child_region, base_region, relation)
+;
+-- 17b. Attribution coverage: per day of the snapshots' span and per month it touches, what organisations
+--      without a region (unclassified, or unknown to the seed) hold of the downloads, releases and new derivatives.
+create table marts.fct_attribution_coverage as
+with span as (
+    select min(snapshot_date) as first_day, max(snapshot_date) as last_day from snap
+),
+calendar as (
+    select cast(unnest(range(span.first_day, span.last_day + 1, interval 1 day)) as date) as day from span
+),
+facts as (
+    select download_date as day, daily_downloads as downloads,
+        case when region in (select region from attributed) then 0.0 else daily_downloads end as unattributed_downloads,
+        0 as releases, 0 as unattributed_releases, 0 as derivatives, 0 as unattributed_derivatives,
+        0 as unattributed_pairs
+    from daily where daily_downloads is not null
+    union all
+    select release_date, null, null, 1, (region not in (select region from attributed))::int, 0, 0, 0
+    from releases
+    union all
+    select child_created_date, null, null, 0, 0, 1, (child_region not in (select region from attributed))::int,
+        (child_region not in (select region from attributed) or parent_region not in (select region from attributed))::int
+    from lineage where child_created_date is not null
+),
+by_day as (
+    select calendar.day, sum(facts.downloads) as downloads, sum(facts.unattributed_downloads) as unattributed_downloads,
+        coalesce(sum(facts.releases), 0) as releases, coalesce(sum(facts.unattributed_releases), 0) as unattributed_releases,
+        coalesce(sum(facts.derivatives), 0) as derivatives,
+        coalesce(sum(facts.unattributed_derivatives), 0) as unattributed_derivatives,
+        coalesce(sum(facts.unattributed_pairs), 0) as unattributed_pairs
+    from calendar left join facts on calendar.day = facts.day
+    group by calendar.day
+),
+velocity_share as (
+    select metric_date as day,
+        coalesce(sum(velocity_28d) filter (where entity_id not in (select region from attributed)), 0)
+            / nullif(sum(velocity_28d), 0) as unattributed_velocity_28d_share
+    from marts.fct_download_velocity
+    where entity_type = 'region'
+    group by metric_date
+    having sum(velocity_28d) > 0
+),
+periods as (
+    select 'day' as period_type, day as period_start, day as period_end, by_day.*, velocity_share.unattributed_velocity_28d_share
+    from by_day left join velocity_share using (day)
+    union all
+    select 'month', cast(date_trunc('month', day) as date), cast(last_day(day) as date), null, sum(downloads),
+        sum(unattributed_downloads), sum(releases), sum(unattributed_releases), sum(derivatives),
+        sum(unattributed_derivatives), sum(unattributed_pairs), null
+    from by_day group by all
+)
+select
+    period_type,
+    period_start,
+    period_end,
+    period_start >= span.first_day and period_end <= span.last_day as is_period_fully_observed,
+    downloads,
+    unattributed_downloads,
+    unattributed_downloads / nullif(downloads, 0) as unattributed_download_share,
+    cast(releases as bigint) as releases,
+    cast(unattributed_releases as bigint) as unattributed_releases,
+    unattributed_releases / nullif(releases, 0) as unattributed_release_share,
+    cast(derivatives as bigint) as derivatives,
+    cast(unattributed_derivatives as bigint) as unattributed_derivatives,
+    unattributed_derivatives / nullif(derivatives, 0) as unattributed_derivative_share,
+    cast(unattributed_pairs as bigint) as unattributed_pairs,
+    unattributed_pairs / nullif(derivatives, 0) as unattributed_pair_share,
+    unattributed_velocity_28d_share
+from periods, span
+;
+-- 17c. The organisations without a region that hold the most downloads and derivatives: which to attribute first.
+create table marts.fct_unattributed_organizations as
+with candidates as (
+    select organization, region, models, releases
+    from marts.dim_organizations
+    where region not in (select region from attributed)
+    union
+    select parent_organization, parent_region, 0, 0
+    from lineage
+    where parent_region not in (select region from attributed)
+        and parent_organization not in (select organization from marts.dim_organizations)
+),
+edge_roles as (
+    select child_organization as organization, 1 as built, 0 as based from lineage
+    union all
+    select parent_organization, 0, 1 from lineage where parent_organization <> child_organization
+),
+roles as (
+    select organization, sum(built) as derivatives_built, sum(based) as derivatives_on_its_bases
+    from edge_roles group by organization
+),
+downloaded as (
+    select organization, sum(daily_downloads) as downloads from daily group by organization
+),
+scored as (
+    select
+        candidates.organization,
+        candidates.region,
+        candidates.models,
+        candidates.releases,
+        downloaded.downloads,
+        coalesce(downloaded.downloads, 0) / nullif((select sum(daily_downloads) from daily), 0) as download_share,
+        cast(coalesce(roles.derivatives_built, 0) as bigint) as derivatives_built,
+        cast(coalesce(roles.derivatives_on_its_bases, 0) as bigint) as derivatives_on_its_bases,
+        cast(coalesce(roles.derivatives_built, 0) + coalesce(roles.derivatives_on_its_bases, 0) as bigint)
+            as unattributed_derivatives,
+        (coalesce(roles.derivatives_built, 0) + coalesce(roles.derivatives_on_its_bases, 0))
+            / nullif((select count(*) from lineage), 0) as derivative_share
+    from candidates
+    left join downloaded using (organization)
+    left join roles using (organization)
+)
+select
+    *,
+    row_number() over (order by coalesce(downloads, 0) desc, unattributed_derivatives desc, organization)
+        as attribution_rank
+from scored
+where coalesce(downloads, 0) > 0 or unattributed_derivatives > 0
 ;
 -- 18. Ecosystem vs benchmark per organisation and month, and the monthly rank correlation.
 create table marts.fct_ecosystem_vs_benchmark as
