@@ -21,7 +21,15 @@ MEASURES = {
     "velocity_28d": ("28-day velocity", "share_of_total", "the tracked 28-day velocity"),
     "downloads_30d": ("reported 30-day downloads", "share_of_total_downloads_30d", "the reported 30-day downloads"),
 }
+# Not regions: `unclassified` (neither the region seed nor the override file knows the organisation) and
+# `unknown` (the seed cannot tell). They are never compared with a region; they are the unattributed line.
 NOT_REGIONS = ("unclassified", "unknown")
+UNATTRIBUTED = "unattributed"
+
+
+def region_overrides_path(home: Path) -> Path:
+    """The region override file dbt reads (dbt_project/macros/region_overrides.sql): `namespace,region,source`."""
+    return Path(home) / "reference" / "organization_region_overrides.csv"
 NO_DOWNLOADS = "no known downloads yet"
 DEMO_FULL_HINT = "`make demo-full` runs sixteen months"
 
@@ -188,9 +196,93 @@ def _share_lines(con) -> list[str]:
             continue
         filling = measure == "velocity_28d" and not all(complete for _r, _v, complete in rows)
         note = " (28-day window still filling)" if filling else ""
-        out.append(f"  share of {of} on {last}{note}: "
-                   + ", ".join(f"{region} {_percent(value)}" for region, value in known))
+        out.append(f"  share of {of} on {last}{note}: " + _regions_then_unattributed(known))
     return out
+
+
+def _regions_then_unattributed(shares: list[tuple[str, float]]) -> str:
+    """'us 54.0%, china 39.6%; unattributed 0.7% (unknown 0.4%, unclassified 0.3%)': the regions' shares, then
+    the part held by organisations without a region as its own line, never ranked among the regions."""
+    regions = [(r, v) for r, v in shares if r not in NOT_REGIONS]
+    others = [(r, v) for r, v in shares if r in NOT_REGIONS]
+    text = ", ".join(f"{region} {_percent(value)}" for region, value in regions) or "no region"
+    if others:
+        parts = ", ".join(f"{region} {_percent(value)}" for region, value in others)
+        text += f"; {UNATTRIBUTED} {_percent(sum(v for _r, v in others))} ({parts})"
+    return text
+
+
+# ------------------------------------------------------------------------------------ 5. supply chain
+
+
+def supply_chain_lines(con, month) -> list[str]:
+    """Question 5 for `month`: builder region x base region (the unattributed builders and bases in their own
+    row and column), then the cross-region share over classified pairs with the unattributed part beside it."""
+    regions = ", ".join(f"'{r}'" for r in NOT_REGIONS)
+    rows = con.execute(f"""
+        select case when child_region in ({regions}) then child_region || ' (no region)' else child_region end,
+               on_china, on_us, on_eu, on_other, on_unattributed, total
+        from (
+            select child_region,
+                   sum(new_derivatives) filter (where base_region = 'china') as on_china,
+                   sum(new_derivatives) filter (where base_region = 'us') as on_us,
+                   sum(new_derivatives) filter (where base_region = 'eu') as on_eu,
+                   sum(new_derivatives) filter (where base_region = 'other') as on_other,
+                   sum(new_derivatives) filter (where base_region in ({regions})) as on_unattributed,
+                   sum(new_derivatives) as total
+            from marts.fct_supply_chain where month_start = ?
+            group by child_region
+        )
+        order by child_region in ({regions}), total desc, child_region
+    """, [month]).fetchall()
+    if not rows:
+        return ["  (no derivative in a complete month of this window)"]
+    lines = _table_lines(["builder region", "on china", "on us", "on eu", "on other", "on no region", "total"], rows)
+    cross, classified, everything = con.execute(f"""
+        select coalesce(sum(new_derivatives) filter (where child_region not in ({regions})
+                   and base_region not in ({regions}) and child_region != base_region), 0),
+               coalesce(sum(new_derivatives) filter (where child_region not in ({regions})
+                   and base_region not in ({regions})), 0),
+               coalesce(sum(new_derivatives), 0)
+        from marts.fct_supply_chain where month_start = ?
+    """, [month]).fetchone()
+    unattributed = everything - classified
+    share = f"{_percent(cross / classified)}" if classified else "no classified pair"
+    lines.append(f"  built on another region's base: {cross:,} of {classified:,} new derivatives whose builder and "
+                 f"base both have a region ({share})")
+    lines.append(f"  {UNATTRIBUTED}: {unattributed:,} of {everything:,} ({_percent(unattributed / everything)}) have a "
+                 "builder or base without a region (unclassified or unknown), left out of that share")
+    return lines
+
+
+# ------------------------------------------------------------------------------------ attribution coverage
+
+
+def coverage_lines(con, home: Path, months: int = 4, organizations: int = 5) -> list[str]:
+    """How much of every answer rests on attribution: per month, the share of downloads, releases and new
+    derivatives held by organisations without a region (marts.fct_attribution_coverage), then the organisations
+    to attribute first (marts.fct_unattributed_organizations) and where to add them."""
+    rows = con.execute("""
+        select strftime(period_start, '%Y-%m') || case when is_period_fully_observed then '' else ' (part)' end,
+               round(100 * unattributed_download_share, 1), round(100 * unattributed_release_share, 1),
+               round(100 * unattributed_derivative_share, 1), round(100 * unattributed_pair_share, 1)
+        from marts.fct_attribution_coverage where period_type = 'month'
+        order by period_start desc limit ?
+    """, [months]).fetchall()
+    if not rows:
+        return ["  (no snapshot day in this warehouse yet)"]
+    lines = _table_lines(["month", "% downloads", "% releases", "% derivatives built", "% pairs without region"],
+                         rows)
+    top = con.execute("""
+        select organization, region, downloads, round(100 * download_share, 2), unattributed_derivatives
+        from marts.fct_unattributed_organizations order by attribution_rank limit ?
+    """, [organizations]).fetchall()
+    if top:
+        lines.append("  organisations without a region holding the most downloads and derivatives:")
+        lines.extend(_table_lines(["organisation", "region", "downloads", "% downloads", "derivatives"], top))
+        lines.append(f"  attribute them in {region_overrides_path(home)} "
+                     "(rows `namespace,region,source`); the next build uses them")
+    return lines
 
 
 # ------------------------------------------------------------------------------------------ the summary
@@ -208,15 +300,21 @@ def print_warehouse_summary(home: Path) -> None:
 
         def cadence() -> None:
             rows = q(f"""
-                select entity_id as region,
-                       count(*) filter (where week_start < {r1}) as weeks_before,
-                       round(avg(releases) filter (where week_start < {r1}), 2) as per_week_before,
-                       count(*) filter (where week_start >= {r1}) as weeks_after,
-                       round(avg(releases) filter (where week_start >= {r1}), 2) as per_week_after
-                from marts.fct_release_cadence
-                where entity_type = 'region'
-                  and week_start >= (select min(snapshot_date) from marts.fct_model_daily)
-                group by all order by per_week_after desc nulls last, region
+                select case when entity_id in ('unclassified', 'unknown') then entity_id || ' (no region)'
+                            else entity_id end,
+                       weeks_before, per_week_before, weeks_after, per_week_after
+                from (
+                    select entity_id,
+                           count(*) filter (where week_start < {r1}) as weeks_before,
+                           round(avg(releases) filter (where week_start < {r1}), 2) as per_week_before,
+                           count(*) filter (where week_start >= {r1}) as weeks_after,
+                           round(avg(releases) filter (where week_start >= {r1}), 2) as per_week_after
+                    from marts.fct_release_cadence
+                    where entity_type = 'region'
+                      and week_start >= (select min(snapshot_date) from marts.fct_model_daily)
+                    group by entity_id
+                )
+                order by entity_id in ('unclassified', 'unknown'), per_week_after desc nulls last, entity_id
             """).fetchall()
             _print_table(CADENCE, ["region", "weeks before", "per week before", "weeks after", "per week after"],
                          rows, empty="no release in this window")
@@ -243,20 +341,16 @@ def print_warehouse_summary(home: Path) -> None:
         def supply() -> None:
             month = q("select max(month_start) from marts.fct_supply_chain where month_start < "
                       "date_trunc('month', (select max(snapshot_date) from marts.fct_model_daily))").fetchone()[0]
-            rows = [] if month is None else q("""
-                select child_region,
-                       sum(new_derivatives) filter (where base_region = 'china') as on_china,
-                       sum(new_derivatives) filter (where base_region = 'us') as on_us,
-                       sum(new_derivatives) filter (where base_region = 'eu') as on_eu,
-                       sum(new_derivatives) filter (where base_region not in ('china', 'us', 'eu')) as on_other,
-                       sum(new_derivatives) as total
-                from marts.fct_supply_chain where month_start = ?
-                group by all order by total desc, child_region
-            """, [month]).fetchall()
             title = (SUPPLY if month is None else
                      f"5. Supply chain: new derivatives in {_month(month)} by builder region (rows) and base region")
-            _print_table(title, ["builder region", "on china", "on us", "on eu", "on other", "total"], rows,
-                         empty="no derivative in a complete month of this window")
+            lines = ["  (no derivative in a complete month of this window)"] if month is None else \
+                supply_chain_lines(con, month)
+            print(f"\n{title}")
+            print("\n".join(lines))
+
+        def coverage() -> None:
+            print(f"\n{COVERAGE}")
+            print("\n".join(coverage_lines(con, home)))
 
         def benchmark() -> None:
             month = q("select max(month_start) from marts.fct_ecosystem_vs_benchmark where benchmark_rank is not null"
@@ -285,6 +379,7 @@ def print_warehouse_summary(home: Path) -> None:
         _section(DERIVATIVES, derivatives)
         _section(SUPPLY, supply)
         _section(BENCHMARK, benchmark)
+        _section(COVERAGE, coverage)
     finally:
         con.close()
     print(f"\nwarehouse: {path} (schemas staging, intermediate, marts)")
@@ -296,4 +391,6 @@ VELOCITY = ("2. Download velocity: the day one region overtook another for good 
 DERIVATIVES = "4. Derivatives: fastest-adopted base models released in the window"
 SUPPLY = "5. Supply chain: new derivatives in the last complete month by builder region (rows) and base region"
 BENCHMARK = "3. Ecosystem vs benchmark: largest gaps (benchmark rank - ecosystem rank)"
+COVERAGE = ("Attribution coverage: the share held by organisations without a region (unclassified or unknown), "
+            "per month")
 CORRELATION = "   Do benchmark scores still predict adoption? Spearman rank correlation per month"

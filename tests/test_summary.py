@@ -20,7 +20,8 @@ FIRST = dt.date(2025, 1, 6)
 # Every mart the consumers read, with the columns and types dbt builds them with.
 MART_COLUMNS = {
     "dim_organizations": (
-        "organization varchar, region varchar, is_region_classified boolean, region_notes varchar, "
+        "organization varchar, region varchar, is_region_classified boolean, is_region_attributed boolean, "
+        "region_source varchar, region_notes varchar, "
         "legacy_namespaces varchar[], models bigint, live_models bigint, releases bigint, first_release_date date, "
         "last_release_date date, first_seen_date date, last_seen_date date, is_observed boolean"),
     "dim_models": (
@@ -57,10 +58,22 @@ MART_COLUMNS = {
         "is_placeholder_created_at boolean, derivatives bigint, derivatives_finetune bigint, "
         "derivatives_quantized bigint, derivatives_adapter bigint, derivatives_merge bigint, "
         "derivatives_same_org bigint, derivatives_cross_org bigint, share_by_other_organizations double, "
-        "first_derivative_date date, days_to_first_derivative integer, derivatives_within_42_days bigint"),
+        "derivatives_classified_pair bigint, derivatives_cross_region bigint, derivatives_unattributed bigint, "
+        "share_cross_region double, first_derivative_date date, days_to_first_derivative integer, derivatives_within_42_days bigint"),
     "fct_supply_chain": (
-        "month_start date, child_region varchar, base_region varchar, relation varchar, is_cross_region boolean, "
-        "new_derivatives bigint, new_derivative_models bigint, derivative_downloads bigint"),
+        "month_start date, child_region varchar, base_region varchar, relation varchar, is_classified_pair boolean, "
+        "is_cross_region boolean, is_month_fully_observed boolean, new_derivatives bigint, "
+        "new_derivative_models bigint, derivative_downloads double"),
+    "fct_attribution_coverage": (
+        "period_type varchar, period_start date, period_end date, is_period_fully_observed boolean, "
+        "downloads double, unattributed_downloads double, unattributed_download_share double, releases bigint, "
+        "unattributed_releases bigint, unattributed_release_share double, derivatives bigint, "
+        "unattributed_derivatives bigint, unattributed_derivative_share double, unattributed_pairs bigint, "
+        "unattributed_pair_share double, unattributed_velocity_28d_share double"),
+    "fct_unattributed_organizations": (
+        "organization varchar, region varchar, models bigint, releases bigint, downloads double, "
+        "download_share double, derivatives_built bigint, derivatives_on_its_bases bigint, "
+        "unattributed_derivatives bigint, derivative_share double, attribution_rank bigint"),
     "fct_ecosystem_vs_benchmark": (
         "organization varchar, month_start date, month_end date, benchmark_score double, benchmark_rank double, "
         "downloads bigint, ecosystem_score double, ecosystem_rank double, rank_gap double, likes bigint, "
@@ -166,9 +179,26 @@ def _fill(con, days: int, velocity: bool, downloads_30d: bool, activity: bool, w
         select 'm-' || r, date '{FIRST}' + i::int, r || '-lab/model', r || '-lab', r, 10
         from range({days}) t(i), (values ('china'), ('us'), ('eu'), ('unclassified')) v(r)""")
     con.execute("""
-        insert into marts.dim_organizations (organization, region, is_region_classified)
-        values ('china-lab', 'china', true), ('us-lab', 'us', true), ('eu-lab', 'eu', true),
-               ('unclassified-lab', 'unclassified', false)""")
+        insert into marts.dim_organizations (organization, region, is_region_classified, is_region_attributed,
+            region_source)
+        values ('china-lab', 'china', true, true, 'seed'), ('us-lab', 'us', true, true, 'seed'),
+               ('eu-lab', 'eu', true, true, 'seed'), ('unclassified-lab', 'unclassified', false, false, null)""")
+    # Coverage: every day the unclassified lab holds 50 of the 4,150 + 80 i daily downloads (its velocity share).
+    con.execute(f"""
+        insert into marts.fct_attribution_coverage (period_type, period_start, period_end, is_period_fully_observed,
+            downloads, unattributed_downloads, unattributed_download_share, releases, unattributed_releases,
+            unattributed_release_share, derivatives, unattributed_derivatives, unattributed_derivative_share,
+            unattributed_pairs, unattributed_pair_share, unattributed_velocity_28d_share)
+        select 'day', d, d, true, 100.0, 2.0, 0.02, 0, 0, null, 0, 0, null, 0, null, 0.012
+        from (select date '{FIRST}' + i::int as d from range({days}) t(i))
+        union all
+        select 'month', date_trunc('month', d)::date, last_day(d), false, 100.0 * count(*), 2.0 * count(*), 0.02,
+            4, 1, 0.25, 8, 6, 0.75, 7, 0.875, null
+        from (select date '{FIRST}' + i::int as d from range({days}) t(i)) group by all""")
+    con.execute("""
+        insert into marts.fct_unattributed_organizations values
+        ('unclassified-lab', 'unclassified', 1, 0, 2000.0, 0.012, 6, 0, 6, 0.6, 1),
+        ('mystery-base', 'unclassified', 0, 0, null, 0.0, 0, 1, 1, 0.1, 2)""")
     con.execute("""
         insert into marts.dim_models (model_id, repo_id, organization, region)
         select 'm-' || r, r || '-lab/model', r || '-lab', r
@@ -183,11 +213,13 @@ def _fill(con, days: int, velocity: bool, downloads_30d: bool, activity: bool, w
     con.execute(f"""
         insert into marts.fct_derivatives values
         ('m-china', 'china-lab/model', 'china-lab', 'china', date '{FIRST}', false, 3, 2, 1, 0, 0, 1, 2, 0.6667,
-         date '{day(1)}', 1, 3)""")
+         2, 1, 1, 0.5, date '{day(1)}', 1, 3)""")
     con.execute(f"""
         insert into marts.fct_supply_chain values
-        (date '{FIRST.replace(day=1)}', 'us', 'china', 'finetune', true, 2, 2, 20),
-        (date '{FIRST.replace(day=1)}', 'china', 'china', 'quantized', false, 1, 1, 10)""")
+        (date '{FIRST.replace(day=1)}', 'us', 'china', 'finetune', true, true, false, 2, 2, 20),
+        (date '{FIRST.replace(day=1)}', 'china', 'china', 'quantized', true, false, false, 1, 1, 10),
+        (date '{FIRST.replace(day=1)}', 'unclassified', 'china', 'finetune', false, null, false, 5, 5, 50),
+        (date '{FIRST.replace(day=1)}', 'us', 'unknown', 'merge', false, null, false, 1, 1, null)""")
 
 
 def summary_of(tmp_path: Path, capsys, **shape) -> str:
@@ -276,3 +308,40 @@ def _row(out: str, measure: str) -> list[str]:
     """The cells after `measure` in the overtake table's row for it."""
     line = next(line for line in out.splitlines() if line.startswith(f"  {measure}  "))
     return line[len(measure) + 2:].split()
+
+
+# ------------------------------------------------------------------------------------------ attribution
+
+
+def test_supply_chain_share_is_over_classified_pairs_with_the_unattributed_part_beside_it(tmp_path, capsys):
+    """Five derivatives by an unclassified builder on Chinese bases are not cross-region: the share counts the
+    3 classified pairs (2 cross-region), and the 6 unattributed ones are reported beside it."""
+    out = summary_of(tmp_path, capsys, days=40)
+    section = out.split("5. Supply chain")[1].split("\n3. ")[0]
+    assert "2025-01 by builder region" in section
+    assert "built on another region's base: 2 of 3 new derivatives whose builder and base both have a region " \
+           "(66.7%)" in section
+    assert "unattributed: 6 of 9 (66.7%) have a builder or base without a region" in section
+    unclassified = next(line for line in section.splitlines() if line.startswith("  unclassified (no region)"))
+    assert unclassified.split()[-2:] == ["5", "5"]  # on china, total: its own row, after the regions
+    assert section.index("  us ") < section.index("  unclassified (no region)")
+    us = next(line for line in section.splitlines() if line.startswith("  us "))
+    assert us.split()[1:] == ["2", "1", "3"]  # on china, on no region (the unknown base), total
+
+
+def test_velocity_shares_put_the_unattributed_part_on_its_own(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=40)
+    line = next(line for line in out.splitlines() if "share of the tracked 28-day velocity" in line)
+    assert line.endswith("; unattributed 0.7% (unclassified 0.7%)"), line
+    assert "unclassified" not in line.split(";")[0]
+
+
+def test_the_summary_prints_coverage_and_whom_to_attribute_first(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=40)
+    section = out.split("Attribution coverage")[1]
+    month = next(line for line in section.splitlines() if line.startswith("  2025-02 (part)"))
+    assert month.split()[2:] == ["2.00", "25.00", "75.00", "87.50"]
+    assert section.index("unclassified-lab") < section.index("mystery-base")
+    assert str(tmp_path / "reference" / "organization_region_overrides.csv") in section
+    (tmp_path / "empty").mkdir()
+    assert "(no snapshot day in this warehouse yet)" in summary_of(tmp_path / "empty", capsys, days=0)

@@ -596,8 +596,8 @@ def test_an_override_row_changes_the_region_on_the_next_build(full_home, built, 
 
 
 @pytest.mark.parametrize(("rows", "message"), [
-    ("sakadra,mars,https://example.org", "namespace 'sakadra' has region 'mars', which is not one of us, china, eu, "
-                                         "other, unknown"),
+    ("sakadra,mars,https://example.org",
+     "namespace 'sakadra' has region 'mars', which is not one of us, china, eu, other, unknown"),
     ("Qwen,china,a\nQwen,us,b", "namespace 'Qwen' is listed 2 times; keep one row per namespace"),
     (",us,https://example.org", "a row has no namespace"),
     ("sakadra,us,", "namespace 'sakadra' has no source"),
