@@ -305,8 +305,12 @@ def supply_chain_chart(con) -> bytes:
         "where month_start = ? group by all",
         [latest],
     ).fetchall()
+    # Over classified pairs only (is_cross_region is null when the builder or the base has no region); the
+    # unattributed part is its own line, never folded into the share.
     shares = con.execute(
-        "select month_start, sum(new_derivatives) filter (where is_cross_region) / nullif(sum(new_derivatives), 0) "
+        "select month_start, sum(new_derivatives) filter (where is_cross_region) "
+        "/ nullif(sum(new_derivatives) filter (where is_cross_region is not null), 0), "
+        "sum(new_derivatives) filter (where is_cross_region is null) / nullif(sum(new_derivatives), 0) "
         "from marts.fct_supply_chain group by month_start order by month_start"
     ).fetchall()
     children = sorted({c[0] for c in cells})
@@ -328,14 +332,57 @@ def supply_chain_chart(con) -> bytes:
                       color="white" if peak and value > peak / 2 else "black")
     left.set_title(f"New derivatives, {latest:%Y-%m}")
     fig.colorbar(image, ax=left, shrink=0.8)
-    points = [(m, s) for m, s in shares if s is not None]
+    points = [(m, s) for m, s, _u in shares if s is not None]
+    unattributed = [(m, u) for m, _s, u in shares if u is not None]
     if points:
-        right.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#444444")
+        right.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#444444",
+                   label="built on another region's base (of classified pairs)")
+    if unattributed:
+        right.plot([p[0] for p in unattributed], [p[1] for p in unattributed], marker=".", linestyle=":",
+                   color=REGION_COLOURS["unclassified"], label="unattributed: builder or base without a region")
+    if points or unattributed:
         _mark_r1(right)
-        _date_axis(right, [p[0] for p in points])
+        _date_axis(right, [m for m, *_ in shares])
+        right.legend(fontsize=7, loc="upper left")
     right.set_ylim(0, 1)
-    right.set_title("Share of new derivatives built on another region's base")
+    right.set_title("Cross-region share over classified pairs", fontsize=10)
     right.grid(alpha=0.3)
+    return _png(fig)
+
+
+def attribution_coverage_chart(con) -> bytes:
+    """The share held by organisations without a region: downloads and 28-day velocity by day, releases and
+    new derivatives by month."""
+    title = "Attribution coverage: the share held by organisations without a region"
+    if not _has_relation(con, "marts", "fct_attribution_coverage"):
+        return message_chart(title, "marts.fct_attribution_coverage is not built yet")
+    days = con.execute(
+        "select period_start, unattributed_download_share, unattributed_velocity_28d_share "
+        "from marts.fct_attribution_coverage where period_type = 'day' order by period_start").fetchall()
+    months = con.execute(
+        "select period_start, unattributed_release_share, unattributed_derivative_share, unattributed_pair_share "
+        "from marts.fct_attribution_coverage where period_type = 'month' order by period_start").fetchall()
+    if not days:
+        return message_chart(title, "no snapshot day in this warehouse yet")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for column, label, style in ((1, "daily downloads", "-"), (2, "28-day velocity", "--")):
+        known = [(r[0], r[column]) for r in days if r[column] is not None]
+        if known:
+            ax.plot([k[0] for k in known], [k[1] for k in known], linestyle=style, label=label, linewidth=1.5)
+    for column, label, marker in ((1, "releases (month)", "s"), (2, "derivatives built (month)", "o"),
+                                  (3, "derivative pairs (month)", "^")):
+        known = [(r[0], r[column]) for r in months if r[column] is not None]
+        if known:
+            ax.scatter([k[0] for k in known], [k[1] for k in known], marker=marker, label=label, s=30)
+    if days[0][0] <= R1_DATE <= days[-1][0]:
+        _mark_r1(ax)
+    _date_axis(ax, [r[0] for r in days])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share without a region")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, ncols=2, loc="upper left")
+    ax.grid(alpha=0.3)
     return _png(fig)
 
 
@@ -349,6 +396,7 @@ CHARTS: dict[str, tuple[str, Callable]] = {
     "fct_ecosystem_vs_benchmark": ("ecosystem vs benchmark", ecosystem_vs_benchmark_chart),
     "fct_derivatives": ("derivatives", derivatives_chart),
     "fct_supply_chain": ("supply chain", supply_chain_chart),
+    "fct_attribution_coverage": ("attribution coverage", attribution_coverage_chart),
 }
 
 

@@ -45,6 +45,16 @@ def warehouse(tmp_path: Path) -> Path:
                'finetune' as relation, (i % 3) != (i % 2) as is_cross_region, i as new_derivatives,
                i as new_derivative_models, i * 100 as derivative_downloads
         from range(12) t(i)""")
+    con.execute("""
+        create table marts.fct_attribution_coverage as
+        select 'day' as period_type, d as period_start, 0.01 * i as unattributed_download_share,
+               case when i > 0 then 0.5 end as unattributed_velocity_28d_share, null::double as unattributed_release_share,
+               null::double as unattributed_derivative_share, null::double as unattributed_pair_share
+        from (select date '2025-02-01' + i::int as d, i from range(3) t(i))
+        union all
+        select 'month', date '2025-01-01', null, null, 0.25, 0.8, null
+        union all
+        select 'month', date '2025-02-01', null, null, 0.3, 0.9, 0.95""")
     con.execute("create view staging.stg_view as select 1 as x")
     con.close()
     return path
@@ -70,6 +80,12 @@ def test_outputs_get_counts_range_preview_and_chart(warehouse: Path, tmp_path: P
     assert len(mart["preview"].value.records) == 10
     assert mart["chart"].value.startswith("![supply chain](data:image/png;base64,")
     assert (tmp_path / "charts" / "fct_supply_chain.png").exists()
+    # How much of the answer rests on attribution: the latest day's and month's shares without a region.
+    assert mart["coverage/unattributed_download_share"].value == pytest.approx(0.02)
+    assert mart["coverage/unattributed_download_share_period"].value == "2025-02-03"
+    assert mart["coverage/unattributed_velocity_28d_share"].value == pytest.approx(0.5)
+    assert mart["coverage/unattributed_derivative_share"].value == pytest.approx(0.9)
+    assert mart["coverage/unattributed_pair_share_period"].value == "2025-02"
     assert {k: v.value for k, v in view.items()} == {"unique_id": "model.hubpulse.stg_view", "materialized": "view"}
 
 
@@ -110,6 +126,9 @@ def test_every_chart_says_so_on_empty_marts(tmp_path: Path):
          "derivatives_within_42_days int, days_to_first_derivative int)"),
         ("fct_supply_chain (month_start date, child_region varchar, base_region varchar, is_cross_region boolean, "
          "new_derivatives int)"),
+        ("fct_attribution_coverage (period_type varchar, period_start date, unattributed_download_share double, "
+         "unattributed_velocity_28d_share double, unattributed_release_share double, "
+         "unattributed_derivative_share double, unattributed_pair_share double)"),
     ):
         con.execute(f"create table marts.{ddl}")
     for mart in CHARTS:

@@ -83,6 +83,40 @@ def relation_metadata(
     return metadata
 
 
+COVERAGE_FIGURES = {
+    "unattributed_download_share": "day",
+    "unattributed_velocity_28d_share": "day",
+    "unattributed_release_share": "month",
+    "unattributed_derivative_share": "month",
+    "unattributed_pair_share": "month",
+}
+
+
+def coverage_metadata(con) -> dict[str, Any]:
+    """How much of the answers rests on attribution, from marts.fct_attribution_coverage: the shares held by
+    organisations without a region on the latest day (downloads, 28-day velocity) and in the latest month
+    (releases, derivatives built, derivative pairs), each labelled with its period. Empty before the mart
+    exists (an older warehouse, or a run that has not built it yet)."""
+    if not con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' "
+        "and table_name = 'fct_attribution_coverage'"
+    ).fetchone()[0]:
+        return {}
+    out: dict[str, Any] = {}
+    for column, period in COVERAGE_FIGURES.items():
+        row = con.execute(
+            f"select period_start, {column} from marts.fct_attribution_coverage "
+            "where period_type = ? order by period_start desc limit 1", [period]
+        ).fetchone()
+        if row is None:
+            continue
+        label = f"{row[0]:%Y-%m}" if period == "month" else row[0].isoformat()
+        key = f"coverage/{column}"
+        out[key] = dg.MetadataValue.float(float(row[1])) if row[1] is not None else dg.MetadataValue.text("unknown")
+        out[f"{key}_period"] = label
+    return out
+
+
 def _relation_of(manifest: Mapping[str, Any], unique_id: str) -> tuple[str, str, str] | None:
     """(schema, relation name, materialization) of a model or seed; None for anything else."""
     node = manifest.get("nodes", {}).get(unique_id)
@@ -151,6 +185,7 @@ def _extra(con, manifest, output: dg.Output, window, charts_dir, log) -> dict[st
             return extra
         extra.update(relation_metadata(con, schema, name, window))
         if name in CHARTS:
+            extra.update(coverage_metadata(con))
             question = CHARTS[name][0]
             drawn = render_mart_chart(con, name, charts_dir)
             if drawn is not None:
