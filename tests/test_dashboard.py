@@ -108,12 +108,33 @@ def app(home, manifest, monkeypatch):
         line = at.markdown[0].value
         assert f"**{manifest['newest_snapshot_date']}**" in line and manifest["oldest_snapshot_date"] in line
         assert manifest["version"] in line and manifest["published_at"][:16].replace("T", " ") in line
+        assert at.markdown[1].value == expected_coverage_line(home), f"{title}: the coverage line is missing"
         assert len(at.metric) >= 3, f"{title}: headline metrics missing"
         assert len(charts(at)) >= 2, f"{title}: expected at least two charts"
         assert len(at.dataframe) >= 1, f"{title}: the table behind the charts is missing"
         return at
 
     return render
+
+
+def expected_coverage_line(home: Path) -> str:
+    """The coverage line every page shows beside the freshness line, recomputed from the published Parquet."""
+    directory = serving.current_version_dir(serving.serving_dir(home))
+    coverage = pd.read_parquet(directory / "parquet" / "fct_attribution_coverage.parquet")
+    day = coverage[coverage["period_type"] == "day"].sort_values("period_start").iloc[-1]
+    month = coverage[coverage["period_type"] == "month"].sort_values("period_start").iloc[-1]
+
+    def pct(value):
+        return "—" if pd.isna(value) else f"{value * 100:.1f}%"
+
+    partial = "" if month["is_period_fully_observed"] else " (partial)"
+    return (":small[:material/help: Without a region (unclassified or unknown): "
+            f"{pct(day['unattributed_download_share'])} of downloads and "
+            f"{pct(day['unattributed_velocity_28d_share'])} of the 28-day velocity on "
+            f"{pd.Timestamp(day['period_start']):%Y-%m-%d}; {pct(month['unattributed_release_share'])} of releases, "
+            f"{pct(month['unattributed_derivative_share'])} of new derivatives built and "
+            f"{pct(month['unattributed_pair_share'])} of derivative pairs in "
+            f"{pd.Timestamp(month['period_start']):%Y-%m}{partial}. Regions are compared without them.]")
 
 
 def open_page(page: str) -> AppTest:
@@ -695,11 +716,16 @@ def expected_supply(marts, manifest, month=None, measure="new_derivatives", buil
     def summary(m):
         rows = supply[supply["month"] == m].assign(value=lambda f: f[measure].fillna(0))
         total = rows["value"].sum()
+        # Regions compare only when both sides have one (us, china, eu, other); the rest is beside the share.
+        classified = rows[rows["child_region"].isin(["us", "china", "eu", "other"])
+                          & rows["base_region"].isin(["us", "china", "eu", "other"])]
         flows = rows.groupby(["child_region", "base_region"], as_index=False)["value"].sum()
         flows = flows.sort_values(["value", "child_region", "base_region"], ascending=[False, True, True])
         return {
             "total": total,
-            "cross": rows.loc[rows["child_region"] != rows["base_region"], "value"].sum() / total,
+            "cross": (classified.loc[classified["child_region"] != classified["base_region"], "value"].sum()
+                      / classified["value"].sum()) if classified["value"].sum() else None,
+            "unattributed": total - classified["value"].sum(),
             "china": rows.loc[rows["base_region"] == "china", "value"].sum() / total,
             "flow": f"{flows['child_region'].iloc[0]} ← {flows['base_region'].iloc[0]}",
             "flows": flows.set_index(["child_region", "base_region"])["value"],
@@ -719,7 +745,15 @@ def assert_supply(at, expected, label="New derivatives") -> None:
     assert close(number(total), now["total"])
     assert total.delta == f"{(now['total'] / then['total'] - 1) * 100:+,.1f}%"
     cross = metric(at, "Crossing regions")
-    assert close(number(cross), now["cross"]) and cross.delta == f"{(now['cross'] - then['cross']) * 100:+.1f} pp"
+    if now["cross"] is None:
+        assert cross.value == "—"
+    else:
+        assert close(number(cross), now["cross"])
+        if then["cross"] is not None:
+            assert cross.delta == f"{(now['cross'] - then['cross']) * 100:+.1f} pp"
+    unattributed = metric(at, "Without a region")
+    assert close(number(unattributed), now["unattributed"] / now["total"])
+    assert unattributed.delta.startswith(f"{now['unattributed']:,.0f} ")
     china = metric(at, "Built on Chinese bases")
     assert close(number(china), now["china"]) and china.delta == f"{(now['china'] - then['china']) * 100:+.1f} pp"
     assert metric(at, "Largest flow").value == now["flow"]

@@ -351,15 +351,23 @@ def supply_bars(by_base: pd.DataFrame, measure_title: str, *, height: int = 300)
 
 
 def cross_share_line(shares: pd.DataFrame, *, height: int = 220):
-    """Per month, the share of the measure that crosses regions."""
+    """Per month, the share of the classified pairs' measure that crosses regions, and (dotted, grey) the share
+    of the whole measure with a builder or base without a region."""
     frame = shares.assign(month_start=pd.to_datetime(shares["month_start"]))
+    x = alt.X(f"{_MONTH}(month_start):T", scale=_UTC, title=None,
+              axis=alt.Axis(format="%Y-%m", tickCount="month", labelOverlap=True))
     line = alt.Chart(frame).mark_line(point=True, color="#e45756").encode(
-        x=alt.X(f"{_MONTH}(month_start):T", scale=_UTC, title=None,
-                axis=alt.Axis(format="%Y-%m", tickCount="month", labelOverlap=True)),
-        y=alt.Y("cross_region_share:Q", title="cross-region share", axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(domain=[0, 1])),
+        x=x,
+        y=alt.Y("cross_region_share:Q", title="share", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip(f"{_MONTH}(month_start):T", title="month"),
-                 alt.Tooltip("cross_region_share:Q", format=".1%", title="cross-region share")],
+                 alt.Tooltip("cross_region_share:Q", format=".1%", title="cross-region share (classified pairs)")],
     )
+    layers = [line]
+    if "unattributed_share" in frame:
+        layers.append(alt.Chart(frame).mark_line(point=True, color="#7f7f7f", strokeDash=[4, 3]).encode(
+            x=x, y=alt.Y("unattributed_share:Q"),
+            tooltip=[alt.Tooltip(f"{_MONTH}(month_start):T", title="month"),
+                     alt.Tooltip("unattributed_share:Q", format=".1%", title="without a region")],
+        ))
     first, last = frame["month_start"].min(), frame["month_start"].max()
-    return _finish(alt.layer(line, *r1_marker(first, last)), height)
+    return _finish(alt.layer(*layers, *r1_marker(first, last)), height)

@@ -336,3 +336,23 @@ def _supply_chain(path: str) -> pd.DataFrame:
         """,
         [path],
     )
+
+
+def attribution_coverage(release: Release) -> pd.DataFrame | None:
+    """fct_attribution_coverage (day and month rows); None when the version predates it (an older publish)."""
+    if "fct_attribution_coverage" not in release.parquet_files:
+        return None
+    return _attribution_coverage(release.parquet("fct_attribution_coverage"))
+
+
+@st.cache_data(**_CACHE)
+def _attribution_coverage(path: str) -> pd.DataFrame:
+    return _query(
+        """
+        select period_type, period_start, is_period_fully_observed, unattributed_download_share,
+               unattributed_velocity_28d_share, unattributed_release_share, unattributed_derivative_share,
+               unattributed_pair_share
+        from read_parquet(?)
+        """,
+        [path],
+    )

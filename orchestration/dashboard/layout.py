@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from orchestration.dashboard import data
-from orchestration.dashboard.metrics import R1_DATE
+from orchestration.dashboard.metrics import R1_DATE, coverage_summary
 
 NOTHING_PUBLISHED = (
     "**Nothing is published yet.** The dashboard reads only the published, read-only copy of the marts "
@@ -37,7 +37,31 @@ def page_start(title: str, question: str) -> data.Release:
         st.info(NOTHING_PUBLISHED.format(root=data.serving_root()), icon=":material/hourglass_empty:")
         st.stop()
     st.markdown(freshness_line(release))
+    try:
+        coverage = coverage_summary(data.attribution_coverage(release))
+    except data.ServingDataError:
+        coverage = None
+    st.markdown(coverage_line(coverage))
     return release
+
+
+def coverage_line(coverage: dict | None) -> str:
+    """How much of every answer rests on attribution, beside the freshness line: the shares held by
+    organisations without a region (unclassified or unknown) on the latest day and in the latest month."""
+    if coverage is None:
+        return (":small[:material/help: Attribution coverage: not in this published version "
+                "(publish a current build to see how much has no region)]")
+    parts = []
+    if coverage["day"] is not None:
+        parts.append(f"{percent(coverage['downloads'])} of downloads and {percent(coverage['velocity'])} of the "
+                     f"28-day velocity on {coverage['day']:%Y-%m-%d}")
+    if coverage["month"] is not None:
+        partial = " (partial)" if coverage["month_partial"] else ""
+        parts.append(f"{percent(coverage['releases'])} of releases, {percent(coverage['derivatives'])} of new "
+                     f"derivatives built and {percent(coverage['pairs'])} of derivative pairs in "
+                     f"{coverage['month']:%Y-%m}{partial}")
+    return (":small[:material/help: Without a region (unclassified or unknown): " + "; ".join(parts)
+            + ". Regions are compared without them.]")
 
 
 def freshness_line(release: data.Release, now: dt.datetime | None = None) -> str:

@@ -429,22 +429,35 @@ def supply_matrix(rows: pd.DataFrame, month: dt.date, measure: str) -> pd.DataFr
     return table
 
 
+def _cross_flags(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(classified pair, crosses regions) per row: is_cross_region is null when the builder or the base has no
+    region (unclassified or unknown), so such a row is neither."""
+    flag = frame["is_cross_region"].astype("boolean")
+    return flag.notna().astype(bool), flag.fillna(False).astype(bool)
+
+
 def supply_headline(rows: pd.DataFrame, month: dt.date | None, measure: str) -> dict:
-    """For one month: total, cross-region share, share built on Chinese bases, the largest flow."""
+    """For one month: total, the cross-region share over classified pairs (builder and base both with a
+    region) with the unattributed part beside it, the share built on Chinese bases, the largest flow."""
     if month is None:
-        return {"total": 0.0, "cross_region_share": None, "china_base_share": None, "top_flow": None,
-                "top_cross_flow": None}
+        return {"total": 0.0, "cross_region_share": None, "unattributed": 0.0, "unattributed_share": None,
+                "china_base_share": None, "top_flow": None, "top_cross_flow": None}
     month_rows = rows[rows["month_start"].dt.date == month]
     values = month_rows[measure].fillna(0)
     total = float(values.sum())
-    cross = float(values[month_rows["is_cross_region"]].sum())
+    classified_rows, cross_rows = _cross_flags(month_rows)
+    classified = float(values[classified_rows].sum())
+    cross = float(values[cross_rows].sum())
     china = float(values[month_rows["base_region"] == "china"].sum())
     flows = (month_rows.assign(value=values).groupby(["child_region", "base_region"], as_index=False)["value"].sum()
              .sort_values(["value", "child_region", "base_region"], ascending=[False, True, True]))
-    crossing = flows[flows["child_region"] != flows["base_region"]]
+    crossing = flows[(flows["child_region"] != flows["base_region"]) & ~flows["child_region"].isin(NOT_REGIONS)
+                     & ~flows["base_region"].isin(NOT_REGIONS)]
     return {
         "total": total,
-        "cross_region_share": cross / total if total else None,
+        "cross_region_share": cross / classified if classified else None,
+        "unattributed": total - classified,
+        "unattributed_share": (total - classified) / total if total else None,
         "china_base_share": china / total if total else None,
         "top_flow": _first_flow(flows),
         "top_cross_flow": _first_flow(crossing),
@@ -484,10 +497,43 @@ def supply_over_time(rows: pd.DataFrame, measure: str, first: dt.date, last: dt.
 
 
 def cross_region_share_by_month(rows: pd.DataFrame, measure: str, first: dt.date, last: dt.date) -> pd.DataFrame:
-    """Per month of [first, last]: the share of the measure where builder and base regions differ."""
+    """Per month of [first, last]: the share of the classified pairs' measure where builder and base regions
+    differ, and beside it the share of the whole measure with a builder or base without a region."""
     months = rows["month_start"].dt.date
     window = rows[(months >= first) & (months <= last)].assign(value=lambda f: f[measure].fillna(0))
-    window = window.assign(cross=window["value"].where(window["is_cross_region"], 0))
-    sums = window.groupby("month_start", as_index=False)[["value", "cross"]].sum()
-    sums["cross_region_share"] = [c / v if v else None for c, v in zip(sums["cross"], sums["value"], strict=True)]
-    return sums[["month_start", "cross_region_share", "value"]]
+    classified_rows, cross_rows = _cross_flags(window)
+    window = window.assign(classified=window["value"].where(classified_rows, 0),
+                           cross=window["value"].where(cross_rows, 0))
+    sums = window.groupby("month_start", as_index=False)[["value", "classified", "cross"]].sum()
+    sums["cross_region_share"] = [c / v if v else None
+                                  for c, v in zip(sums["cross"], sums["classified"], strict=True)]
+    sums["unattributed_share"] = [(v - c) / v if v else None
+                                  for c, v in zip(sums["classified"], sums["value"], strict=True)]
+    return sums[["month_start", "cross_region_share", "unattributed_share", "value"]]
+
+
+def coverage_summary(coverage: pd.DataFrame | None) -> dict | None:
+    """The latest day's and month's shares held by organisations without a region (fct_attribution_coverage):
+    {'day', 'downloads', 'velocity', 'month', 'month_partial', 'releases', 'derivatives', 'pairs'}; None when
+    the published version has no coverage mart or it is empty."""
+    if coverage is None or coverage.empty:
+        return None
+
+    def latest(kind):
+        rows = coverage[coverage["period_type"] == kind]
+        return None if rows.empty else rows.sort_values("period_start").iloc[-1]
+
+    def value(row, column):
+        return None if row is None or pd.isna(row[column]) else float(row[column])
+
+    day, month = latest("day"), latest("month")
+    return {
+        "day": None if day is None else pd.Timestamp(day["period_start"]).date(),
+        "downloads": value(day, "unattributed_download_share"),
+        "velocity": value(day, "unattributed_velocity_28d_share"),
+        "month": None if month is None else pd.Timestamp(month["period_start"]).date(),
+        "month_partial": month is not None and not bool(month["is_period_fully_observed"]),
+        "releases": value(month, "unattributed_release_share"),
+        "derivatives": value(month, "unattributed_derivative_share"),
+        "pairs": value(month, "unattributed_pair_share"),
+    }

@@ -128,7 +128,9 @@ else:
                     width="stretch")
     note = (f" Shaded: the first {window} days of tracking, whose {window}-day windows are not full yet."
             if window else "")
-    st.caption(layout.r1_note() + " The red dotted line marks the headline overtake." + note)
+    st.caption(layout.r1_note() + " The red dotted line marks the headline overtake." + note
+               + " `unclassified` and `unknown` are not regions: their lines are the unattributed part (organisations"
+               " without a region), never ranked or compared with the regions.")
 pairs = metrics.overtakes_of(overtakes, ranking, regions)
 with st.expander(f"Every lasting overtake of the {RANKED} ({len(pairs)})", expanded=False):
     if pairs.empty:

@@ -58,7 +58,7 @@ then = metrics.supply_headline(rows, compare, measure) if compare else None
 label = MEASURES[measure]
 
 # ------------------------------------------------------------------------------------------ headline
-c1, c2, c3 = st.columns(3)
+c1, c2, c_unattributed, c3 = st.columns(4)
 c1.metric(f"{label.capitalize()}, {month:%Y-%m}", now["total"], format="localized", border=True,
           delta=None if then is None or not then["total"] else layout.percent(
               metrics.change(now["total"], then["total"]), signed=True),
@@ -68,7 +68,14 @@ c2.metric("Crossing regions", now["cross_region_share"], format="percent", borde
           delta=None if then is None or now["cross_region_share"] is None or then["cross_region_share"] is None
           else layout.points(now["cross_region_share"] - then["cross_region_share"]),
           delta_description=f"vs {compare:%Y-%m}" if compare else None,
-          help="Share where the builder's region differs from the base model's region.")
+          help="Over classified pairs only (builder and base both us, china, eu or other): the share where "
+               "the builder's region differs from the base model's region. A builder or base without a region "
+               "says nothing about regions; it is counted beside, under 'Without a region'.")
+c_unattributed.metric("Without a region", now["unattributed_share"], format="percent", border=True,
+                      delta=f"{now['unattributed']:,.0f} {label}", delta_arrow="off", delta_color="off",
+                      help="Share (and amount) of the measure whose builder or base has no region (unclassified "
+                           "or unknown): left out of the cross-region share. Attribute them in "
+                           "<HUBPULSE_HOME>/reference/organization_region_overrides.csv.")
 c3.metric("Built on Chinese bases", now["china_base_share"], format="percent", border=True,
           delta=None if then is None or now["china_base_share"] is None or then["china_base_share"] is None
           else layout.points(now["china_base_share"] - then["china_base_share"]),
@@ -123,8 +130,10 @@ with right:
         st.altair_chart(charts.supply_bars(by_base, label), width="stretch")
         shares = metrics.cross_region_share_by_month(rows, measure, span[0], span[1])
         st.altair_chart(charts.cross_share_line(shares), width="stretch")
-        st.caption("Top: the measure per month by base region. Bottom: the share crossing regions. "
-                   + layout.r1_note())
+        st.caption("Top: the measure per month by base region. Bottom: the share crossing regions, over "
+                   "classified pairs, and (dotted) the share with a builder or base without a region. "
+                   "Months start at the first snapshot's: earlier derivatives are known only if they "
+                   "survived until tracking began. " + layout.r1_note())
 
 # ---------------------------------------------------------------------------------------------- table
 st.subheader("The table behind it")
