@@ -263,7 +263,7 @@ def coverage_lines(con, home: Path, months: int = 4, organizations: int = 5) -> 
     derivatives held by organisations without a region (marts.fct_attribution_coverage), then the organisations
     to attribute first (marts.fct_unattributed_organizations) and where to add them."""
     rows = con.execute("""
-        select strftime(period_start, '%Y-%m') || case when is_period_fully_observed then '' else ' (part)' end,
+        select strftime(period_start, '%Y-%m') || case when is_period_fully_observed then ' whole' else ' part' end,
                round(100 * unattributed_download_share, 1), round(100 * unattributed_release_share, 1),
                round(100 * unattributed_derivative_share, 1), round(100 * unattributed_pair_share, 1)
         from marts.fct_attribution_coverage where period_type = 'month'

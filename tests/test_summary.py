@@ -339,7 +339,7 @@ def test_velocity_shares_put_the_unattributed_part_on_its_own(tmp_path, capsys):
 def test_the_summary_prints_coverage_and_whom_to_attribute_first(tmp_path, capsys):
     out = summary_of(tmp_path, capsys, days=40)
     section = out.split("Attribution coverage")[1]
-    month = next(line for line in section.splitlines() if line.startswith("  2025-02 (part)"))
+    month = next(line for line in section.splitlines() if line.startswith("  2025-02 part"))
     assert month.split()[2:] == ["2.00", "25.00", "75.00", "87.50"]
     assert section.index("unclassified-lab") < section.index("mystery-base")
     assert str(tmp_path / "reference" / "organization_region_overrides.csv") in section
