@@ -516,7 +516,12 @@ def lineage(snaps: list[dict], seeds: Seeds, models: dict[str, dict], owners: di
             "first_seen_date": first,
             "last_seen_date": last,
         })
-    return pd.DataFrame(rows)
+    # Named columns even without an edge (a trimmed archive has no tags): the marts built on it are empty.
+    columns = ["child_model_id", "parent_key", "parent_model_id", "child_repo_id", "child_organization", "child_region",
+               "child_created_date", "parent_repo_id", "parent_repo_id_as_tagged", "parent_organization",
+               "parent_region", "parent_created_date", "is_parent_tracked", "relation", "is_same_org",
+               "first_seen_date", "last_seen_date"]
+    return pd.DataFrame(rows, columns=columns) if not rows else pd.DataFrame(rows)
 
 
 def _base_classification(edges: pd.DataFrame) -> dict[str, dict]:
