@@ -144,10 +144,21 @@ def test_incremental_marts_cover_every_day_and_match_raw(pipeline_run):
         days = con.execute("select min(snapshot_date), max(snapshot_date), count(distinct snapshot_date) "
                            "from marts.fct_model_daily").fetchone()
         assert days == (START, END, (END - START).days + 1)
-        raw_rows = con.execute(
-            "select count(*) from read_parquet(?)", [str(home / "raw" / "hub_models" / "*" / "*.parquet")]
-        ).fetchone()[0]
-        assert con.execute("select count(*) from marts.fct_model_daily").fetchone()[0] == raw_rows
+        # Row for row: every raw item is one model-day with the counters it reported, and nothing else is.
+        # (`except all` both ways: a dropped, duplicated, invented or altered row fails; no rename in this history,
+        # so no model shows up twice in one crawl.)
+        raw = f"""
+            select coalesce(object_id, id) as model_id, snapshot_date, id as repo_id, downloads_all_time,
+                downloads as downloads_30d, likes, trending_score
+            from read_parquet('{home / "raw" / "hub_models" / "*" / "*.parquet"}', hive_partitioning = true,
+                hive_types = {{'snapshot_date': 'date'}})"""
+        daily = """
+            select model_id, snapshot_date, repo_id, downloads_all_time, downloads_30d, likes, trending_score
+            from marts.fct_model_daily"""
+        assert con.execute(f"select count(*) from ({raw})").fetchone()[0] > 0
+        only_raw = con.execute(f"{raw} except all {daily}").fetchall()
+        only_daily = con.execute(f"{daily} except all {raw}").fetchall()
+        assert not only_raw and not only_daily, (only_raw[:5], only_daily[:5])
         # The second run (END alone) extended the velocity mart to END without duplicating earlier days.
         dup = con.execute("""
             select count(*) from (select entity_type, entity_id, metric_date, count(*) n
@@ -204,14 +215,23 @@ def test_each_run_publishes_the_serving_copy_equal_to_the_marts(pipeline_run):
     manifest = read_manifest(home / "serving")
     assert manifest["newest_snapshot_date"] == END.isoformat()
     assert len(list_versions(home / "serving")) == 3  # five publishes, the last three kept
-    warehouse = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    # Row for row, each published table in both forms against the warehouse's (`except all` both ways: a
+    # dropped, duplicated or altered row fails, not only a different count).
+    con = duckdb.connect()
     try:
+        con.execute(f"attach '{home / 'warehouse.duckdb'}' as warehouse (read_only)")
+        con.execute(f"attach '{Path(manifest['directory']) / 'hubpulse.duckdb'}' as copy (read_only)")
+        assert set(manifest["tables"]) >= set(CHARTED) | {"fct_model_daily", "dim_models"}
         for name, entry in manifest["tables"].items():
             parquet = Path(manifest["directory"]) / entry["parquet"]
-            assert duckdb.sql(f"select count(*) from '{parquet}'").fetchall()[0][0] == entry["rows"]
-            assert warehouse.execute(f"select count(*) from marts.{name}").fetchone()[0] == entry["rows"]
+            marts = f'select * from warehouse.marts."{name}"'
+            assert con.execute(f"select count(*) from ({marts})").fetchone()[0] == entry["rows"], name
+            for published in (f"select * from '{parquet}'", f'select * from copy.marts."{name}"'):
+                only_published = con.execute(f"select count(*) from ({published} except all {marts})").fetchone()[0]
+                only_marts = con.execute(f"select count(*) from ({marts} except all {published})").fetchone()[0]
+                assert (only_published, only_marts) == (0, 0), (name, published)
     finally:
-        warehouse.close()
+        con.close()
 
 
 def test_readers_never_fail_nor_see_a_mix_while_a_build_publishes(pipeline_run):
