@@ -4,6 +4,20 @@
 `GET /api/models?expand=...` returned it. The simulator writes it, the local Hub serves it,
 `hubpulse import-archive` loads it and ingestion can export it. Anything else in the folder
 (a `ground_truth/` subfolder, a README) is ignored; a `.jsonl` file whose name is not a date is an error.
+
+The instant a snapshot was taken: a snapshot describes the Hub as it stood at one instant (a repo created at or
+before it is listed, one created after it is not). An archive states that instant in a sidecar beside the date's
+file, `DIR/YYYY-MM-DD.meta.json`:
+
+    {"snapshot_date": "2025-01-20", "taken_at": "2025-01-20T02:00:00.000Z"}
+
+`taken_at` is ISO 8601 with an explicit offset (UTC advised), not before the start of the date and before the end
+of the day after it (a crawl of date d started late, after midnight, is still d's). Without a sidecar the instant
+is the end of the date, `YYYY-MM-DDT23:59:59.999Z` (`default_taken_at`): the last instant the Hub's millisecond
+timestamps can express on that date, so the snapshot holds every repo created on or before it. That is what the
+simulator writes by default (and all it wrote before sidecars existed); the simulator's `fetch_at` option and
+`hubpulse export-archive` of partitions that recorded their fetch instant write sidecars. A sidecar that cannot be
+used is an error naming the file, never silently the default.
 """
 
 from __future__ import annotations
@@ -42,6 +56,97 @@ def parse_snapshot_date(value: str) -> dt.date:
 def snapshot_filename(day: dt.date, *, gz: bool = True) -> str:
     """File name of the snapshot of `day`."""
     return f"{day.isoformat()}.jsonl" + (".gz" if gz else "")
+
+
+META_SUFFIX = ".meta.json"
+_META_FILE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\.meta\.json")
+
+
+def meta_filename(day: dt.date) -> str:
+    """File name of the sidecar stating when the snapshot of `day` was taken."""
+    return f"{day.isoformat()}{META_SUFFIX}"
+
+
+def is_meta_filename(name: str) -> bool:
+    """Whether `name` is a snapshot sidecar's name (`YYYY-MM-DD.meta.json`)."""
+    return _META_FILE.fullmatch(name) is not None
+
+
+def default_taken_at(day: dt.date) -> dt.datetime:
+    """The instant a snapshot without a stated one describes: the end of its date, 23:59:59.999 UTC."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59, 999_000), tzinfo=dt.UTC)
+
+
+def format_instant(instant: dt.datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds, like the Hub's `createdAt`)."""
+    utc = instant.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_instant(value) -> dt.datetime:
+    """An ISO 8601 instant with an explicit offset (`Z` or `+HH:MM`), as an aware UTC datetime; else ValueError."""
+    if not isinstance(value, str):
+        raise ValueError(f"not an ISO 8601 instant: {value!r}")
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no offset (write Z for UTC)")
+    return parsed.astimezone(dt.UTC)
+
+
+def check_taken_at(day: dt.date, instant: dt.datetime) -> dt.datetime:
+    """`instant` (aware) in UTC, after checking a snapshot of `day` can have been taken then: not before the start
+    of `day` and before the end of the next day (a crawl started after midnight is still the day's)."""
+    if instant.tzinfo is None:
+        raise ValueError(f"the instant {instant} of the snapshot {day} has no time zone")
+    utc = instant.astimezone(dt.UTC)
+    first = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    if not first <= utc < first + dt.timedelta(days=2):
+        raise ValueError(f"a snapshot of {day} cannot have been taken at {format_instant(utc)} "
+                         f"(allowed: {day} 00:00 UTC up to the end of the next day)")
+    return utc
+
+
+def snapshot_taken_at(archive_dir: Path, day: dt.date) -> dt.datetime:
+    """The instant the archive says its snapshot of `day` was taken, or `default_taken_at(day)` without a sidecar.
+
+    Raises `ArchiveError` naming the sidecar when it is not a JSON object with a usable `taken_at`, names another
+    date, or states an instant the date cannot have been taken at (`check_taken_at`).
+    """
+    path = Path(archive_dir) / meta_filename(day)
+    if not path.is_file():
+        return default_taken_at(day)
+    try:
+        meta = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArchiveError(f"{path}: cannot be read as JSON ({exc})") from None
+    if not isinstance(meta, dict) or "taken_at" not in meta:
+        raise ArchiveError(f"{path}: expected a JSON object with taken_at (ISO 8601 instant)")
+    if "snapshot_date" in meta and meta["snapshot_date"] != day.isoformat():
+        raise ArchiveError(f"{path}: names the snapshot date {meta['snapshot_date']!r}, not {day}")
+    try:
+        return check_taken_at(day, parse_instant(meta["taken_at"]))
+    except ValueError as exc:
+        raise ArchiveError(f"{path}: taken_at: {exc}") from None
+
+
+def write_snapshot_taken_at(archive_dir: Path, day: dt.date, instant: dt.datetime) -> Path:
+    """Write (atomically) the sidecar stating that the snapshot of `day` was taken at `instant`; return it."""
+    utc = check_taken_at(day, instant)
+    archive_dir = Path(archive_dir)
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps({"snapshot_date": day.isoformat(), "taken_at": format_instant(utc)}) + "\n"
+    target = archive_dir / meta_filename(day)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=archive_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload.encode("utf-8"))
+            os.fchmod(fh.fileno(), 0o644)
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
 
 
 def list_snapshots(archive_dir: Path) -> dict[dt.date, Path]:

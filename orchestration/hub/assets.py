@@ -1,13 +1,15 @@
 """The raw layer: `hub_model_snapshots`, one immutable Parquet partition per snapshot date."""
 
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
+import datetime as dt
 import os
 import time
 import warnings
+from pathlib import Path
 
 import dagster as dg
 
-from orchestration.hub.archive import ArchiveError, parse_snapshot_date
+from orchestration.hub.archive import ArchiveError, default_taken_at, parse_snapshot_date, snapshot_taken_at
 from orchestration.hub.client import HubClient, InsecureEndpointError, LiveHistoryError, MissingSnapshotError
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.hub.snapshots import build_snapshot_rows, gc_paused, write_snapshot_partition
@@ -18,7 +20,7 @@ from orchestration.resources import HubpulsePaths, SnapshotScope
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
 PREVIEW_COLUMNS = ("snapshot_date", "id", "author", "created_at", "downloads", "downloads_all_time", "likes",
-                   "pipeline_tag", "library_name", "gated")
+                   "pipeline_tag", "library_name", "gated", "fetched_at")
 PREVIEW_ROWS = 10
 PROGRESS_SECONDS = 10.0
 
@@ -81,6 +83,22 @@ def hub_model_snapshots(
         raise dg.Failure(description=str(error), allow_retries=False) from error
 
 
+def snapshot_instant(hub: HubClient, day: dt.date) -> dt.datetime:
+    """The instant partition `day` describes, taken just before its listings start.
+
+    Live: now (UTC), the instant the day's listing starts: the Hub as it is then (normally the schedule's
+    HUBPULSE_DAILY_AT, 02:00 UTC, of day `day`); a repo created later that day is first listed in the next
+    partition. Local: the instant the archive says its snapshot was taken (`archive.snapshot_taken_at`: the
+    date's sidecar, or the end of the date), since the local Hub serves that snapshot; the end of the date when
+    the archive folder is not known (a `serve-hub` endpoint without HUBPULSE_ARCHIVE).
+    """
+    if hub.source == "live":
+        return dt.datetime.now(dt.UTC)
+    if hub.archive_dir:
+        return snapshot_taken_at(Path(hub.archive_dir), day)
+    return default_taken_at(day)
+
+
 def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotScope, paths: HubpulsePaths):
     keys = context.partition_keys
     days = [parse_snapshot_date(key) for key in keys]
@@ -91,9 +109,10 @@ def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotSc
     with hub.serving() as endpoint_for:
         for done, (key, day) in enumerate(zip(keys, days, strict=True), start=1):
             day_started = time.monotonic()
+            fetched_at = snapshot_instant(hub, day)
             with gc_paused():
                 items, stats = hub.fetch_snapshot(day, snapshot_scope, endpoint_for(day), log=context.log.info)
-                rows = build_snapshot_rows(items, day)
+                rows = build_snapshot_rows(items, day, fetched_at)
                 del items
             path = write_snapshot_partition(paths.raw_models, paths.raw_rejects, rows)
             summary = rows.summary()

@@ -68,9 +68,18 @@ Scenario options (off by default; a default archive and its ground truth are byt
 * `trimmed=True`: items carry only `id, createdAt, pipeline_tag, library_name, downloads, likes` (the list
   snapshots of other trackers: no `_id`, `author`, `tags`, `downloadsAllTime`, `cardData`); the ground truth's
   `reported_downloads_all_time` is then empty.
+* `fetch_at=dt.time(2, 0)`: emulate a crawl at that UTC time of day, as the daily schedule fetches live
+  (HUBPULSE_DAILY_AT, 02:00 by default): snapshot d lists the repos created at or before d at `fetch_at`, so a
+  repo created later on day d is first listed in snapshot d+1 (its `first_date`; `in_snapshot=false` on d in
+  `daily_downloads.csv.gz`). Only which repos a snapshot lists moves: the counters stay the day grid's (the
+  simulated Hub counts downloads per day), and deletions, gating and recounts fall on days a repo is listed.
+  Each date's file gets a sidecar `YYYY-MM-DD.meta.json` stating the instant (`archive.snapshot_taken_at`).
+  Without the option (None) a snapshot is the Hub at the end of its day and no sidecar is written (the archive
+  format's default instant, 23:59:59.999 UTC of the date).
 
-What each option did is in `manifest.json` (`rename_also`, `recreated`, `gate_org`, `trimmed`) and in
-`events.csv` (`rename`, `delete` then `recreate`, `gate` then `ungate`).
+What each option did is in `manifest.json` (`rename_also`, `recreated`, `gate_org`, `trimmed`, `fetch_at` with
+`snapshot_taken_at`, each date's instant) and in `events.csv` (`rename`, `delete` then `recreate`, `gate` then
+`ungate`).
 
 Ground truth, `out/ground_truth/` (CSV with a header, `true`/`false` booleans, empty = none):
 
@@ -185,6 +194,7 @@ class SimulationConfig:
     gate_org_days: int = 7
     gate_org_hidden: bool = False  # the gated models vanish from listings meanwhile (a private switch)
     trimmed: bool = False  # items carry only `id, downloads, likes, createdAt, pipeline_tag, library_name`
+    fetch_at: dt.time | None = None  # UTC time of day each snapshot is taken at (None: the end of the day)
     workers: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
@@ -213,6 +223,13 @@ class SimulationConfig:
                 raise ValueError(f"rename_also must be two other, different namespaces, got {self.rename_also}")
         if self.recreated < 0:
             raise ValueError("recreated must be >= 0")
+        if self.fetch_at is not None:
+            if not isinstance(self.fetch_at, dt.time):
+                object.__setattr__(self, "fetch_at", dt.time.fromisoformat(str(self.fetch_at)))
+            if self.fetch_at.tzinfo is not None and self.fetch_at.utcoffset() != dt.timedelta(0):
+                raise ValueError(f"fetch_at is a UTC time of day, got {self.fetch_at}")
+            object.__setattr__(self, "fetch_at", self.fetch_at.replace(
+                tzinfo=None, microsecond=self.fetch_at.microsecond // 1000 * 1000))
         if self.gate_org_days < 1:
             raise ValueError("gate_org_days must be >= 1")
         if self.gate_org_on is not None and not self.start <= self.gate_org_on <= self.end:
@@ -235,7 +252,7 @@ class SimulationConfig:
             value = getattr(self, f.name)
             if f.name in SCENARIO_OPTIONS and value == f.default:
                 continue  # scenario options appear only when used, so default manifests stay byte-identical
-            if isinstance(value, dt.date):
+            if isinstance(value, (dt.date, dt.time)):
                 value = value.isoformat()
             elif isinstance(value, tuple):
                 value = [v.isoformat() if isinstance(v, dt.date) else v for v in value]
@@ -244,7 +261,7 @@ class SimulationConfig:
 
 
 SCENARIO_OPTIONS = ("rename_also", "recreated", "gate_org", "gate_org_on", "gate_org_days", "gate_org_hidden",
-                    "trimmed")
+                    "trimmed", "fetch_at")
 TRIMMED_KEYS = ("id", "createdAt", "pipeline_tag", "library_name", "downloads", "likes")
 
 
@@ -1010,6 +1027,7 @@ class _World:
     created_iso: list[str]
     reported_created_iso: list[str]
     created_w: np.ndarray  # window index of the creation day (negative: before start)
+    listed_w: np.ndarray  # window index of the first snapshot that can list it (created_w, +1 after `fetch_at`)
     deleted_w: np.ndarray  # window index of the first absent day (len(days) if never)
     renamed: np.ndarray  # bool
     gated_w: np.ndarray  # window index of a false -> gated change (len(days) if none)
@@ -1130,6 +1148,12 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
 
     created_ts = np.array([m.created_ts for m in models], dtype=np.int64)
     created_w = np.floor_divide(created_ts - start_ts, _DAY)
+    listed_w = created_w.copy()
+    if cfg.fetch_at is not None:
+        # Snapshot d is taken at d + fetch_at: a repo created later that day is first listed on d + 1.
+        fetch_offset = (cfg.fetch_at.hour * 3600 + cfg.fetch_at.minute * 60 + cfg.fetch_at.second
+                        + cfg.fetch_at.microsecond / 1e6)
+        listed_w = listed_w + ((created_ts - start_ts) - created_w * _DAY > fetch_offset)
     reported_ts = np.where(created_ts < _PLACEHOLDER_TS, _PLACEHOLDER_TS, created_ts)
     object_ids = _object_ids(cfg.seed, reported_ts.tolist())
     created_iso = [_iso(t) for t in created_ts.tolist()]
@@ -1163,12 +1187,12 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
         return sorted(int(i) for i in q.choice(pool, size=k, replace=False))
 
     for i in pick(cfg.deleted_share, [i for i in eligible if n_days >= 2]):
-        lo = max(1, int(created_w[i]) + 1)
+        lo = max(1, int(listed_w[i]) + 1)
         if lo < n_days:
             deleted_w[i] = int(q.integers(lo, n_days))
     gate_pool = [i for i in eligible if models[i].gated_initial is False and deleted_w[i] == n_days]
     for i in pick(cfg.gated_share, gate_pool):
-        lo = max(1, int(created_w[i]) + 1)
+        lo = max(1, int(listed_w[i]) + 1)
         if lo < n_days:
             gated_w[i] = int(q.integers(lo, n_days))
             gated_value[i] = "manual" if q.random() < 0.5 else "auto"
@@ -1258,7 +1282,7 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
     recount = np.zeros((n, n_days), dtype=bool)
     rc_pool = [i for i in eligible if cum_true[i, -1] > 1000]
     for i in pick(cfg.recount_share, rc_pool):
-        lo = max(1, int(created_w[i]) + 1)
+        lo = max(1, int(listed_w[i]) + 1)
         hi = min(n_days, int(deleted_w[i]))
         choices = [w for w in range(lo, hi) if w not in missing]
         if not choices:
@@ -1278,7 +1302,7 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
     # Items without downloadsAllTime (never on a recount day, so the drop stays visible).
     omit = q.random((n, n_days)) < cfg.missing_downloads_all_time
     wi = np.arange(n_days)[None, :]
-    present = (wi >= created_w[:, None]) & (wi < deleted_w[:, None]) & ~hidden
+    present = (wi >= listed_w[:, None]) & (wi < deleted_w[:, None]) & ~hidden
     file_day = np.ones(n_days, dtype=bool)
     file_day[list(missing)] = False
     omit &= present & ~recount & file_day[None, :]
@@ -1320,7 +1344,7 @@ def _build_world(cfg: SimulationConfig, log: Callable[[str], None]) -> _World:
     world = _World(
         cfg=cfg, models=models, days=days, missing=missing, rename_w=rename_w, object_ids=object_ids,
         created_iso=created_iso, reported_created_iso=reported_created_iso, created_w=created_w,
-        deleted_w=deleted_w, renamed=renamed, gated_w=gated_w, gated_value=gated_value,
+        listed_w=listed_w, deleted_w=deleted_w, renamed=renamed, gated_w=gated_w, gated_value=gated_value,
         missing_library=missing_library, daily=daily, cum_true=cum_true, reported=reported, d30=d30,
         likes=likes, trending=trending, omit_dat=omit, recount=recount, lm_iso=lm_iso, lm_index=lm_index,
         ids_before=ids_before, ids_after=ids_after, rank_before=rank_before, rank_after=rank_after,
@@ -1418,8 +1442,9 @@ def _static_parts(world: _World) -> None:
 def _present(world: _World, w: int, *, listed: bool = True) -> list[int]:
     """Model indices in the snapshot of window day w, sorted by the id shown that day.
 
-    `listed=False` also keeps the models that exist but are hidden from the listings that day."""
-    exists = (world.created_w <= w) & (w < world.deleted_w)
+    `listed=False` also keeps the models that exist but are not listed that day (hidden, or created after the
+    day's `fetch_at`)."""
+    exists = ((world.listed_w if listed else world.created_w) <= w) & (w < world.deleted_w)
     if listed and world.hidden is not None:
         exists &= ~world.hidden[:, w]
     idx = np.nonzero(exists)[0]
@@ -1612,7 +1637,7 @@ def _write_ground_truth(world: _World, gt: Path) -> dict[str, int]:
     end_t = _BURN_IN + n_days - 1
 
     def first_last(i: int) -> tuple[str, str]:
-        inside = file_days[(file_days >= world.created_w[i]) & (file_days < world.deleted_w[i])]
+        inside = file_days[(file_days >= world.listed_w[i]) & (file_days < world.deleted_w[i])]
         if world.hidden is not None:
             inside = inside[~world.hidden[i, inside]]
         return (dates[inside[0]], dates[inside[-1]]) if len(inside) else ("", "")
@@ -1765,6 +1790,7 @@ def _write_daily(world: _World, path: Path) -> int:
             in_file = ~np.isin(w_col, np.fromiter(world.missing, dtype=np.int64, count=len(world.missing)))
             if world.hidden is not None:
                 in_file &= ~world.hidden[sel, w_col]
+            in_file &= world.listed_w[sel] <= w_col  # created after the day's fetch_at: listed the next day
             reported = world.reported[sel, t_col]
             null_rep = world.omit_dat[sel, w_col] | ~in_file
             if world.cfg.trimmed:
@@ -1811,7 +1837,18 @@ def _scenario_manifest(world: _World) -> dict:
                            "models": sorted(world.models[i].final_id for i in np.nonzero(world.org_gated)[0])}
     if cfg.trimmed:
         out["trimmed"] = {"keys": list(TRIMMED_KEYS)}
+    if cfg.fetch_at is not None:
+        out["snapshot_taken_at"] = {world.days[w].isoformat(): archive.format_instant(snapshot_instant(cfg, world.days[w]))
+                                    for w in range(len(world.days)) if w not in world.missing}
     return out
+
+
+def snapshot_instant(cfg: SimulationConfig, day: dt.date) -> dt.datetime:
+    """The instant the simulated snapshot of `day` shows the Hub at: `day` at `fetch_at` (UTC), or the archive
+    format's default, the end of the day (`archive.default_taken_at`)."""
+    if cfg.fetch_at is None:
+        return archive.default_taken_at(day)
+    return dt.datetime.combine(day, cfg.fetch_at, tzinfo=dt.UTC)
 
 
 # ----------------------------------------------------------------------------------------- simulate
@@ -1828,8 +1865,9 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for path in out.iterdir():
-        if path.is_file() and re.fullmatch(r"\d{4}-\d{2}-\d{2}\.jsonl(\.gz)?", path.name):
-            path.unlink()  # a previous run's files, so the missing dates really are missing
+        if path.is_file() and (re.fullmatch(r"\d{4}-\d{2}-\d{2}\.jsonl(\.gz)?", path.name)
+                               or archive.is_meta_filename(path.name)):
+            path.unlink()  # a previous run's files (and sidecars), so the missing dates really are missing
     world = _build_world(config, log)
     built = time.perf_counter()
 
@@ -1858,6 +1896,9 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
     finally:
         _WORKER_WORLD = _WORKER_LINES = None
     results.sort()
+    if config.fetch_at is not None:  # the archive states each snapshot's instant (none: the default, end of day)
+        for w, _, _ in results:
+            archive.write_snapshot_taken_at(out, world.days[w], snapshot_instant(config, world.days[w]))
     log(f"simulator: {len(results)} snapshot files, {sum(r[1] for r in results)} items and the ground truth "
         f"in {time.perf_counter() - built:.1f}s (world built in {built - started:.1f}s)")
     n_days = len(world.days)

@@ -5,6 +5,12 @@ Pure functions (no Dagster, no network). A raw partition keeps every item exactl
 field is absent or of an unexpected type: the raw JSON still has it, so nothing is lost.
 Items that cannot be used at all (no `id`, or an id that is not `org/name`) go to a rejects partition
 with the reason, never silently dropped.
+
+Every row also records `fetched_at`, the instant the partition describes the Hub at: live, the instant the
+day's listing started; from an archive (import, or the local Hub), the instant the archive says the snapshot was
+taken (`archive.snapshot_taken_at`: its sidecar, or the end of the date by default). The warehouse decides "new
+since the previous snapshot" on it. Partitions written before the column existed lack it; readers take the
+documented default for them (`archive.default_taken_at`: the end of the date).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from orchestration.hub.archive import parse_snapshot_date
+from orchestration.hub.archive import check_taken_at, default_taken_at, parse_snapshot_date
 
 if TYPE_CHECKING:  # pyarrow is imported where rows are built, written or read: the code location loads without it
     import pyarrow as pa
@@ -105,6 +111,8 @@ def raw_schema() -> pa.Schema:
             pa.field("eval_results_json", pa.string()),
             pa.field("model_index_json", pa.string()),
             pa.field("item_json", pa.string(), nullable=False),
+            # Last, so the columns before it keep their positions: the instant the partition describes.
+            pa.field("fetched_at", pa.timestamp("ms", tz="UTC")),
         ]
     )
 
@@ -143,6 +151,7 @@ class SnapshotRows:
     snapshot_date: dt.date
     table: pa.Table
     rejects: pa.Table
+    fetched_at: dt.datetime | None = None
     duplicates: int = 0
     conflicting_duplicates: int = 0
     missing_fields: dict[str, int] = field(default_factory=dict)
@@ -161,7 +170,23 @@ class SnapshotRows:
             "duplicates_merged": self.duplicates,
             "conflicting_duplicates": self.conflicting_duplicates,
             "missing_fields": dict(self.missing_fields),
+            "fetched_at": _instant_text(self.fetched_at),
         }
+
+
+def _instant_text(instant: dt.datetime | None) -> str | None:
+    from orchestration.hub.archive import format_instant
+
+    return None if instant is None else format_instant(instant)
+
+
+def fetch_instant(snapshot_date: dt.date, fetched_at: dt.datetime | None = None) -> dt.datetime:
+    """The `fetched_at` of a partition of `snapshot_date`: `fetched_at` in UTC truncated to the millisecond (the
+    column's precision; checked against the date by `archive.check_taken_at`), or the end of the date by default."""
+    if fetched_at is None:
+        return default_taken_at(snapshot_date)
+    utc = check_taken_at(snapshot_date, fetched_at)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -350,8 +375,12 @@ def _array(name: str, values: list, type_: pa.DataType, ids: list[str]) -> pa.Ar
         return pa.array(cleaned, type_)
 
 
-def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> SnapshotRows:
+def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str,
+                        fetched_at: dt.datetime | None = None) -> SnapshotRows:
     """Turn one date's Hub items into raw rows (sorted by id, deduplicated) and rejects.
+
+    `fetched_at` is the instant the items describe the Hub at (see the module docstring); None: the end of the
+    date (`archive.default_taken_at`), what a snapshot without a stated instant means.
 
     An id seen twice (the same model found by two scope queries) is kept once; the first copy wins and a
     copy that differs is counted as a conflict (the live Hub moved between two requests). An unusable item seen
@@ -360,6 +389,7 @@ def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> Snapsh
     import pyarrow as pa
 
     day = parse_snapshot_date(snapshot_date) if isinstance(snapshot_date, str) else snapshot_date
+    instant = fetch_instant(day, fetched_at)
     kept: dict[str, dict] = {}
     rejects: list[dict] = []
     duplicates = conflicts = 0
@@ -395,6 +425,7 @@ def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> Snapsh
     columns["id"] = ids
     columns["author"] = [_str(item.get("author")) or model_id.split("/", 1)[0] for model_id, item in zip(ids, ordered)]
     columns["item_json"] = [item_json(item) for item in ordered]
+    columns["fetched_at"] = pa.array([instant] * len(ids), raw_schema().field("fetched_at").type)
     table = pa.Table.from_arrays(
         [_array(f.name, columns[f.name], f.type, ids) if not isinstance(columns[f.name], pa.Array) else columns[f.name]
          for f in raw_schema()],
@@ -405,6 +436,7 @@ def build_snapshot_rows(items: Iterable, snapshot_date: dt.date | str) -> Snapsh
         snapshot_date=day,
         table=table,
         rejects=rejects_table,
+        fetched_at=instant,
         duplicates=duplicates,
         conflicting_duplicates=conflicts,
         missing_fields={name: missing.get(name, 0) for name in TRACKED_OPTIONAL_FIELDS},
@@ -543,6 +575,17 @@ def write_snapshot_partition(raw_root: Path, rejects_root: Path, rows: SnapshotR
     if rejects_target.parent.is_dir():
         _fsync_dir(rejects_target.parent)
     return target
+
+
+def read_partition_fetched_at(raw_root: Path, day: dt.date) -> dt.datetime | None:
+    """The instant one raw partition recorded (`fetched_at`), or None when it predates the column."""
+    import pyarrow.parquet as pq
+
+    path = partition_dir(raw_root, day) / PARTITION_FILE
+    if "fetched_at" not in pq.read_schema(path).names:
+        return None
+    values = pq.read_table(path, columns=["fetched_at"]).column("fetched_at").drop_null().unique().to_pylist()
+    return max(values) if values else None
 
 
 def read_partition_items(raw_root: Path, day: dt.date) -> list[dict]:
