@@ -28,6 +28,11 @@ LEADERBOARD_CSV = "seeds/open_llm_leaderboard_v2_2025-03-21.csv"
 ONE_DAY = dt.timedelta(days=1)
 
 
+def end_of_day(day: dt.date) -> dt.datetime:
+    """What a raw partition without a recorded fetch instant describes: the Hub at the last millisecond of its day."""
+    return dt.datetime(day.year, day.month, day.day, 23, 59, 59, 999000, tzinfo=dt.UTC)
+
+
 # ------------------------------------------------------------------------------------------- inputs
 
 
@@ -134,8 +139,10 @@ def typed_snapshots(raw: list[dict], seeds: Seeds) -> list[dict]:
         created = row["created_at"]
         placeholder = created is not None and created == PLACEHOLDER_CREATED_AT
         tags = sorted({t for t in (row["tags"] or []) if t is not None})
+        fetched = row.get("fetched_at")  # absent from partitions written before the column existed
         out.append({
             "snapshot_date": day,
+            "fetched_at": end_of_day(day) if fetched is None else fetched.astimezone(dt.UTC),
             "model_id": model_id,
             "repo_id": row["repo_id"],
             "author": author,
@@ -167,9 +174,19 @@ def typed_snapshots(raw: list[dict], seeds: Seeds) -> list[dict]:
 
 
 def daily_downloads(snaps: list[dict]) -> pd.DataFrame:
-    """SPEC daily downloads: one row per model and day of (p, d], spread evenly as fractional doubles."""
-    dates = sorted({s["snapshot_date"] for s in snaps})
-    previous_date = {d: (dates[i - 1] if i else None) for i, d in enumerate(dates)}
+    """SPEC daily downloads: one row per model and day of (p, d], spread evenly as fractional doubles.
+
+    Snapshot d shows the Hub at the instant it was fetched, so a model first seen on d is new exactly when the
+    Hub could not have listed it in the snapshot before: created after that snapshot's instant. Before the
+    first snapshot there is none; the instant one day before the first one's stands in for it.
+    """
+    instant_of = {}
+    for s in snaps:
+        instant_of.setdefault(s["snapshot_date"], s["fetched_at"])
+    days_seen = sorted(instant_of)
+    seen_before = {}  # snapshot date -> the instant of the snapshot before it
+    for i, day in enumerate(days_seen):
+        seen_before[day] = instant_of[days_seen[i - 1]] if i > 0 else instant_of[day] - ONE_DAY
     by_model: dict[str, list[dict]] = defaultdict(list)
     for s in snaps:
         by_model[s["model_id"]].append(s)
@@ -185,8 +202,8 @@ def daily_downloads(snaps: list[dict]) -> pd.DataFrame:
                 both = s["downloads_all_time"] is not None and prev["downloads_all_time"] is not None
                 delta = s["downloads_all_time"] - prev["downloads_all_time"] if both else None
             else:
-                cutoff = previous_date[d] or d - ONE_DAY
-                if s["created_date"] is not None and s["created_date"] > cutoff:
+                created = s["created_at"]
+                if s["created_date"] is not None and created is not None and seen_before[d] < created:
                     new = True
                     first = min(s["created_date"], d)
                     delta = s["downloads_all_time"]
@@ -201,6 +218,7 @@ def daily_downloads(snaps: list[dict]) -> pd.DataFrame:
                     "model_id": model_id,
                     "download_date": first + dt.timedelta(days=offset),
                     "snapshot_date": d,
+                    "snapshot_fetched_at": instant_of[d],
                     "previous_snapshot_date": prev["snapshot_date"] if prev else None,
                     "days_in_interval": k,
                     "repo_id": s["repo_id"],

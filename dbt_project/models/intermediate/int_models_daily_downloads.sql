@@ -3,28 +3,35 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['model_id', 'download_date'],
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         tags=['daily_partitioned'],
         pre_hook="{{ delete_build_window('snapshot_date') }}",
     )
 }}
 
 {#-
+    on_schema_change append_new_columns: a table built before `snapshot_fetched_at` existed gets the column added
+    (null on its old rows, read as the documented default instant, the end of their date) instead of failing its
+    next window.
+
     Daily downloads per SPEC: daily_downloads(m, d) = downloads_all_time(m, d) - downloads_all_time(m, p),
     p = m's previous snapshot. A snapshot d produces one row for every day of (p, d]:
     - k = d - p > 1 (a missing date, or the model absent a while): the delta is spread evenly as a
       fractional double, delta / k on each of the k days (is_interpolated), so the k rows sum to the delta;
     - delta < 0 (a Hub recount): 0 on each day of the interval (is_recount);
-    - first appearance of a model created after the previous snapshot date P of the whole dataset
-      (created_date > P; P = d - 1 on the first date ever): its whole downloads_all_time, spread over
-      [created_date, d] (is_new_model);
+    - first appearance of a model created after the instant of the dataset's previous snapshot
+      (created_at > T_P, T_P = fetched_at of the previous snapshot date P; on the first date ever, T_d - 1 day):
+      its whole downloads_all_time, spread over [created_date, d] (is_new_model). A snapshot holds the Hub as
+      fetched at its instant (live, normally 02:00 UTC of d), so a model created on P after T_P is first listed
+      on d, and is new there although created_date = P. With the default instant (the end of the date,
+      partitions that do not record one) the rule is created_date > P;
     - first appearance otherwise (entered the scope without being new, or placeholder / unknown createdAt):
       one row on d with null daily downloads (is_entered_scope);
     - a null downloads_all_time at d or at p: null daily downloads on every day of the interval.
 
     Windowed runs (HUBPULSE_WINDOW_START/END) read only the raw partitions of the window. Each model's previous
-    snapshot (however old) and the previous snapshot date of the dataset come from the rows already built
-    ({{ this }}), so a sequence of daily windows equals a full refresh.
+    snapshot (however old) and the previous snapshot date of the dataset and its instant (snapshot_fetched_at)
+    come from the rows already built ({{ this }}), so a sequence of daily windows equals a full refresh.
 -#}
 
 {%- set window = build_window() %}
@@ -48,8 +55,10 @@ window_snapshots as materialized (
         repo_id,
         organization,
         region,
+        created_at,
         created_date,
-        downloads_all_time
+        downloads_all_time,
+        {{ fetched_at_or_default('fetched_at', 'snapshot_date') }} as fetched_at
     from model_snapshots
 
 ),
@@ -71,10 +80,24 @@ previous_snapshots as (
 
 ),
 
+built as not materialized (
+
+    -- The rows already built, with `snapshot_fetched_at` even in a table built before the column existed (null
+    -- there: the default instant).
+    select * from {{ this }}
+    union all by name
+    select cast(null as timestamptz) as snapshot_fetched_at
+    where false
+
+),
+
 previous_calendar as (
 
-    select max(snapshot_date) as snapshot_date
-    from {{ this }}
+    -- The dataset's previous snapshot date before the window and the instant it was fetched at.
+    select
+        max(snapshot_date) as snapshot_date,
+        arg_max({{ fetched_at_or_default('snapshot_fetched_at', 'snapshot_date') }}, snapshot_date) as fetched_at
+    from built
     where snapshot_date < date '{{ window.start }}'
 
 ),
@@ -88,6 +111,7 @@ observations as (
         repo_id,
         organization,
         region,
+        created_at,
         created_date,
         downloads_all_time,
         false as is_look_back
@@ -100,6 +124,7 @@ observations as (
         null as repo_id,
         null as organization,
         null as region,
+        null as created_at,
         null as created_date,
         downloads_all_time,
         true as is_look_back
@@ -110,10 +135,13 @@ observations as (
 
 snapshot_dates as (
 
-    select distinct snapshot_date from window_snapshots
+    -- One instant per snapshot date (every row of a raw partition has the same).
+    select snapshot_date, max(fetched_at) as fetched_at
+    from window_snapshots
+    group by snapshot_date
     {% if look_back %}
-    union
-    select snapshot_date from previous_calendar where snapshot_date is not null
+    union all
+    select snapshot_date, fetched_at from previous_calendar where snapshot_date is not null
     {% endif %}
 
 ),
@@ -122,7 +150,8 @@ calendar as (
 
     select
         snapshot_date,
-        lag(snapshot_date) over (order by snapshot_date) as previous_calendar_date
+        fetched_at,
+        lag(fetched_at) over (order by snapshot_date) as previous_fetched_at
     from snapshot_dates
 
 ),
@@ -142,9 +171,14 @@ classified as (
 
     select
         intervals.*,
+        calendar.fetched_at as snapshot_fetched_at,
         case
             when intervals.previous_snapshot_date is not null then 'interval'
-            when intervals.created_date > coalesce(calendar.previous_calendar_date, intervals.snapshot_date - 1)
+            -- New since the previous snapshot: created after the instant it was fetched at (strictly: a model
+            -- created at that very instant was already there). The first date ever compares with its own
+            -- instant a day earlier. created_date is null for the placeholder createdAt: never new.
+            when intervals.created_date is not null
+                and intervals.created_at > coalesce(calendar.previous_fetched_at, calendar.fetched_at - interval 1 day)
                 then 'new_model'
             else 'entered_scope'
         end as interval_kind
@@ -188,6 +222,7 @@ final as (
         model_id,
         cast(first_download_date + cast(day_offset as integer) as date) as download_date,
         snapshot_date,
+        snapshot_fetched_at,
         previous_snapshot_date,
         cast(days_in_interval as integer) as days_in_interval,
         repo_id,

@@ -10,7 +10,12 @@ with
 
 source as not materialized (
 
+    -- `union all by name` with an empty row of the columns older partitions may all lack (`fetched_at`): the
+    -- column exists (null) even when no raw partition has it yet, an existing home from before it.
     select * from {{ source('hub', 'hub_model_snapshots') }}
+    union all by name
+    select cast(null as timestamptz) as fetched_at
+    where false
 
 ),
 
@@ -31,6 +36,8 @@ typed as not materialized (
 
     select
         snapshot_date,
+        -- The instant the snapshot describes; the end of the date for partitions that predate the column.
+        {{ fetched_at_or_default('fetched_at', 'snapshot_date') }} as fetched_at,
         -- The Hub's `_id` survives a namespace rename (THUDM/x -> zai-org/x): it is the model's identity.
         coalesce(object_id, id) as model_id,
         id as repo_id,
@@ -91,6 +98,7 @@ final as not materialized (
 
     select
         deduplicated.snapshot_date,
+        deduplicated.fetched_at,
         deduplicated.model_id,
         deduplicated.repo_id,
         deduplicated.hub_object_id,
