@@ -39,6 +39,17 @@ def _warehouse(path: Path, days: int, extra_models: int = 0) -> Path:
     return path
 
 
+def _rows(database: Path | duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every row of the two mart tables, sorted: what a reader of that file sees."""
+    con = duckdb.connect(str(database), read_only=True) if isinstance(database, Path) else database
+    try:
+        return {name: sorted(con.execute(f"select * from marts.{name}").fetchall())
+                for name in ("fct_model_daily", "dim_models")}
+    finally:
+        if isinstance(database, Path):
+            con.close()
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     _warehouse(tmp_path / "warehouse.duckdb", days=3)
@@ -78,20 +89,21 @@ def test_a_new_publish_switches_current_and_keeps_the_last_versions(home: Path):
     serving = serving_dir(home)
     first = publish(home / "warehouse.duckdb", serving)
     held = duckdb.connect(str(serving / "hubpulse.duckdb"), read_only=True)  # a BI tool holding the file open
+    old_rows, new_rows = _rows(home / "warehouse.duckdb"), _rows(_warehouse(home / "new.duckdb", 4, 2))
+    assert old_rows != new_rows
     _warehouse(home / "warehouse.duckdb", days=4, extra_models=2)
     second = publish(home / "warehouse.duckdb", serving)
     assert second.version > first.version
     assert current_version_dir(serving) == second.directory
     assert read_manifest(serving)["tables"]["dim_models"]["rows"] == 7
-    # The reader that opened the old version still reads it whole; new readers get the new one.
-    assert held.execute("select count(*) from marts.dim_models").fetchone() == (5,)
-    assert duckdb.connect(str(serving / "hubpulse.duckdb"), read_only=True).execute(
-        "select count(*) from marts.dim_models").fetchone() == (7,)
+    # The reader that opened the old version still reads it whole; new readers get the new one, row for row.
+    assert _rows(held) == old_rows
+    assert _rows(serving / "hubpulse.duckdb") == new_rows
     for _ in range(3):
         publish(home / "warehouse.duckdb", serving, keep=3)
     versions = list_versions(serving)
     assert len(versions) == 3 and first.version not in versions and second.version not in versions
-    assert held.execute("select count(*) from marts.dim_models").fetchone() == (5,)  # open files survive pruning
+    assert _rows(held) == old_rows  # open files survive pruning
     # Published files are read-only, and the stable paths are links through `current`.
     assert not os.access(current_version_dir(serving) / "hubpulse.duckdb", os.W_OK) or os.geteuid() == 0
     assert oct(os.stat(current_version_dir(serving) / "hubpulse.duckdb").st_mode)[-3:] == "444"
