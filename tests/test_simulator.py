@@ -284,9 +284,18 @@ def test_quirks_all_occur(medium):
     assert {v for d, v in values.items() if d >= on} == {gated.gated_final}
     assert {v for d, v in values.items() if d < on} <= {False}
 
-    # Recount: the reported cumulative goes down on that day.
-    rc = events[events.kind == "recount"].iloc[0]
-    assert int(rc.detail) < 0
+    # Recount: the reported cumulative goes down on that day, by the event's detail, in the items themselves.
+    recounts = events[events.kind == "recount"]
+    dropped = 0
+    for rc in recounts.itertuples():
+        day = dt.date.fromisoformat(rc.date)
+        today = next(it for it in items[day] if it["_id"] == rc.object_id)
+        before = next((it for it in items.get(day - dt.timedelta(days=1), []) if it["_id"] == rc.object_id), None)
+        assert int(rc.detail) < 0 and "downloadsAllTime" in today, rc
+        if before is not None and "downloadsAllTime" in before:
+            assert today["downloadsAllTime"] - before["downloadsAllTime"] == int(rc.detail), rc
+            dropped += 1
+    assert dropped > 0
 
     # Missing fields: an item without downloadsAllTime, and a model that never shows library_name.
     omitted = events[(events.kind == "missing_field") & (events.detail == "downloadsAllTime")].iloc[0]
