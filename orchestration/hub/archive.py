@@ -86,7 +86,7 @@ def format_instant(instant: dt.datetime) -> str:
 def parse_instant(value) -> dt.datetime:
     """An ISO 8601 instant with an explicit offset (`Z` or `+HH:MM`), as an aware UTC datetime; else ValueError."""
     if not isinstance(value, str):
-        raise ValueError(f"not an ISO 8601 instant: {value!r}")
+        raise ValueError(f"not an ISO 8601 instant: {value!r}")  # noqa: TRY004 (callers catch ValueError)
     parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no offset (write Z for UTC)")
