@@ -17,6 +17,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -26,8 +27,10 @@ import pyarrow.parquet as pq
 import pytest
 import warehouse_reference as reference
 
+from orchestration.hub.archive import write_snapshot
 from orchestration.hub.simulator import SimulationConfig, simulate
 from orchestration.hub.transfer import import_archive
+from tests.conftest import make_item
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
@@ -289,33 +292,93 @@ def test_history_exercises_every_daily_download_rule(expected, history):
 # ----------------------------------------------------------------------------- vs the simulator truth
 
 
+def _raw_observations(raw_root: Path) -> dict[str, list[tuple[dt.date, int | None]]]:
+    """Each model's raw snapshots, oldest first: (date, the reported downloadsAllTime or None), from the input."""
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"""
+            select distinct coalesce(object_id, id) as model_id, snapshot_date, downloads_all_time
+            from read_parquet('{raw_root}/snapshot_date=*/*.parquet', hive_partitioning = true,
+                hive_types = {{'snapshot_date': 'date'}})
+            order by model_id, snapshot_date""").fetchall()
+    finally:
+        con.close()
+    out: dict[str, list[tuple[dt.date, int | None]]] = {}
+    for model_id, day, downloads_all_time in rows:
+        snapshots = out.setdefault(model_id, [])
+        assert not snapshots or snapshots[-1][0] != day, f"{model_id} {day}: two counts in one crawl"
+        snapshots.append((day, downloads_all_time))
+    return out
+
+
+def _raw_models(history: History) -> set[str]:
+    """The models (Hub object ids) the raw partitions hold on at least one date: the input's, not dbt's."""
+    return set(_raw_observations(history.raw_root))
+
+
 def test_daily_downloads_equal_simulator_truth(built, history):
+    """Every day after a model's first raw snapshot, from the input and the truth alone: which days each model was
+    in a raw partition and what it reported (the raw layer), its true downloads and recount days (the simulator).
+
+    A one-day interval counts the true downloads of its day (a zero among them: a zero delta is no recount) or, on
+    a recount day, 0 flagged `is_recount`; a longer interval (a missing date, a model out of scope a while) spreads
+    the true downloads of its days evenly, flagged `is_interpolated`; an unknown count on either side leaves every
+    day of the interval unknown. A first appearance (new model or entered scope) depends on the creation rule and
+    is left to the reference comparison and the unit tests.
+    """
     truth = history.truth("daily_downloads.csv.gz")
     true_daily = {(r.object_id, dt.date.fromisoformat(r.snapshot_date)): int(r.true_daily_downloads)
                   for r in truth.itertuples()}
-    rows = built["int_models_daily_downloads"]
-    clean = [r for r in rows if r["daily_downloads"] is not None and not r["is_interpolated"]
-             and not r["is_recount"]]
-    assert len(clean) > 1000
-    wrong = [(r["model_id"], r["download_date"], r["daily_downloads"], true_daily[(r["model_id"], r["download_date"])])
-             for r in clean if r["daily_downloads"] != true_daily[(r["model_id"], r["download_date"])]]
-    assert not wrong, f"{len(wrong)} clean days differ from the truth, e.g. {wrong[:5]}"
-    # A spread interval (missing date, model out of scope) sums to the true downloads of its days.
-    intervals: dict[tuple, list] = {}
-    for r in rows:
-        if r["is_interpolated"] and r["daily_downloads"] is not None and not r["is_recount"]:
-            intervals.setdefault((r["model_id"], r["snapshot_date"]), []).append(r)
-    assert len(intervals) > 20
-    for (model_id, _), days in intervals.items():
-        assert math.isclose(sum(d["daily_downloads"] for d in days),
-                            sum(true_daily[(model_id, d["download_date"])] for d in days), abs_tol=1e-6)
+    recount_days = {(r.object_id, dt.date.fromisoformat(r.snapshot_date)) for r in truth.itertuples()
+                    if r.is_recount_day == "true"}
+    observed = _raw_observations(history.raw_root)
+    first_snapshot = {model_id: snapshots[0][0] for model_id, snapshots in observed.items()}
+    # (model, day) -> (kind, expected daily downloads, is_interpolated, is_recount)
+    expected: dict[tuple[str, dt.date], tuple[str, float | None, bool, bool]] = {}
+    for model_id, snapshots in observed.items():
+        for (previous, before), (day, after) in pairwise(snapshots):
+            days = _days(previous + dt.timedelta(days=1), day)
+            recounted = any((model_id, d) in recount_days for d in days)
+            if before is None or after is None:
+                kind, value, recount = "unknown", None, False
+            elif recounted and len(days) == 1:
+                kind, value, recount = "recount", 0.0, True
+            elif recounted:  # the drop may or may not outweigh the other days' downloads: the raw delta decides
+                delta = after - before
+                kind, value, recount = "spread recount", (0.0 if delta < 0 else delta / len(days)), delta < 0
+            else:
+                kind = "clean" if len(days) == 1 else "spread"
+                value, recount = sum(true_daily[(model_id, d)] for d in days) / len(days), False
+            for d in days:
+                expected[(model_id, d)] = (kind, value, len(days) > 1, recount)
+    kinds = [kind for kind, *_ in expected.values()]
+    clean_zero = [key for key, (kind, value, *_) in expected.items() if kind == "clean" and value == 0]
+    assert kinds.count("clean") > 1000 and len(clean_zero) > 10, "the history has too few clean (or zero) days"
+    assert kinds.count("recount") > 0 and kinds.count("spread") > 20 and kinds.count("unknown") > 0
+
+    rows = {(r["model_id"], r["download_date"]): r for r in built["int_models_daily_downloads"]
+            if r["snapshot_date"] != first_snapshot.get(r["model_id"])}
+    assert set(rows) == set(expected), (
+        f"days only in dbt {sorted(set(rows) - set(expected), key=str)[:5]}, "
+        f"missing from dbt {sorted(set(expected) - set(rows), key=str)[:5]}")
+    wrong = [(key, kind, (r["daily_downloads"], r["is_interpolated"], r["is_recount"]), (value, spread, recount))
+             for key, (kind, value, spread, recount) in expected.items() for r in [rows[key]]
+             if not (_same(r["daily_downloads"], value) and r["is_interpolated"] == spread
+                     and r["is_recount"] == recount)]
+    assert not wrong, f"{len(wrong)} days differ from the truth, e.g. {wrong[:5]}"
 
 
 def test_model_daily_carries_the_reported_counters(built, history):
     truth = history.truth("daily_downloads.csv.gz")
     reported = {(r.object_id, dt.date.fromisoformat(r.snapshot_date)): r for r in truth.itertuples()}
-    for row in built["fct_model_daily"]:
-        t = reported[(row["model_id"], row["snapshot_date"])]
+    # One row per model and raw snapshot, every one of them (the raw layer decides, not what dbt kept).
+    observed = {(model_id, day) for model_id, snapshots in _raw_observations(history.raw_root).items()
+                for day, _ in snapshots}
+    rows = {(row["model_id"], row["snapshot_date"]): row for row in built["fct_model_daily"]}
+    assert len(rows) == len(built["fct_model_daily"]) and set(rows) == observed, (
+        sorted(set(rows) ^ observed, key=str)[:5])
+    for key in observed:
+        row, t = rows[key], reported[key]
         assert row["downloads_30d"] == int(t.downloads_30d)
         assert row["likes"] == int(t.likes)
         assert row["downloads_all_time"] == (None if pd.isna(t.reported_downloads_all_time)
@@ -324,8 +387,8 @@ def test_model_daily_carries_the_reported_counters(built, history):
 
 def test_releases_equal_simulator_truth(built, history):
     truth = history.truth("releases.csv")
-    seen = {r["model_id"] for r in built["dim_models"]}
-    truth = truth[truth["object_id"].isin(seen)]
+    truth = truth[truth["object_id"].isin(_raw_models(history))]  # the repos the input holds, released or not
+    assert len(truth) > 100
     releases = {r["model_id"]: r for r in built["int_releases"]}
     assert set(releases) == set(truth["object_id"])
     for t in truth.itertuples():
@@ -336,8 +399,9 @@ def test_releases_equal_simulator_truth(built, history):
 
 def test_derivative_edges_equal_simulator_truth(built, history):
     truth = history.truth("derivative_edges.csv")
-    seen = {r["model_id"] for r in built["dim_models"]}
+    seen = _raw_models(history)  # a parent the input never holds is known by its name only
     truth = truth[truth["child_object_id"].isin(seen)]
+    assert len(truth) > 50
     edges = {(r["child_model_id"], r["parent_model_id"] or r["parent_repo_id"]): r for r in built["int_model_lineage"]}
     expected_keys = {
         (t.child_object_id, t.parent_object_id if t.parent_object_id in seen else t.parent_id)
@@ -353,12 +417,18 @@ def test_derivative_edges_equal_simulator_truth(built, history):
 def test_models_equal_simulator_truth(built, history):
     truth = history.truth("models.csv").set_index("object_id")
     edited = {history.absent_model, history.late_model}
-    for m in built["dim_models"]:
-        t = truth.loc[m["model_id"]]
+    observations = _raw_observations(history.raw_root)
+    models = {m["model_id"]: m for m in built["dim_models"]}
+    assert len(models) == len(built["dim_models"]) and set(models) == set(observations), (
+        sorted(set(models) ^ set(observations))[:5])
+    for model_id, snapshots in observations.items():
+        m, t = models[model_id], truth.loc[model_id]
         assert m["repo_id"] == t.model_id
         assert m["is_placeholder_created_at"] == (t.is_placeholder_created_at == "true")
-        if m["model_id"] not in edited:
-            assert (m["first_seen_date"].isoformat(), m["last_seen_date"].isoformat()) == (t.first_date, t.last_date)
+        # The two models this module took out of some partitions are seen where the raw layer holds them.
+        seen = ((snapshots[0][0], snapshots[-1][0]) if model_id in edited
+                else (dt.date.fromisoformat(t.first_date), dt.date.fromisoformat(t.last_date)))
+        assert (m["first_seen_date"], m["last_seen_date"]) == seen, m["repo_id"]
         assert m["is_deleted"] == (not pd.isna(t.deleted_on)), m["repo_id"]
     assert any(m["is_deleted"] for m in built["dim_models"])
     assert any(m["is_placeholder_created_at"] for m in built["dim_models"])
@@ -369,10 +439,110 @@ def test_carried_benchmark_results_equal_simulator_truth(built, history):
     means = truth.assign(value=truth["value"].astype(float)).groupby("object_id")["value"].mean()
     carried = {m["model_id"]: m["carried_score"] for m in built["dim_models"] if m["carried_score"] is not None}
     assert carried, "the simulated history carries no benchmark results"
-    present = {m["model_id"] for m in built["dim_models"]}
-    assert set(carried) == set(means.index) & present
+    assert set(carried) == set(means.index) & _raw_models(history)
     for model_id, score in carried.items():
         assert math.isclose(score, means[model_id], abs_tol=1e-9)
+
+
+# ------------------------------------------------------------------- rules on a hand-made little Hub
+
+# The true daily downloads of four models, created long before the first snapshot (so each enters the scope with
+# unknown downloads on the first day), over ten days of which the third has no file. `drop`'s cumulative count
+# is recounted on day 2: it shows 50 fewer than the day before and counts on from there.
+HAND_DAYS = _days(dt.date(2025, 3, 1), dt.date(2025, 3, 10))
+HAND_MISSING = dt.date(2025, 3, 3)
+HAND_DAILY = {
+    "meta-llama/steady": [70] * 10,  # us
+    "meta-llama/flat": [0] * 10,  # us: a zero delta every day
+    "Qwen/burst": [0, 700] + [0] * 8,  # china: all of its downloads early, then zero deltas
+    "Qwen/drop": [0, 0, 10, 10] + [0] * 6,  # china
+}
+HAND_RECOUNT = ("Qwen/drop", dt.date(2025, 3, 2), 50)
+
+
+@pytest.fixture(scope="module")
+def hand_made(tmp_path_factory) -> dict[str, list[dict]]:
+    """The little Hub's archive imported into raw partitions, then the models up to the velocity mart built."""
+    root = tmp_path_factory.mktemp("hand_made")
+    cumulative = {repo_id: 1000 for repo_id in HAND_DAILY}
+    for index, day in enumerate(HAND_DAYS):
+        for repo_id, daily in HAND_DAILY.items():
+            cumulative[repo_id] += daily[index]
+            if (repo_id, day) == HAND_RECOUNT[:2]:
+                cumulative[repo_id] -= daily[index] + HAND_RECOUNT[2]
+        if day != HAND_MISSING:
+            write_snapshot(root / "archive", day, [
+                make_item(repo_id, downloads_all_time=count, created_at="2024-06-01T10:00:00.000Z")
+                for repo_id, count in cumulative.items()])
+    home = root / "home"
+    import_archive(root / "archive", home / "raw" / "hub_models", home / "raw" / "hub_models_rejects",
+                   log=lambda _: None)
+    run_dbt(home, "build", "--select", "+fct_download_velocity", "--resource-type", "seed", "--resource-type", "model")
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        out = {}
+        for name, query in {
+            "daily": "select * from intermediate.int_models_daily_downloads",
+            "velocity": "select * from marts.fct_download_velocity",
+        }.items():
+            cursor = con.execute(query)
+            columns = [d[0] for d in cursor.description]
+            out[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return out
+    finally:
+        con.close()
+
+
+def _hand_known(repo_id: str) -> dict[dt.date, float | None]:
+    """A little-Hub model's daily downloads as SPEC says the warehouse knows them, from HAND_DAILY alone."""
+    daily = dict(zip(HAND_DAYS, HAND_DAILY[repo_id], strict=True))
+    after_gap = HAND_MISSING + dt.timedelta(days=1)
+    known: dict[dt.date, float | None] = {HAND_DAYS[0]: None}  # entered the scope: unknown
+    for day in HAND_DAYS[1:]:
+        if day in (HAND_MISSING, after_gap):  # the next file's delta spread evenly over both days
+            known[day] = (daily[HAND_MISSING] + daily[after_gap]) / 2
+        else:
+            known[day] = 0.0 if (repo_id, day) == HAND_RECOUNT[:2] else float(daily[day])
+    return known
+
+
+def test_a_recount_is_a_drop_of_the_count_and_a_zero_delta_is_not(hand_made):
+    """SPEC: a negative delta (a Hub recount) counts 0 and is flagged `is_recount`; an unchanged count is a day
+    without downloads, not a recount (`interval_downloads < 0`, never `<= 0`)."""
+    got = {(r["repo_id"], r["download_date"]): (r["daily_downloads"], r["is_recount"]) for r in hand_made["daily"]}
+    expected = {(repo_id, day): (value, (repo_id, day) == HAND_RECOUNT[:2])
+                for repo_id in HAND_DAILY for day, value in _hand_known(repo_id).items()}
+    zero_deltas = [key for key, (value, recount) in expected.items() if value == 0 and not recount]
+    assert len(zero_deltas) > 20  # on one day and spread over the missing day
+    assert got == expected
+
+
+def test_velocity_shares_are_of_the_28_day_velocity(hand_made):
+    """SPEC: a region's share of the tracked total is its velocity_28d over the total's velocity_28d on that day,
+    never the ratio of 7-day velocities (on the last day here the two differ: 0.47 against 0.98 for us)."""
+    region_of = {"meta-llama": "us", "Qwen": "china"}
+    known: dict[tuple[str, dt.date], float] = {}  # (region, day) -> the region's known downloads that day
+    for repo_id in HAND_DAILY:
+        for day, value in _hand_known(repo_id).items():
+            if value is not None:
+                region = region_of[repo_id.split("/", 1)[0]]
+                known[(region, day)] = known.get((region, day), 0.0) + value
+
+    def velocity(region: str, day: dt.date, days: int) -> float:
+        return sum(v for (r, d), v in known.items() if r == region and day - dt.timedelta(days=days - 1) <= d <= day)
+
+    rows = {(r["entity_id"], r["metric_date"]): r for r in hand_made["velocity"] if r["entity_type"] == "region"}
+    assert set(rows) == {(region, day) for region in ("us", "china") for day in HAND_DAYS}
+    for region in ("us", "china"):
+        assert rows[(region, HAND_DAYS[0])]["share_of_total"] is None  # nothing known yet
+        for day in HAND_DAYS[1:]:
+            total = velocity("us", day, 28) + velocity("china", day, 28)
+            assert math.isclose(rows[(region, day)]["velocity_28d"], velocity(region, day, 28)), (region, day)
+            assert math.isclose(rows[(region, day)]["share_of_total"], velocity(region, day, 28) / total), (
+                region, day, rows[(region, day)]["share_of_total"], velocity(region, day, 28) / total)
+    last = HAND_DAYS[-1]
+    assert [velocity(region, last, 28) for region in ("us", "china")] == [630, 720]
+    assert [velocity(region, last, 7) for region in ("us", "china")] == [490, 10]
 
 
 # ------------------------------------------------------------------------- joins and organisations
@@ -426,7 +596,7 @@ def test_unknown_authors_are_unclassified_and_counted(built):
     for r in regions:
         if r["share_of_total"] is not None:  # null only while nothing is known yet (the first date)
             by_day[r["metric_date"]] = by_day.get(r["metric_date"], 0.0) + r["share_of_total"]
-    assert len(by_day) >= (END - START).days
+    assert set(by_day) == set(_days(START + dt.timedelta(days=1), END))  # every day after the first
     assert all(math.isclose(total, 1.0, abs_tol=1e-9) for total in by_day.values())
 
 
