@@ -46,8 +46,15 @@ with raw as (
         trending_score,
         gated,
         private,
-        disabled
-    from read_parquet('__RAW__', hive_partitioning = true, hive_types = {'snapshot_date': 'date'})
+        disabled,
+        fetched_at
+    from (
+        -- Partitions from before `fetched_at` lack it (by name: whichever file comes first); none may have it.
+        select * from read_parquet('__RAW__', hive_partitioning = true, hive_types = {'snapshot_date': 'date'},
+                                   union_by_name = true)
+        union all by name
+        select cast(null as timestamptz) as fetched_at where false
+    )
 ),
 doubled as (
     select model_id, snapshot_date, max(repo_id) as kept
@@ -75,7 +82,8 @@ select
     raw.gated as gated_mode,
     coalesce(raw.gated in ('auto', 'manual', 'true'), false) as is_gated,
     raw.private as is_private,
-    raw.disabled as is_disabled
+    raw.disabled as is_disabled,
+    raw.fetched_at
 from raw
 left join doubled
     on raw.model_id = doubled.model_id and raw.snapshot_date = doubled.snapshot_date
@@ -87,44 +95,52 @@ left join regions as legacy
     on raw.author = legacy.hf_org
 where doubled.model_id is null or raw.repo_id = doubled.kept
 ;
--- 2. Each snapshot row with its model's previous snapshot, and how its interval is counted (SPEC).
-create temp table intervals as
-with calendar as (
-    select snapshot_date, lag(snapshot_date) over (order by snapshot_date) as previous_calendar_date
-    from (select distinct snapshot_date from snap)
-),
-lagged as (
+-- 1b. The instant each snapshot shows the Hub at (raw `fetched_at`; without it, the last millisecond of its
+-- date), and the latest instant any earlier snapshot showed: a model first listed on a date is new when it was
+-- created after that, i.e. no earlier snapshot could have listed it. The first snapshot has no earlier one: a
+-- snapshot a day before it stands in.
+create temp table taken as
+with per_date as (
     select
-        *,
-        lag(snapshot_date) over by_model as previous_snapshot_date,
-        lag(downloads_all_time) over by_model as previous_downloads_all_time
-    from snap
-    window by_model as (partition by model_id order by snapshot_date)
+        raw_dates.snapshot_date,
+        coalesce(raw_dates.fetched_at,
+                 timezone('UTC', raw_dates.snapshot_date + time '23:59:59.999')) as taken_at
+    from (select snapshot_date, max(fetched_at) as fetched_at from snap group by snapshot_date) as raw_dates
 )
 select
-    lagged.*,
+    snapshot_date,
+    coalesce(max(taken_at) over (order by snapshot_date rows between unbounded preceding and 1 preceding),
+             taken_at - interval 1 day) as listable_until
+from per_date
+;
+-- 2. Each snapshot row with its model's previous snapshot, and how its interval is counted (SPEC).
+create temp table intervals as
+with lagged as (
+    select
+        snap.*,
+        lag(snap.snapshot_date) over by_model as previous_snapshot_date,
+        lag(snap.downloads_all_time) over by_model as previous_downloads_all_time,
+        -- First listed here, and created when no earlier snapshot could list it yet (never the placeholder).
+        coalesce(snap.created_date is not null and snap.created_at > taken.listable_until, false) as created_since
+    from snap
+    inner join taken
+        on snap.snapshot_date = taken.snapshot_date
+    window by_model as (partition by snap.model_id order by snap.snapshot_date)
+)
+select
+    lagged.* exclude (created_since, fetched_at),
     case
         when previous_snapshot_date is not null then previous_snapshot_date + 1
-        when created_date > coalesce(calendar.previous_calendar_date, lagged.snapshot_date - 1)
-            then least(created_date, lagged.snapshot_date)
+        when created_since then least(created_date, lagged.snapshot_date)
         else lagged.snapshot_date
     end as first_download_date,
     case
         when previous_snapshot_date is not null then downloads_all_time - previous_downloads_all_time
-        when created_date > coalesce(calendar.previous_calendar_date, lagged.snapshot_date - 1)
-            then downloads_all_time
+        when created_since then downloads_all_time
     end as interval_downloads,
-    coalesce(
-        previous_snapshot_date is null
-            and created_date > coalesce(calendar.previous_calendar_date, lagged.snapshot_date - 1),
-        false
-    ) as is_new_model,
-    previous_snapshot_date is null
-        and not coalesce(created_date > coalesce(calendar.previous_calendar_date, lagged.snapshot_date - 1), false)
-        as is_entered_scope
+    previous_snapshot_date is null and created_since as is_new_model,
+    previous_snapshot_date is null and not created_since as is_entered_scope
 from lagged
-inner join calendar
-    on lagged.snapshot_date = calendar.snapshot_date
 ;
 -- 3. The model-day facts: every snapshot row with the daily downloads of its own day.
 create table marts.fct_model_daily as
