@@ -62,8 +62,11 @@ def synthetic_partition(models: int, day: dt.date, seed: int = 0):
     )
     created = np.minimum(created, np.datetime64(day.isoformat(), "ms"))
     n = models
+    from orchestration.hub.snapshots import fetch_instant
+
     columns = {
         "snapshot_date": pa.array([day] * n, pa.date32()),
+        "fetched_at": pa.array([fetch_instant(day)] * n, pa.timestamp("ms", tz="UTC")),
         "id": pa.array(ids.astype(object), pa.string()),
         "object_id": pa.array([f"{i:024x}" for i in range(n)], pa.string()),
         "author": pa.array(authors, pa.string()),
