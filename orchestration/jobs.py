@@ -74,6 +74,18 @@ def _status(variable: str, default_running: bool) -> dg.DefaultScheduleStatus:
     return dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
 
 
+def automation_interval_seconds() -> int:
+    """`HUBPULSE_AUTOMATION_INTERVAL_SECONDS` (default 60): how often the automation sensor evaluates; each
+    stage of a build (the raw days' models, then the marts that read them, then the published copy) waits one
+    interval."""
+    raw = os.environ.get("HUBPULSE_AUTOMATION_INTERVAL_SECONDS", "").strip()
+    if not raw:
+        return 60
+    if not raw.isdigit() or not 5 <= int(raw) <= 86400:
+        raise ValueError(f"HUBPULSE_AUTOMATION_INTERVAL_SECONDS must be whole seconds in 5..86400, got {raw!r}")
+    return int(raw)
+
+
 def schedules_status() -> dg.DefaultScheduleStatus:
     return _status("HUBPULSE_SCHEDULES", os.environ.get("HUBPULSE_SOURCE", "local").strip().lower() == "live")
 
@@ -113,6 +125,6 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
         if _status("HUBPULSE_AUTOMATION", True) == dg.DefaultScheduleStatus.STOPPED
         else dg.DefaultSensorStatus.RUNNING
     ),
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=automation_interval_seconds(),
     description="Keeps the dbt models and the published copy up to date with raw data (automation conditions).",
 )

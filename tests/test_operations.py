@@ -64,30 +64,72 @@ def test_schedule_time_is_configurable_and_validated():
 # ------------------------------------------------------------------------------------------------ automation
 
 
-def test_a_backfill_of_old_raw_days_brings_the_daily_models_and_marts_up_to_date():
-    """Raw days far from the latest partition (an archive import, a backfill) are requested downstream."""
-    instance = dg.DagsterInstance.ephemeral()
-    # The inputs (seeds, staging) exist already; the sensor's first tick sets its baseline.
-    for key in dbt_inputs.keys:
-        instance.report_runless_asset_event(dg.AssetMaterialization(key))
-    baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
-    assert baseline.total_requested == 0
-    days = ["2025-01-10", "2025-01-11", "2025-01-12"]
-    for day in days:
-        instance.report_runless_asset_event(dg.AssetMaterialization(RAW, partition=day))
-    result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
-    daily = dg.AssetKey(["marts", "fct_model_daily"])
-    requested = {key: parts for key in defs.resolve_asset_graph().get_all_asset_keys()
-                 if (parts := result.get_requested_partitions(key))}
-    assert requested[dg.AssetKey(["intermediate", "int_models_daily_downloads"])] == set(days)
-    assert requested[daily] == set(days)
-    # The marts and the published copy follow in the same evaluation, though older days were never built.
-    assert dg.AssetKey(["marts", "dim_models"]) in requested
-    assert SERVING_KEY in requested
-    assert RAW not in requested  # raw data comes only from the schedule or a launched run
+def _settle(instance: dg.DagsterInstance, cursor, ticks: int = 8):
+    """Evaluate the automation conditions tick after tick, each request materialized before the next tick (as
+    the sensor's runs would), until a tick requests nothing. Returns the requests of every tick and the cursor."""
+    graph = defs.resolve_asset_graph()
+    requested: list[dict[dg.AssetKey, set[str] | None]] = []
+    for _ in range(ticks):
+        result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+        cursor = result.cursor
+        if result.total_requested == 0:
+            return requested, cursor
+        tick: dict[dg.AssetKey, set[str] | None] = {}
+        for evaluation in result.results:
+            if not evaluation.true_subset.size:
+                continue
+            key = evaluation.key
+            if graph.get(key).partitions_def is not None:
+                tick[key] = set(result.get_requested_partitions(key))
+                for partition in tick[key]:
+                    instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=partition))
+            else:
+                tick[key] = None
+                instance.report_runless_asset_event(dg.AssetMaterialization(key))
+        requested.append(tick)
+    raise AssertionError(f"the automation did not settle in {ticks} ticks: {requested[-1]}")
 
-    # Nothing new: the next evaluation requests nothing more.
-    again = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=result.cursor)
+
+DAILY_KEYS = [dg.AssetKey(["intermediate", "int_models_daily_downloads"]), dg.AssetKey(["marts", "fct_model_daily"]),
+              dg.AssetKey(["marts", "fct_download_velocity"])]
+
+
+def test_raw_days_request_exactly_those_days_downstream_then_the_marts():
+    """Raw days far from the latest partition (an archive import, a backfill, a late day) request exactly those
+    days of the daily models, never every day (the staging view they read is rebuilt on each arrival but is
+    not a trigger), and the marts and the published copy again after those days are built."""
+    instance = dg.DagsterInstance.ephemeral()
+    # A fresh home: the seeds and the views over them are requested because they are missing (nothing else
+    # would ever request them), but no daily day.
+    fresh, cursor = _settle(instance, None)
+    built = set().union(*fresh) if fresh else set()
+    assert set(dbt_inputs.keys) <= built
+    assert not built & set(DAILY_KEYS) and RAW not in built
+
+    days = {"2025-01-10", "2025-01-11", "2025-01-12"}
+    for day in sorted(days):
+        instance.report_runless_asset_event(dg.AssetMaterialization(RAW, partition=day))
+    ticks, cursor = _settle(instance, cursor)
+    for key in DAILY_KEYS:
+        assert set().union(*(tick[key] for tick in ticks if key in tick)) == days, key
+    first_daily = min(i for i, tick in enumerate(ticks) if DAILY_KEYS[0] in tick)
+    last_daily = max(i for i, tick in enumerate(ticks) for key in DAILY_KEYS if key in tick)
+    # The marts that read the days, and the published copy, are rebuilt after the last day was built.
+    for key in (dg.AssetKey(["marts", "fct_velocity_overtakes"]), dg.AssetKey(["marts", "fct_supply_chain"]),
+                SERVING_KEY):
+        assert any(key in tick for tick in ticks[last_daily + 1:]), key
+    assert first_daily == 0
+    assert all(RAW not in tick for tick in ticks)  # raw data comes only from the schedule or a launched run
+
+    # A day that arrives late: that day alone downstream (dbt's window runs through the newest raw day).
+    instance.report_runless_asset_event(dg.AssetMaterialization(RAW, partition="2025-01-08"))
+    ticks, cursor = _settle(instance, cursor)
+    for key in DAILY_KEYS:
+        assert set().union(*(tick[key] for tick in ticks if key in tick)) == {"2025-01-08"}, key
+    assert any(SERVING_KEY in tick for tick in ticks)
+
+    # Nothing new: nothing more is requested.
+    again = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
     assert again.total_requested == 0
 
 

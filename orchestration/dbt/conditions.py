@@ -30,28 +30,54 @@ def layer_of(dbt_resource_props: Mapping[str, Any]) -> str | None:
     return None
 
 
-def daily_partition_automation() -> dg.AutomationCondition:
-    """`eager`, for every day rather than only the latest one.
+# The unpartitioned inputs of the daily models: the staging views and the seeds. A daily model reads a raw day
+# through them, but an update of one of them says nothing about which days changed (a staging view is
+# rebuilt whenever raw days arrive), so it must not trigger every day of every daily model.
+INPUT_GROUPS = ("staging", "seeds")
 
-    Plain `eager` looks at the latest time partition only, so a backfill (or a rematerialization) of older raw
-    days would leave their daily models stale; without that clause each updated raw day is requested, and the
-    single-run backfill policy turns the requested days into one ranged dbt run.
+
+def daily_partition_automation() -> dg.AutomationCondition:
+    """`eager` for every day rather than only the latest one, triggered by the raw days and the other daily
+    models, not by the unpartitioned staging views and seeds.
+
+    - Every day: plain `eager` looks at the latest time partition only, so a backfill (or a rematerialization)
+      of older raw days would leave their daily models stale; here each updated raw day is requested, and the
+      single-run backfill policy turns the requested days into one ranged dbt run. The dbt models extend a
+      window to the newest raw day when a day arrives late (dbt_project/macros/build_window.sql), so requesting
+      the arrived days is enough.
+    - Not triggered by the inputs: the view `stg_hub__model_snapshots` is rebuilt when raw days arrive and
+      feeds every day; counting it as an update requested every day of every daily model on each arrival.
     """
+    condition = dg.AutomationCondition
+    trigger = (
+        condition.missing().newly_true()
+        | condition.any_deps_updated().ignore(dg.AssetSelection.groups(*INPUT_GROUPS))
+    ).since_last_handled()
     return (
-        dg.AutomationCondition.eager()
-        .without(dg.AutomationCondition.in_latest_time_window())
-        .with_label("eager, every day")
-    )
+        trigger
+        & ~condition.any_deps_missing()
+        & ~condition.any_deps_in_progress()
+        & ~condition.in_progress()
+    ).with_label("eager, every day, on raw days")
 
 
 def follow_parents_automation() -> dg.AutomationCondition:
-    """`eager` for an unpartitioned asset below daily-partitioned ones: rebuilt when any parent updates.
+    """`eager` for an unpartitioned asset below daily-partitioned ones: rebuilt when any parent updates; and
+    built once when missing while its parents are there.
 
     Plain `eager` also waits until no parent partition is missing; for a child of the daily models that means
-    every day since the partitions' start, which a warehouse whose history starts later never has.
+    every day since the partitions' start, which a warehouse whose history starts later never has. Missing
+    itself while its parents are there (a fresh home: the seeds, and the views over them, that no raw day ever
+    updates) it is requested, unless its latest run failed: a failure is shown, not retried every interval.
     """
+    condition = dg.AutomationCondition
+    missing = (
+        condition.missing()
+        # Parents that no run materializes (the external leaderboard file dbt reads in place) never count.
+        & ~condition.any_deps_missing().allow(dg.AssetSelection.all().materializable())
+        & ~condition.execution_failed()
+        & ~condition.in_progress()
+    ).with_label("missing, parents there, latest run not failed")
     return (
-        dg.AutomationCondition.eager()
-        .without(~dg.AutomationCondition.any_deps_missing())
-        .with_label("eager, missing days allowed")
-    )
+        condition.eager().without(~condition.any_deps_missing()) | missing
+    ).with_label("eager, missing days allowed")
