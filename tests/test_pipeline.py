@@ -37,7 +37,7 @@ CHARTED = ("fct_release_cadence", "fct_download_velocity", "fct_ecosystem_vs_ben
 # A BI reader in a process of its own. `duckdb`: opens serving/hubpulse.duckdb read-only and checks every table
 # against the row counts the same file records. `parquet`: resolves `current` once, then checks every Parquet
 # file's version and row count against that folder's manifest. `stable`: reads serving/parquet/<mart>.parquet
-# through the stable link, each file whole and of one version. Runs until the stop file appears.
+# through the stable link, each file opened once, whole and of one version. Runs until the stop file appears.
 READER = r"""
 import json, os, sys, time
 import duckdb, pyarrow.parquet as pq
@@ -64,7 +64,10 @@ while not os.path.exists(stop):
         else:
             folder = os.path.join(serving, "parquet")
             for name in sorted(os.listdir(folder)):
-                table = pq.read_table(os.path.join(folder, name))
+                # One open file: a path through the switching link may resolve to two versions if the reader
+                # opens it twice (pyarrow's read_table by path reads the footer and the pages separately).
+                with open(os.path.join(folder, name), "rb") as fh:
+                    table = pq.read_table(fh)
                 version = table.schema.metadata[b"hubpulse_version"].decode()
                 versions.add(version)
         versions.add(version)
