@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gzip
-import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -236,33 +235,8 @@ def assert_published(scenario: Scenario) -> dict:
 # ------------------------------------------------------------------------------ marts vs the reference
 
 
-def _value(v):
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if v is pd.NaT:
-        return None
-    if isinstance(v, pd.Timestamp):
-        v = v.to_pydatetime()
-    if hasattr(v, "item") and not isinstance(v, (list, tuple)) and type(v).__module__ == "numpy":
-        v = v.item()
-    if isinstance(v, dt.datetime):
-        return v.astimezone(dt.UTC) if v.tzinfo else v
-    if isinstance(v, (list, tuple)) or type(v).__name__ == "ndarray":
-        return [_value(x) for x in v]
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)):
-        return float(v)
-    return v
-
-
-def _same(a, b) -> bool:
-    a, b = _value(a), _value(b)
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
-    return a == b
+_value = reference.comparable
+_same = reference.same_value
 
 
 def relation_differences(actual: list[dict], columns: list[str], expected: pd.DataFrame | list[dict],
@@ -420,3 +394,40 @@ def clean_daily_download_differences(scenario: Scenario) -> tuple[int, list[tupl
         if r.daily_downloads != true_daily.get((r.model_id, day)):
             wrong.append((r.model_id, day, r.daily_downloads, true_daily.get((r.model_id, day))))
     return len(rows), wrong
+
+
+# ------------------------------------------------------------- the tests every scenario runs (imported by both
+# scenario files, each with its own `scenario` fixture)
+
+
+def test_every_run_succeeds_and_every_check_passes(scenario):
+    assert not run_problems(scenario), run_problems(scenario)
+    assert check_evaluations(scenario) > 30  # dbt tests and GX checks surface as asset checks
+
+
+def test_serving_copy_is_published(scenario):
+    assert_published(scenario)
+
+
+def test_marts_equal_the_reference(scenario):
+    assert_marts_equal_reference(scenario.home, scenario.raw_root)
+
+
+def test_reported_counters_equal_the_truth(scenario):
+    assert not counter_differences(scenario)
+
+
+def test_demo_summary_prints(scenario, capsys):
+    run_summary(scenario.home)
+    assert "1. Release cadence" in capsys.readouterr().out
+
+
+def test_charts_render(scenario):
+    charts = render_charts(scenario.warehouse)
+    assert all(png is None or png[:8] == b"\x89PNG\r\n\x1a\n" for png in charts.values())
+
+
+def test_dashboard_pages_render(scenario, monkeypatch):
+    monkeypatch.setenv("HUBPULSE_HOME", str(scenario.home))
+    problems = {page: lines for page, lines in render_dashboard_pages(scenario.home).items() if lines}
+    assert not problems, problems

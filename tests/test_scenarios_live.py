@@ -16,6 +16,15 @@ import datetime as dt
 
 import pytest
 import scenarios as sc
+from scenarios import (  # noqa: F401 - the tests every scenario runs, collected here for this file's scenarios
+    test_charts_render,
+    test_dashboard_pages_render,
+    test_demo_summary_prints,
+    test_every_run_succeeds_and_every_check_passes,
+    test_marts_equal_the_reference,
+    test_reported_counters_equal_the_truth,
+    test_serving_copy_is_published,
+)
 
 from orchestration.resources import SnapshotScope
 
@@ -58,42 +67,6 @@ BUILDERS = {"a_full_crawl": _full_crawl, "b_live_scope": _live_scope, "e_single_
 @pytest.fixture(scope="module", params=list(BUILDERS))
 def scenario(request, tmp_path_factory) -> sc.Scenario:
     return BUILDERS[request.param](tmp_path_factory.mktemp(request.param))
-
-
-# ------------------------------------------------------------------------------------ every scenario
-
-
-def test_every_run_succeeds_and_every_check_passes(scenario):
-    assert not sc.run_problems(scenario), sc.run_problems(scenario)
-    assert sc.check_evaluations(scenario) > 30  # dbt tests and GX checks surface as asset checks
-
-
-def test_serving_copy_is_published(scenario):
-    sc.assert_published(scenario)
-
-
-def test_marts_equal_the_reference(scenario):
-    sc.assert_marts_equal_reference(scenario.home, scenario.raw_root)
-
-
-def test_reported_counters_equal_the_truth(scenario):
-    assert not sc.counter_differences(scenario)
-
-
-def test_demo_summary_prints(scenario, capsys):
-    sc.run_summary(scenario.home)
-    assert "1. Release cadence" in capsys.readouterr().out
-
-
-def test_charts_render(scenario):
-    charts = sc.render_charts(scenario.warehouse)
-    assert all(png is None or png[:8] == b"\x89PNG\r\n\x1a\n" for png in charts.values())
-
-
-def test_dashboard_pages_render(scenario, monkeypatch):
-    monkeypatch.setenv("HUBPULSE_HOME", str(scenario.home))
-    problems = {page: lines for page, lines in sc.render_dashboard_pages(scenario.home).items() if lines}
-    assert not problems, problems
 
 
 # ------------------------------------------------------------------------------- scenario by scenario

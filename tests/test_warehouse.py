@@ -101,33 +101,8 @@ def read_relations(home: Path, names) -> dict[str, list[dict]]:
         con.close()
 
 
-def _value(v):
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if v is pd.NaT:
-        return None
-    if isinstance(v, pd.Timestamp):
-        v = v.to_pydatetime()
-    if hasattr(v, "item") and not isinstance(v, (list, tuple)) and type(v).__module__ == "numpy":
-        v = v.item()
-    if isinstance(v, dt.datetime):
-        return v.astimezone(dt.UTC) if v.tzinfo else v
-    if isinstance(v, (list, tuple)) or type(v).__name__ == "ndarray":
-        return [_value(x) for x in v]
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)):
-        return float(v)
-    return v
-
-
-def _same(a, b) -> bool:
-    a, b = _value(a), _value(b)
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
-    return a == b
+_value = reference.comparable
+_same = reference.same_value
 
 
 def assert_same_rows(actual: list[dict], expected: pd.DataFrame | list[dict], keys: list[str], name: str) -> None:

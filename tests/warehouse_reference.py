@@ -1094,3 +1094,38 @@ def compute(raw_root: Path, project_dir: Path, overrides: Path | None = None) ->
         "fct_ecosystem_vs_benchmark": eco,
         "fct_benchmark_adoption_correlation": benchmark_adoption_correlation(eco),
     }
+
+
+# ------------------------------------------------------------------------------------- comparisons
+
+
+def comparable(v):
+    """A warehouse or reference value in one comparable form: nulls and NaN/NaT as None, numbers as floats,
+    timestamps as UTC datetimes, arrays as lists."""
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+    if hasattr(v, "item") and not isinstance(v, (list, tuple)) and type(v).__module__ == "numpy":
+        v = v.item()
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dt.UTC) if v.tzinfo else v
+    if isinstance(v, (list, tuple)) or type(v).__name__ == "ndarray":
+        return [comparable(x) for x in v]
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    return v
+
+
+def same_value(a, b) -> bool:
+    """Equal as comparable values, doubles within a relative 1e-9 (the two sides sum in different orders)."""
+    a, b = comparable(a), comparable(b)
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+    return a == b
