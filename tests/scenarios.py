@@ -30,6 +30,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import warehouse_reference as reference
+from test_warehouse import RELATIONS
 
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
 from orchestration.dbt.resource import dbt_cli_from_env
@@ -46,22 +47,9 @@ PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 WAREHOUSE_ASSETS = [dbt_inputs, dbt_daily_models, dbt_marts, published_marts]
 FULL_CRAWL = SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
 
-# The grain of every relation the reference may return; a relation not listed is compared as a multiset of rows.
-RELATION_KEYS: dict[str, list[str]] = {
-    "int_models_daily_downloads": ["model_id", "download_date"],
-    "fct_model_daily": ["model_id", "snapshot_date"],
-    "fct_download_velocity": ["entity_type", "entity_id", "metric_date"],
-    "int_model_lineage": ["child_model_id", "parent_key"],
-    "int_releases": ["model_id"],
-    "dim_models": ["model_id"],
-    "dim_organizations": ["organization"],
-    "fct_release_cadence": ["entity_type", "entity_id", "week_start"],
-    "fct_derivatives": ["base_model_id"],
-    "fct_supply_chain": ["month_start", "child_region", "base_region", "relation"],
-    "fct_ecosystem_vs_benchmark": ["organization", "month_start"],
-    "fct_benchmark_adoption_correlation": ["month_start"],
-    "fct_velocity_overtakes": ["measure", "region", "overtaken_region"],
-}
+# The grain of every relation the reference may return (one home: tests/test_warehouse.py's RELATIONS); a
+# relation not listed there is compared as a multiset of rows, doubles to the letter.
+RELATION_KEYS: dict[str, list[str]] = {name: list(keys) for name, (_schema, keys) in RELATIONS.items()}
 
 
 # ------------------------------------------------------------------------------------------ a scenario
