@@ -73,7 +73,7 @@ def write_archive(folder: Path, models: int) -> Path:
 def start_hub(archive: Path, page_size: int, limit: int, window: float) -> tuple[subprocess.Popen, str]:
     """`hubpulse serve-hub` as a child process with the rate limit; returns it and its URL."""
     command = [
-        sys.executable, "-m", "orchestration.cli", "serve-hub", "--archive", str(archive), "--port", "0",
+        sys.executable, "-m", "orchestration.cli.main", "serve-hub", "--archive", str(archive), "--port", "0",
         "--page-size", str(page_size), "--cache-dates", "1", "--exit-with-stdin",
         "--rate-limit", str(limit), "--rate-window", str(window),
     ]

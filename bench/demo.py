@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from orchestration.demo import DEMO_WINDOW, FULL_WINDOW
+from orchestration.cli.demo import DEMO_WINDOW, FULL_WINDOW
 
 TARGET_SECONDS = 180.0
 
@@ -40,7 +40,7 @@ def run_demo(home: Path, start: str, end: str, root: Path = ROOT) -> dict:
     with open(log, "w") as out:
         t0 = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "orchestration.cli", "demo", "--home", str(home), "--start", start, "--end", end],
+            [sys.executable, "-m", "orchestration.cli.main", "demo", "--home", str(home), "--start", start, "--end", end],
             cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, check=False,
         )
         wall = time.perf_counter() - t0

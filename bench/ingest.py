@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT))
 from orchestration.hub.archive import read_snapshot, write_snapshot
 from orchestration.hub.client import HubClient
 from orchestration.hub.scope import Scope
-from orchestration.hub.simulator import SimulationConfig, simulate
 from orchestration.hub.snapshots import (
     EXPAND_FIELDS,
     build_snapshot_rows,
     gc_paused,
     write_snapshot_partition,
 )
+from orchestration.localhub.simulator import SimulationConfig, simulate
 
 DAY = dt.date(2025, 6, 1)
 

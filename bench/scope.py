@@ -1,6 +1,6 @@
 """Benchmark: what the live default scope costs a day, and whether it captures the derivatives of tracked bases.
 
-A simulated Hub (`orchestration.hub.simulator.simulate`, the real catalogue, `SimulationConfig` defaults over
+A simulated Hub (`orchestration.localhub.simulator.simulate`, the real catalogue, `SimulationConfig` defaults over
 `--days` days ending `--end`; the THUDM -> zai-org rename falls inside the window) is served by the local Hub
 with the Hub's page size (`--page-size`, ~1,000 observed). Each day is crawled twice by `HubClient.fetch_snapshot`:
 
@@ -76,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.hub.archive import read_snapshot
     from orchestration.hub.client import HubClient
     from orchestration.hub.scope import Scope, seed_aliases, seed_organisations
-    from orchestration.hub.server import LocalHub
-    from orchestration.hub.simulator import SimulationConfig, simulate
+    from orchestration.localhub.server import LocalHub
+    from orchestration.localhub.simulator import SimulationConfig, simulate
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="hubpulse-bench-scope-"))
     archive = workdir / "archive"

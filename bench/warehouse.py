@@ -66,7 +66,7 @@ TARGET_RSS_MB = 3 * 1024
 
 def simulate_base(work: Path, days: int, models: int, seed: int) -> Path:
     """Simulate the base archive (default-size Hub, scaled down only for tiny runs); return its folder."""
-    from orchestration.hub.simulator import SimulationConfig, simulate
+    from orchestration.localhub.simulator import SimulationConfig, simulate
 
     scale = min(1.0, models / BASE_MODELS)
     config = SimulationConfig(

@@ -5,22 +5,16 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
+from orchestration.dbt.jobs import automation_sensor, warehouse_job
 from orchestration.dbt.resource import dbt_cli_from_env
-from orchestration.freshness import raw_freshness
 from orchestration.hub.assets import hub_model_snapshots
-from orchestration.jobs import (
-    automation_sensor,
-    daily_hub_snapshot,
-    daily_pipeline_job,
-    freshness_job,
-    ingest_job,
-    publish_job,
-    raw_freshness_hourly,
-    warehouse_job,
-)
+from orchestration.hub.jobs import daily_hub_snapshot, daily_pipeline_job, ingest_job
 from orchestration.quality import mart_asset_checks, quality_config_from_env, raw_asset_checks
+from orchestration.quality.freshness import raw_freshness
+from orchestration.quality.jobs import freshness_job, raw_freshness_hourly
 from orchestration.resources import hub_client_from_env, paths_from_env, scope_from_env
-from orchestration.serving_asset import published_marts
+from orchestration.serving.assets import published_marts
+from orchestration.serving.jobs import publish_job
 
 defs = dg.Definitions(
     assets=[hub_model_snapshots, dbt_inputs, dbt_daily_models, dbt_marts, published_marts],

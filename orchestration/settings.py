@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -61,3 +65,19 @@ def warehouse_path(home: Path | None = None) -> Path:
 def archive_dir(home: Path | None = None) -> Path:
     """Default archive folder: the simulated history the local Hub serves."""
     return Path(os.environ.get("HUBPULSE_ARCHIVE", str((home or hubpulse_home()) / "archive"))).resolve()
+
+
+def schedule_status(variable: str, default_running: bool) -> dg.DefaultScheduleStatus:
+    """`running` or `stopped` from `variable` (empty: `default_running`), as Dagster's default status."""
+    import dagster as dg  # here, not at import: `hubpulse --help` reads settings and stays quick
+
+    value = os.environ.get(variable, "").strip().lower()
+    if value not in ("", "running", "stopped"):
+        raise ValueError(f"{variable} must be `running` or `stopped`, got {value!r}")
+    running = value == "running" if value else default_running
+    return dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
+
+
+def schedules_status() -> dg.DefaultScheduleStatus:
+    """The schedules' default status: running with the live source, stopped with the local Hub."""
+    return schedule_status("HUBPULSE_SCHEDULES", os.environ.get("HUBPULSE_SOURCE", "local").strip().lower() == "live")

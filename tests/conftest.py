@@ -30,7 +30,7 @@ def pytest_configure(config):
 
     if (settings.DBT_PROJECT_DIR / "target" / "manifest.json").exists() or os.environ.get("HUBPULSE_DBT_MANIFEST_DIR"):
         return
-    from orchestration.prepare import prepare_manifest
+    from orchestration.cli.prepare import prepare_manifest
 
     target = Path(tempfile.mkdtemp(prefix="hubpulse-manifest-"))
     prepare_manifest(target_dir=target, home=target)

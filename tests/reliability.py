@@ -39,12 +39,12 @@ os.environ.setdefault("HUBPULSE_INGEST_RETRIES", "0")
 import dagster as dg
 import duckdb
 
+from orchestration.cli.prepare import dbt_executable
 from orchestration.hub.archive import list_snapshots, read_snapshot, write_snapshot
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
-from orchestration.hub.server import FaultConfig, LocalHub
-from orchestration.hub.simulator import SimulationConfig, simulate
-from orchestration.prepare import dbt_executable
+from orchestration.localhub.server import FaultConfig, LocalHub
+from orchestration.localhub.simulator import SimulationConfig, simulate
 from orchestration.resources import HubpulsePaths, SnapshotScope
 from orchestration.settings import DBT_PROJECT_DIR
 

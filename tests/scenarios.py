@@ -37,11 +37,11 @@ from orchestration.dbt.resource import dbt_cli_from_env
 from orchestration.hub import archive
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
-from orchestration.hub.simulator import SimulationConfig, simulate
 from orchestration.hub.transfer import import_archive
+from orchestration.localhub.simulator import SimulationConfig, simulate
 from orchestration.resources import HubpulsePaths, SnapshotScope
-from orchestration.serving import read_manifest
-from orchestration.serving_asset import published_marts
+from orchestration.serving.assets import published_marts
+from orchestration.serving.publish import read_manifest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 WAREHOUSE_ASSETS = [dbt_inputs, dbt_daily_models, dbt_marts, published_marts]
@@ -315,14 +315,14 @@ def assert_marts_equal_reference(home: Path, raw_root: Path) -> None:
 
 
 def run_summary(home: Path) -> None:
-    from orchestration.summary import print_warehouse_summary
+    from orchestration.cli.summary import print_warehouse_summary
 
     print_warehouse_summary(home)
 
 
 def render_charts(warehouse: Path) -> dict[str, bytes | None]:
-    """Every chart builder of `orchestration.charts` over the warehouse: mart -> PNG (None: nothing to draw)."""
-    from orchestration.charts import CHARTS
+    """Every chart builder of `orchestration.dbt.charts` over the warehouse: mart -> PNG (None: nothing to draw)."""
+    from orchestration.dbt.charts import CHARTS
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

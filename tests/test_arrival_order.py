@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_warehouse import INCREMENTAL_MODELS, PROJECT_DIR, assert_same_rows, read_relations, run_dbt
 
-from orchestration.hub.simulator import SimulationConfig, simulate
 from orchestration.hub.transfer import import_archive
+from orchestration.localhub.simulator import SimulationConfig, simulate
 
 START = dt.date(2025, 1, 17)
 DAYS = [START + dt.timedelta(days=i) for i in range(6)]  # spans R1 (2025-01-20)

@@ -43,7 +43,7 @@ BIG = 6_000  # models a day: the partition write takes long enough to be caught 
 
 
 def _import(archive: Path, home: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "orchestration.cli", "import-archive", str(archive), "--home", str(home),
+    command = [sys.executable, "-m", "orchestration.cli.main", "import-archive", str(archive), "--home", str(home),
                "--no-dagster"]
     return subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "DAGSTER_HOME": ""})
@@ -191,7 +191,7 @@ def test_kill_9_during_dbt_build_leaves_a_warehouse_that_opens_and_a_rerun_equal
 PUBLISH_SCRIPT = """
 import sys
 from pathlib import Path
-from orchestration.serving import publish
+from orchestration.serving.publish import publish
 print("publishing", flush=True)
 publish(Path(sys.argv[1]), Path(sys.argv[2]), run_id=sys.argv[3])
 print("published", flush=True)
@@ -216,7 +216,7 @@ def _reap(process: subprocess.Popen) -> None:
 def _kill_mid_publish(warehouse: Path, serving: Path, timeout: float = 120) -> Path:
     """Publish in a child process and SIGKILL it the moment its new version folder holds a first Parquet file
     (mid-write: the other marts, the seal, the rename and the switch still to come); return that folder."""
-    from orchestration.serving import PARQUET_DIRNAME, TMP_PREFIX, VERSIONS_DIRNAME
+    from orchestration.serving.publish import PARQUET_DIRNAME, TMP_PREFIX, VERSIONS_DIRNAME
 
     versions = serving / VERSIONS_DIRNAME
     before = set(versions.glob(f"{TMP_PREFIX}*"))
@@ -242,7 +242,7 @@ def _kill_mid_publish(warehouse: Path, serving: Path, timeout: float = 120) -> P
 
 def _serving_state(serving: Path) -> tuple[str, dict[str, list[tuple]]]:
     """The current version and its marts, read the way a BI tool does (through the stable links)."""
-    from orchestration.serving import read_manifest
+    from orchestration.serving.publish import read_manifest
 
     manifest = read_manifest(serving)
     assert manifest is not None
@@ -264,7 +264,7 @@ def _serving_state(serving: Path) -> tuple[str, dict[str, list[tuple]]]:
 def test_kill_9_during_publishing_keeps_the_previous_version_and_a_rerun_publishes_cleanly(
     tmp_path_factory, tmp_path: Path
 ):
-    from orchestration.serving import list_versions, publish
+    from orchestration.serving.publish import list_versions, publish
 
     _history, reference = shared_reference(tmp_path_factory)
     warehouse = tmp_path / "warehouse.duckdb"
@@ -311,7 +311,7 @@ def test_kill_9_during_publishing_keeps_the_previous_version_and_a_rerun_publish
 def test_a_publish_killed_after_sealing_its_folder_is_cleaned_up_by_the_next(tmp_path_factory, tmp_path: Path,
                                                                              sealed: bool):
     """The state a kill leaves between sealing a version folder (read-only) and renaming it into place."""
-    from orchestration.serving import list_versions, publish
+    from orchestration.serving.publish import list_versions, publish
 
     _history, reference = shared_reference(tmp_path_factory)
     warehouse = tmp_path / "warehouse.duckdb"

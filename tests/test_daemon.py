@@ -28,7 +28,7 @@ import pytest
 from test_warehouse import INCREMENTAL_MODELS, assert_same_rows, read_relations, run_dbt
 from test_webserver import _free_port, _graphql, _wait_until_loaded
 
-from orchestration.hub.simulator import SimulationConfig, simulate
+from orchestration.localhub.simulator import SimulationConfig, simulate
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -60,7 +60,7 @@ def _sensor_ticks(url: str) -> tuple[str, list[dict]]:
 
 def _hubpulse(*args: str, env: dict[str, str]) -> str:
     # The `hubpulse` entry point, run as a module of this tree (the same `main`).
-    result = subprocess.run([sys.executable, "-m", "orchestration.cli", *args], cwd=PROJECT, env=env,
+    result = subprocess.run([sys.executable, "-m", "orchestration.cli.main", *args], cwd=PROJECT, env=env,
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, f"hubpulse {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout

@@ -24,11 +24,12 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orchestration import serving, settings
+from orchestration import settings
+from orchestration.cli.prepare import dbt_executable
 from orchestration.dashboard import APP, PAGES
-from orchestration.hub.simulator import SimulationConfig, simulate
 from orchestration.hub.transfer import import_archive
-from orchestration.prepare import dbt_executable
+from orchestration.localhub.simulator import SimulationConfig, simulate
+from orchestration.serving import publish as serving
 
 START, END = dt.date(2024, 11, 4), dt.date(2025, 3, 9)  # spans R1 (2025-01-20) and four month boundaries
 OVERTAKE = dt.date(2025, 2, 10)  # the simulator calibrates China's 28-day velocity to pass the US's about then
@@ -789,7 +790,7 @@ def test_supply_chain_headline_equals_the_marts(app, marts, manifest):
 
 
 def test_cli_dashboard_command_is_registered():
-    from orchestration.cli import build_parser
+    from orchestration.cli.main import build_parser
 
     args = build_parser().parse_args(["dashboard", "--home", "/tmp/somewhere", "--port", "8600"])
     assert (args.command, args.home, args.port) == ("dashboard", "/tmp/somewhere", 8600)

@@ -54,7 +54,7 @@ def running_dashboard(home: Path, log: Path):
     port = _free_port()
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "orchestration.cli", "dashboard", "--home", str(home), "--port", str(port)],
+            [sys.executable, "-m", "orchestration.cli.main", "dashboard", "--home", str(home), "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=settings.PROJECT_ROOT,
         )
     url = f"http://127.0.0.1:{port}"

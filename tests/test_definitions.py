@@ -138,7 +138,7 @@ def test_cached_dbt_sets_equal_what_dbt_assets_builds_from_the_manifest_now():
     from dagster._serdes import serialize_value
 
     from orchestration.hub.assets import hub_model_snapshots
-    from orchestration.serving_asset import published_marts
+    from orchestration.serving.assets import published_marts
 
     bodies = {name: getattr(dbt_assets_module, name).op.compute_fn.decorated_fn for name in reference}
     reference = reference_dbt_assets(json.loads(manifest.read_bytes()), manifest.parent, bodies=bodies)
@@ -189,9 +189,9 @@ def test_a_missing_or_stale_spec_cache_is_rebuilt(tmp_path):
 def test_the_dbt_resource_gives_the_steps_the_dbt_cli_resource_it_replaces():
     from dagster_dbt import DbtCliResource
 
+    from orchestration.cli.prepare import dbt_executable
     from orchestration.dbt.project import hubpulse_dbt_project
     from orchestration.dbt.runtime import cli_resource
-    from orchestration.prepare import dbt_executable
 
     before = DbtCliResource(project_dir=hubpulse_dbt_project, dbt_executable=dbt_executable())
     assert cli_resource(defs.resources["dbt"]) == before

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import demo
-from orchestration.cli import build_parser
+from orchestration.cli import demo
+from orchestration.cli.main import build_parser
 from orchestration.hub.snapshots import PARTITION_FILE
 from orchestration.settings import raw_models_dir
 

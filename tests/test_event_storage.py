@@ -15,8 +15,8 @@ import dagster as dg
 from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.events.log import EventLogEntry
 
+from orchestration.cli.prepare import ensure_instance
 from orchestration.event_storage import HubpulseSqliteEventLogStorage
-from orchestration.prepare import ensure_instance
 
 PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-01-01", end_date="2025-01-08")
 

@@ -19,8 +19,8 @@ import pytest
 
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
-from orchestration.hub.server import FaultConfig, LocalHub
 from orchestration.hub.snapshots import PARTITION_FILE, partition_dir
+from orchestration.localhub.server import FaultConfig, LocalHub
 from orchestration.resources import HubpulsePaths, SnapshotScope
 from tests.conftest import DAY2, tiny_hub_items
 from tests.reliability import FakeClock

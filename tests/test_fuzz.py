@@ -44,7 +44,6 @@ from orchestration.hub.archive import write_snapshot as write_archive_snapshot
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient, HubFetchError
 from orchestration.hub.scope import Scope
-from orchestration.hub.server import LocalHub
 from orchestration.hub.snapshots import (
     EXPAND_FIELDS,
     PARTITION_FILE,
@@ -52,6 +51,7 @@ from orchestration.hub.snapshots import (
     partition_dir,
     write_snapshot_partition,
 )
+from orchestration.localhub.server import LocalHub
 from orchestration.resources import HubpulsePaths, SnapshotScope
 from tests.conftest import make_item
 

@@ -14,7 +14,6 @@ from orchestration.hub.archive import ArchiveError, read_snapshot, write_snapsho
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient, HubFetchError, LiveHistoryError, MissingSnapshotError
 from orchestration.hub.scope import Scope
-from orchestration.hub.server import FaultConfig, LocalHub
 from orchestration.hub.snapshots import (
     EXPAND_FIELDS,
     PARTITION_FILE,
@@ -23,6 +22,7 @@ from orchestration.hub.snapshots import (
     write_snapshot_partition,
 )
 from orchestration.hub.transfer import export_archive, import_archive
+from orchestration.localhub.server import FaultConfig, LocalHub
 from orchestration.resources import HubpulsePaths, SnapshotScope
 from tests.conftest import DAY1, DAY2, tiny_hub_items
 
@@ -243,7 +243,7 @@ def _resources(home: Path, hub: HubClient | None) -> dict:
 
 
 def test_a_simulated_day_ingests_to_exactly_the_archive_items(tmp_path: Path):
-    from orchestration.hub.simulator import SimulationConfig, simulate
+    from orchestration.localhub.simulator import SimulationConfig, simulate
 
     day = dt.date(2025, 2, 3)
     archive = tmp_path / "archive"

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.charts import CHARTS, render_mart_chart
+from orchestration.dbt.charts import CHARTS, render_mart_chart
 from orchestration.dbt.metadata import with_warehouse_metadata
 
 MANIFEST = {
@@ -162,7 +162,7 @@ def test_every_chart_draws_every_shape_of_the_marts(tmp_path: Path, shape):
 def test_the_velocity_chart_marks_the_overtakes_of_the_mart(tmp_path: Path):
     from test_summary import build_warehouse, day
 
-    from orchestration.charts import velocity_overtakes
+    from orchestration.dbt.charts import velocity_overtakes
 
     planted = [("velocity_28d", "eu", "us", day(33), 1.5, 1.25, day(39), 2.5, 2.25, 12)]
     con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb", overtakes=planted)), read_only=True)

@@ -12,13 +12,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.cli.prepare import ensure_instance
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
 from orchestration.definitions import defs
-from orchestration.freshness import freshness_result
 from orchestration.hub.archive import write_snapshot
-from orchestration.jobs import daily_cron, daily_hub_snapshot, daily_run_request
-from orchestration.prepare import ensure_instance
-from orchestration.serving_asset import SERVING_KEY
+from orchestration.hub.jobs import daily_cron, daily_hub_snapshot, daily_run_request
+from orchestration.quality.freshness import freshness_result
+from orchestration.serving.assets import SERVING_KEY
 from tests.conftest import tiny_hub_items
 
 RAW = dg.AssetKey("hub_model_snapshots")
@@ -182,7 +182,7 @@ import json, sys
 import dagster as dg
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
-from orchestration.hub.server import FaultConfig, LocalHub
+from orchestration.localhub.server import FaultConfig, LocalHub
 from orchestration.resources import HubpulsePaths, SnapshotScope
 
 archive, home, day, fail_pages = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])

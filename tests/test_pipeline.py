@@ -19,15 +19,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.charts import CHARTS
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts, window_env
+from orchestration.dbt.charts import CHARTS
 from orchestration.dbt.resource import dbt_cli_from_env
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
-from orchestration.hub.simulator import SimulationConfig, simulate
+from orchestration.localhub.simulator import SimulationConfig, simulate
 from orchestration.resources import HubpulsePaths, SnapshotScope
-from orchestration.serving import list_versions, publish, read_manifest
-from orchestration.serving_asset import SERVING_KEY, published_marts
+from orchestration.serving.assets import SERVING_KEY, published_marts
+from orchestration.serving.publish import list_versions, publish, read_manifest
 
 START, END = dt.date(2025, 1, 10), dt.date(2025, 1, 24)
 ASSETS = [hub_model_snapshots, dbt_inputs, dbt_daily_models, dbt_marts, published_marts]

@@ -97,7 +97,7 @@ def _check_tracker(s: sc.Scenario) -> None:
 
 def _check_trimmed(s: sc.Scenario) -> None:
     from orchestration.hub import archive
-    from orchestration.hub.simulator import TRIMMED_KEYS
+    from orchestration.localhub.simulator import TRIMMED_KEYS
 
     for path in archive.list_snapshots(s.archive).values():
         assert all(set(item) <= set(TRIMMED_KEYS) for item in archive.read_snapshot(path))

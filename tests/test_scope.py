@@ -15,8 +15,8 @@ from orchestration.hub.archive import read_snapshot
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import FetchStats, HubClient, HubFetchError, _Pacer
 from orchestration.hub.scope import ModelQuery, Scope, seed_aliases, seed_organisations
-from orchestration.hub.server import FaultConfig, LocalHub
 from orchestration.hub.snapshots import PARTITION_FILE, build_snapshot_rows, partition_dir
+from orchestration.localhub.server import FaultConfig, LocalHub
 from orchestration.resources import HubpulsePaths, SnapshotScope, scope_from_env
 from tests.conftest import DAY1, tiny_hub_items
 
@@ -47,7 +47,7 @@ def _tagged(items: list[dict], tag: str) -> set[str]:
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory) -> Path:
     """Three simulated days with the THUDM -> zai-org rename on the second (children keep tagging THUDM/X)."""
-    from orchestration.hub.simulator import SimulationConfig, simulate
+    from orchestration.localhub.simulator import SimulationConfig, simulate
 
     archive = tmp_path_factory.mktemp("scope") / "archive"
     simulate(SimulationConfig(start=SIM_START, end=SIM_END, seed=5, community_authors=40, catalogue_fraction=0.2,

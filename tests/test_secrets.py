@@ -17,12 +17,12 @@ import dagster as dg
 import pytest
 from dagster._serdes import serialize_value
 
+from orchestration.cli.prepare import ensure_instance
 from orchestration.hub.archive import write_snapshot
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient, HubFetchError, InsecureEndpointError
 from orchestration.hub.scope import Scope
-from orchestration.hub.server import FaultConfig, LocalHub
-from orchestration.prepare import ensure_instance
+from orchestration.localhub.server import FaultConfig, LocalHub
 from orchestration.resources import HubpulsePaths, SnapshotScope, hub_client_from_env
 from tests.conftest import tiny_hub_items
 
@@ -197,7 +197,7 @@ def test_errors_echoing_the_token_are_redacted_in_every_message(token: str, arch
 def test_the_hub_servers_bind_to_loopback_by_default(archive: Path):
     import argparse
 
-    from orchestration.hub.server import add_arguments
+    from orchestration.localhub.server import add_arguments
 
     with LocalHub(archive) as hub:
         assert hub._server.socket.getsockname()[0] == "127.0.0.1"

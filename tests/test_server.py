@@ -1,4 +1,4 @@
-"""The local Hub (`orchestration.hub.server`) against the real `huggingface_hub` client and raw HTTP.
+"""The local Hub (`orchestration.localhub.server`) against the real `huggingface_hub` client and raw HTTP.
 
 Every request goes to 127.0.0.1 only. Retry sleeps of the client are recorded instead of slept where a
 test only needs to know that the client retried, so the file runs in a few seconds. No assertion depends on how
@@ -29,7 +29,13 @@ from huggingface_hub.utils import _http as hf_http
 from huggingface_hub.utils import parse_ratelimit_headers
 
 from orchestration.hub.archive import dumps_item, write_snapshot
-from orchestration.hub.server import DEFAULT_FIELDS, FaultConfig, LocalHub, add_arguments, faults_from_args
+from orchestration.localhub.server import (
+    DEFAULT_FIELDS,
+    FaultConfig,
+    LocalHub,
+    add_arguments,
+    faults_from_args,
+)
 from tests.reliability import FakeClock
 
 DAY1 = dt.date(2025, 1, 10)
@@ -502,7 +508,7 @@ def test_cli_serves_until_interrupted(archive: Path) -> None:
         "import signal\n"
         "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import argparse, sys\n"
-        "from orchestration.hub.server import add_arguments, run_from_args\n"
+        "from orchestration.localhub.server import add_arguments, run_from_args\n"
         "parser = argparse.ArgumentParser()\n"
         "add_arguments(parser)\n"
         "sys.exit(run_from_args(parser.parse_args(sys.argv[1:])))\n"

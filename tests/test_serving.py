@@ -10,7 +10,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.serving import (
+from orchestration.serving.publish import (
     PublishError,
     current_version_dir,
     list_versions,

@@ -14,7 +14,7 @@ import pytest
 from huggingface_hub.hf_api import ModelInfo
 
 from orchestration.hub import archive
-from orchestration.hub.simulator import (
+from orchestration.localhub.simulator import (
     PLACEHOLDER_CREATED_AT,
     R1_RELEASE,
     TRIMMED_KEYS,

@@ -30,9 +30,9 @@ from test_warehouse import INCREMENTAL_MODELS, PROJECT_DIR, assert_same_rows, re
 from orchestration.hub import archive
 from orchestration.hub.assets import snapshot_instant
 from orchestration.hub.client import HubClient
-from orchestration.hub.simulator import SimulationConfig, simulate
 from orchestration.hub.snapshots import PARTITION_FILE, build_snapshot_rows, write_snapshot_partition
 from orchestration.hub.transfer import export_archive, import_archive
+from orchestration.localhub.simulator import SimulationConfig, simulate
 
 START, END = dt.date(2025, 1, 14), dt.date(2025, 1, 23)
 MISSING = dt.date(2025, 1, 18)

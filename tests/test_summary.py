@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import summary
+from orchestration.cli import summary
 
 FIRST = dt.date(2025, 1, 6)
 

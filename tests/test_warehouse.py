@@ -28,8 +28,8 @@ import pytest
 import warehouse_reference as reference
 
 from orchestration.hub.archive import write_snapshot
-from orchestration.hub.simulator import SimulationConfig, simulate
 from orchestration.hub.transfer import import_archive
+from orchestration.localhub.simulator import SimulationConfig, simulate
 from tests.conftest import make_item
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.hub.simulator import SimulationConfig, simulate
-from orchestration.prepare import ensure_instance
+from orchestration.cli.prepare import ensure_instance
+from orchestration.localhub.simulator import SimulationConfig, simulate
 
 PROJECT = Path(__file__).resolve().parent.parent
 START, END = dt.date(2025, 1, 13), dt.date(2025, 1, 16)

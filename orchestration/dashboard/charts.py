@@ -12,9 +12,10 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-# The regions keep the colours of the Dagster UI's PNG charts, so every chart reads the same way.
-from orchestration.charts import REGION_COLOURS
 from orchestration.dashboard.metrics import R1_DATE, ordered_regions
+
+# The regions keep the colours of the Dagster UI's PNG charts, so every chart reads the same way.
+from orchestration.dbt.charts import REGION_COLOURS
 
 RELATION_COLOURS = {
     "original": "#4c78a8",

@@ -19,7 +19,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from orchestration import serving, settings
+from orchestration import settings
+from orchestration.serving import publish as serving
 
 _CACHE = {"max_entries": 48, "ttl": dt.timedelta(hours=12), "show_spinner": False}
 MARTS = (

@@ -18,7 +18,7 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.charts import CHARTS, chart_markdown, render_mart_chart
+from orchestration.dbt.charts import CHARTS, chart_markdown, render_mart_chart
 
 # The first of these a relation has is its date column.
 DATE_COLUMNS = ("snapshot_date", "metric_date", "week_start", "month_start", "release_date", "created_date")

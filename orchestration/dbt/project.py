@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.prepare import dbt_executable, use_partial_parse
+from orchestration.cli.prepare import dbt_executable, use_partial_parse
 from orchestration.settings import DBT_PROJECT_DIR
 
 if TYPE_CHECKING:

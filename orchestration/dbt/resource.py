@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from orchestration.prepare import dbt_executable
+from orchestration.cli.prepare import dbt_executable
 from orchestration.settings import DBT_PROJECT_DIR
 
 

@@ -318,7 +318,7 @@ class HubClient(dg.ConfigurableResource):
                 f"archive folder {archive} does not exist: create one with `hubpulse simulate --out {archive}`"
             )
         command = [
-            sys.executable, "-m", "orchestration.cli", "serve-hub", "--archive", str(archive),
+            sys.executable, "-m", "orchestration.cli.main", "serve-hub", "--archive", str(archive),
             "--host", "127.0.0.1", "--port", "0", "--page-size", str(self.local_page_size),
             "--cache-dates", "3", "--prefetch-next", "--exit-with-stdin",
         ]

@@ -14,7 +14,7 @@ from orchestration import settings
 
 
 def _simulate(args) -> int:
-    from orchestration.hub import simulator
+    from orchestration.localhub import simulator
 
     summary = simulator.simulate(simulator.config_from_args(args), Path(args.out))
     print(json.dumps(summary, indent=2, default=str))
@@ -22,7 +22,7 @@ def _simulate(args) -> int:
 
 
 def _serve_hub(args) -> int:
-    from orchestration.hub import server
+    from orchestration.localhub import server
 
     return server.run_from_args(args)
 
@@ -43,7 +43,7 @@ def _import_archive(args) -> int:
     paths = HubpulsePaths(home=str(Path(args.home).resolve()))
     summaries = import_archive(Path(args.archive), paths.raw_models, paths.raw_rejects, start=args.start, end=args.end)
     if os.environ.get("DAGSTER_HOME") and not args.no_dagster:
-        from orchestration.dagster_events import report_imported_partitions
+        from orchestration.hub.events import report_imported_partitions
 
         report_imported_partitions(summaries)
     rows = sum(s["rows"] for s in summaries)
@@ -61,7 +61,7 @@ def _export_archive(args) -> int:
 
 
 def _demo(args) -> int:
-    from orchestration.demo import DEMO_WINDOW, FULL_WINDOW, run_demo
+    from orchestration.cli.demo import DEMO_WINDOW, FULL_WINDOW, run_demo
 
     window = FULL_WINDOW if args.full else DEMO_WINDOW
     return run_demo(
@@ -75,7 +75,7 @@ def _demo(args) -> int:
 
 
 def _prepare(args) -> int:
-    from orchestration.prepare import prepare
+    from orchestration.cli.prepare import prepare
 
     prepare(Path(args.home).resolve(), with_manifest=not args.no_manifest)
     return 0
@@ -83,7 +83,7 @@ def _prepare(args) -> int:
 
 def _dashboard(args) -> int:
     from orchestration.dashboard import APP
-    from orchestration.serving import current_version_dir, serving_dir
+    from orchestration.serving.publish import current_version_dir, serving_dir
 
     home = Path(args.home).resolve()
     serving = serving_dir(home)
@@ -109,13 +109,13 @@ def register(sub) -> None:
     home_default = os.environ.get("HUBPULSE_HOME", "data")
 
     p = sub.add_parser("simulate", help="write a deterministic simulated Hub history (archive + ground truth)")
-    from orchestration.hub import simulator
+    from orchestration.localhub import simulator
 
     simulator.add_arguments(p)
     p.set_defaults(func=_simulate)
 
     p = sub.add_parser("serve-hub", help="serve an archive as a Hub-compatible API on loopback")
-    from orchestration.hub import server
+    from orchestration.localhub import server
 
     server.add_arguments(p)
     p.set_defaults(func=_serve_hub)
@@ -141,7 +141,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("demo", help="simulate, serve locally, ingest the window, build the warehouse, print a summary")
     p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
-    from orchestration.demo import DEMO_WINDOW, FULL_WINDOW  # a light module: dates only, no Dagster
+    from orchestration.cli.demo import DEMO_WINDOW, FULL_WINDOW  # a light module: dates only, no Dagster
 
     p.add_argument("--start", type=_date, default=None,
                    help=f"first simulated date (default {DEMO_WINDOW[0]}; with --full {FULL_WINDOW[0]})")

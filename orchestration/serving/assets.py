@@ -7,7 +7,7 @@ from orchestration.dbt.assets import dbt_daily_models, dbt_marts
 from orchestration.dbt.conditions import follow_parents_automation
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.resources import HubpulsePaths
-from orchestration.serving import publish, serving_dir
+from orchestration.serving.publish import publish, serving_dir
 
 MART_KEYS = sorted(
     (key for assets in (dbt_daily_models, dbt_marts) for key in assets.keys if key.path[0] == "marts"),

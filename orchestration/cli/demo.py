@@ -91,7 +91,7 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
     env = demo_environment(home, scope)
     os.environ.update(env)
     os.environ.setdefault("HUBPULSE_START_DATE", start.isoformat())
-    from orchestration.prepare import ensure_instance, partial_parse_file, start_home_parse
+    from orchestration.cli.prepare import ensure_instance, partial_parse_file, start_home_parse
 
     ensure_instance(Path(env["DAGSTER_HOME"]))
     archive = Path(env["HUBPULSE_ARCHIVE"])
@@ -101,7 +101,7 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
     parse = None if partial_parse_file(home).is_file() else start_home_parse(home)
 
     if resimulate or not _archive_matches(archive, start, end, seed):
-        from orchestration.hub.simulator import SimulationConfig, simulate
+        from orchestration.localhub.simulator import SimulationConfig, simulate
 
         print(f"[1/4] simulating the Hub from {start} to {end} (seed {seed}) into {archive} ...", flush=True)
         simulate(SimulationConfig(start=start, end=end, seed=seed), archive, log=lambda m: print(f"      {m}"))
@@ -155,7 +155,7 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
         print(f"the warehouse build failed: see run {warehouse.run_id} in the Dagster UI (`make dev`)")
         return 1
 
-    from orchestration.summary import print_raw_summary, print_warehouse_summary
+    from orchestration.cli.summary import print_raw_summary, print_warehouse_summary
 
     print("[4/4] what the warehouse says")
     print_raw_summary(home)
