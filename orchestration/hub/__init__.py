@@ -1,1 +1,1 @@
-"""The Hugging Face Hub side: archive format, simulator, local Hub server, client resource and snapshot assets."""
+"""Ingestion from the Hugging Face Hub: the client resource, the scope, the archive format, raw snapshot partitions and their asset, jobs and schedule."""
