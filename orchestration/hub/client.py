@@ -8,10 +8,11 @@ and polite: page counts, retries, and the `RateLimit` headers to pace by. The lo
 `HfApi.list_models` in the tests, so both paths see the same server.
 
 A crawl either returns every item of the scope or raises `HubFetchError` with the page, the attempts and the last
-problem, before anything is written. Transient trouble is retried (see `_get_page`); a listing that lies is
-caught (see `iter_query`); waits the Hub asks for are obeyed up to `max_wait_seconds`; the token goes only to the
-live Hub, only over https (or to this machine), never along a `Link` to another host, and is redacted from every
-message. RELIABILITY.md lists each fault and what the client does about it.
+problem, before anything is written. Transient trouble is retried (`_get_page`: fetch, then the pure steps
+`classify_answer` and `decide`); a listing that lies is caught (see `iter_query`); waits the Hub asks for are obeyed
+up to `max_wait_seconds`; the token goes only to the live Hub, only over https (or to this machine), never along a
+`Link` to another host, and is redacted from every message. RELIABILITY.md lists each fault and what the client
+does about it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -42,8 +43,8 @@ from orchestration.hub.snapshots import EXPAND_FIELDS
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 REDACTED = "<redacted>"
 
-__all__ = ["HubClient", "HubFetchError", "InsecureEndpointError", "LiveHistoryError", "MissingSnapshotError",
-           "decode_json"]
+__all__ = ["Decision", "HubClient", "HubFetchError", "InsecureEndpointError", "LiveHistoryError",
+           "MissingSnapshotError", "Verdict", "classify_answer", "decide", "decode_json"]
 
 
 class HubFetchError(RuntimeError):
@@ -112,20 +113,20 @@ class _Pacer:
             stats.seconds_waited += wait
             self._sleep(wait)
 
-    @staticmethod
-    def observe(headers) -> float | None:
-        """The seconds until the window resets when a response says none are left (None otherwise)."""
-        from huggingface_hub.utils import parse_ratelimit_headers
-
-        info = parse_ratelimit_headers(headers)
-        if info is None or info.remaining > 0:
-            return None
-        # `t` is whole seconds, rounded by the server: a small margin avoids landing just before the reset.
-        return float(info.reset_in_seconds) + 0.05
-
     def hold(self, wait: float) -> None:
         """No request before `wait` seconds from now (the caller has checked the wait is acceptable)."""
         self._resume_at = max(self._resume_at, self._clock() + wait)
+
+
+def _window_wait(headers) -> float | None:
+    """The seconds until the `RateLimit` window resets when an answer says no request is left (None otherwise)."""
+    from huggingface_hub.utils import parse_ratelimit_headers
+
+    info = parse_ratelimit_headers(headers)
+    if info is None or info.remaining > 0:
+        return None
+    # `t` is whole seconds, rounded by the server: a small margin avoids landing just before the reset.
+    return float(info.reset_in_seconds) + 0.05
 
 
 def _retry_after(headers) -> float | None:
@@ -184,6 +185,166 @@ def _hub_message(response, redact: Callable[[str], str]) -> str:
     if not isinstance(error, str) or not error.strip():
         return ""
     return f": {_short(redact(error), 200)}"
+
+
+# ---------------------------------------------------------------------------------------------- one page, in steps
+# `HubClient._get_page` fetches (one HTTP exchange), then `classify_answer` says what the answer is and `decide`
+# what to do about it. Both are pure: the tests give them hand-made answers, no server needed.
+@dataclass(frozen=True)
+class Verdict:
+    """What one answer to a page request is (`classify_answer`).
+
+    `kind` is `page` (items and the next page's URL), `retry` (transient trouble: `problem` says which) or `fatal`
+    (`problem` is the error, as it reads after "<listing>: page <n>"). `window_wait` is the `RateLimit` window's
+    reset when no request is left, whatever the answer; `asked_wait` what a retryable status asked for, from the
+    header `asked_by`.
+    """
+
+    kind: Literal["page", "retry", "fatal"]
+    items: list | None = None
+    next_url: str | None = None
+    problem: str = ""
+    window_wait: float | None = None
+    asked_wait: float | None = None
+    asked_by: str = ""
+    rate_limited: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do after an attempt (`decide`): `accept` the page, `retry` after `wait` seconds, or `fail` with
+    `error` (as it reads after "<listing>: page <n>"). `hold` is a wait the pacer keeps before any next request."""
+
+    action: Literal["accept", "retry", "fail"]
+    wait: float = 0.0
+    hold: float | None = None
+    error: str = ""
+
+
+def _refusal_detail(response, redact: Callable[[str], str]) -> str:
+    """The first line of what `hf_raise_for_status` makes of a refused answer, redacted then shortened."""
+    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import hf_raise_for_status
+
+    try:
+        hf_raise_for_status(response)
+    except HfHubHTTPError as exc:
+        first = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f": {_short(redact(first))}"
+    except Exception:  # noqa: BLE001 (huggingface_hub failed to read an odd error body)
+        return ""
+    return ""
+
+
+def _next_page_url(response, redact: Callable[[str], str]) -> tuple[str | None, str | None]:
+    """(the `Link: rel="next"` URL made absolute, None) or (None, why the link cannot be followed).
+
+    Only a link on the origin the page came from is followed, so a stray or hostile link can neither send the
+    crawl (and the token) elsewhere.
+    """
+    import httpx2
+
+    link = response.links.get("next", {}).get("url")
+    if not link:
+        return None, None
+    try:
+        next_url = str(response.request.url.join(link))
+    except (httpx2.InvalidURL, ValueError):
+        next_url = None
+    origin = _origin(next_url) if next_url else None
+    if origin is None:
+        return None, (f" has a Link header that is not a usable URL ({_short(redact(link), 120)!r}); "
+                      "nothing was written for this snapshot")
+    if origin != _origin(str(response.request.url)):
+        return None, (f" links to another host ({origin[1]}): refusing to follow it; "
+                      "nothing was written for this snapshot")
+    return next_url, None
+
+
+def _classify_page(response, redact: Callable[[str], str],
+                   check: Callable[[list, str | None], str | None] | None) -> Verdict:
+    """A 200 answer: a JSON list is a page (unless its link or `check` objects), anything else is trouble."""
+    content_type = response.headers.get("content-type")
+    if not _is_json(content_type):
+        shown = _short(redact(content_type or "untyped"), 80)
+        return Verdict("retry", problem=f"the answer is {shown}, not JSON (a proxy's error page?)")
+    try:
+        data = decode_json(response.content)
+    except ValueError as exc:
+        return Verdict("retry", problem=_short(redact(
+            f"invalid or truncated JSON ({getattr(exc, 'msg', exc)} at byte {getattr(exc, 'pos', '?')})"
+        )))
+    if not isinstance(data, list):
+        return Verdict("fatal", problem=(
+            f" is a JSON {type(data).__name__}, expected a list{_hub_message(response, redact)}"
+        ))
+    next_url, bad_link = _next_page_url(response, redact)
+    if bad_link is not None:
+        return Verdict("fatal", problem=bad_link)
+    problem = check(data, next_url) if check is not None else None
+    if problem is not None:
+        return Verdict("retry", problem=problem)
+    return Verdict("page", items=data, next_url=next_url)
+
+
+def classify_answer(answer, redact: Callable[[str], str],
+                    check: Callable[[list, str | None], str | None] | None = None) -> Verdict:
+    """What one exchange brought: `answer` is the whole response, or a string saying why none arrived.
+
+    Retryable: no answer (reset, refused, timeout, too slow), 408/429/5xx, another status than 200 below 400, a
+    content type or body that is not JSON (a proxy's error page, a truncated page), and whatever `check` objects to
+    in a page's items and next URL. Fatal: other 4xx, a JSON body that is not a list, a `Link` that is unusable or
+    leads to another host. Everything the server said passes through `redact` before it is shortened.
+    """
+    if isinstance(answer, str):
+        return Verdict("retry", problem=answer)
+    window = _window_wait(answer.headers)
+    status = answer.status_code
+    if status in RETRY_STATUSES:
+        asked, asked_by = (window, "RateLimit header") if window is not None else (
+            _retry_after(answer.headers), "Retry-After header")
+        verdict = Verdict("retry", problem=f"HTTP {status}{_hub_message(answer, redact)}", asked_wait=asked,
+                          asked_by=asked_by, rate_limited=status == 429)
+    elif status >= 400:
+        verdict = Verdict("fatal", problem=(
+            f" was refused by the Hub (HTTP {status}){_refusal_detail(answer, redact)}"
+            f"{_hub_message(answer, redact)}; nothing was written for this snapshot"
+        ))
+    elif status != 200:
+        verdict = Verdict("retry", problem=f"unexpected HTTP {status} (a listing page is answered 200)")
+    else:
+        verdict = _classify_page(answer, redact, check)
+    return replace(verdict, window_wait=window)
+
+
+def _too_long(wait: float, why: str, max_wait_seconds: float) -> str:
+    return (f": the Hub asked to wait {wait:.0f}s ({why}), more than max_wait_seconds={max_wait_seconds:g}; "
+            "nothing was written for this snapshot")
+
+
+def decide(verdict: Verdict, attempt: int, max_attempts: int, max_wait_seconds: float,
+           backoff: Callable[[int], float]) -> Decision:
+    """Accept, retry or fail after attempt number `attempt` brought `verdict`.
+
+    A wait the Hub asks for beyond `max_wait_seconds` fails at once (a `RateLimit` window even on a good page),
+    as does a fatal answer; trouble is retried after the wait the Hub asked for, else after `backoff(attempt)`,
+    until `max_attempts` attempts are spent. The pacer holds any acceptable `RateLimit` window.
+    """
+    window = verdict.window_wait
+    if window is not None and window > max_wait_seconds:
+        return Decision("fail", error=_too_long(window, "RateLimit header", max_wait_seconds))
+    if verdict.kind == "page":
+        return Decision("accept", hold=window)
+    if verdict.kind == "fatal":
+        return Decision("fail", hold=window, error=verdict.problem)
+    if verdict.asked_wait is not None and verdict.asked_wait > max_wait_seconds:
+        return Decision("fail", hold=window, error=_too_long(verdict.asked_wait, verdict.asked_by, max_wait_seconds))
+    if attempt >= max_attempts:
+        return Decision("fail", hold=window, error=(
+            f" failed after {max_attempts} attempts (last: {verdict.problem}); nothing was written for this snapshot"
+        ))
+    wait = verdict.asked_wait if verdict.asked_wait is not None else backoff(attempt)
+    return Decision("retry", wait=wait, hold=window)
 
 
 @dataclass(frozen=True)
@@ -385,132 +546,45 @@ class HubClient(dg.ConfigurableResource):
             return httpx2.Response(answer.status_code, headers=answer.headers, content=b"".join(chunks),
                                    request=answer.request)
 
-    def _refuse_long_wait(self, wait: float, why: str, query: ModelQuery, page_no: int) -> None:
-        if wait > self.max_wait_seconds:
-            raise HubFetchError(self.redact(
-                f"{query.name}: page {page_no}: the Hub asked to wait {wait:.0f}s ({why}), more than "
-                f"max_wait_seconds={self.max_wait_seconds:g}; nothing was written for this snapshot"
-            ))
+    def _fetch(self, url: str, params: dict | None, headers: dict):
+        """One HTTP exchange: the whole response, or a string saying why none came (transport error, too slow)."""
+        import httpx2
+
+        try:
+            return self._receive(url, params, headers)
+        except _SlowAnswer as exc:
+            return str(exc)
+        except (httpx2.TransportError, httpx2.DecodingError, httpx2.StreamError) as exc:
+            return _short(self.redact(f"{type(exc).__name__}: {exc}"))
 
     def _get_page(self, url: str, params: dict | None, query: ModelQuery, page_no: int,
                   stats: FetchStats, pacer: _Pacer, log: Callable[[str], None],
                   check: Callable[[list, str | None], str | None] | None = None) -> tuple[list, str | None]:
         """One page, retried on transient trouble: (items, absolute URL of the next page or None).
 
-        Retried: transport errors (reset, refused, timeout), answers slower than `timeout_seconds`, 408/429/5xx,
-        a body that is not JSON (truncated or invalid), a content type that is not JSON (a proxy's error page),
-        and whatever `check` objects to. Refused at once: other 4xx, a JSON body that is not a list, a wait
-        longer than `max_wait_seconds`.
+        Each attempt fetches (`_fetch`), classifies the answer (`classify_answer`: what is retried and what is
+        refused) and decides (`decide`: the wait, or the end); `check` may object to a page's items.
         """
-        import httpx2
-        from huggingface_hub.errors import HfHubHTTPError
-        from huggingface_hub.utils import hf_raise_for_status
-
         headers = self._headers()
-        last_problem = "no attempt made"
-        for attempt in range(1, self.max_attempts + 1):
+        where = f"{query.name}: page {page_no}"
+        attempt = 0
+        while True:
+            attempt += 1
             pacer.before_request(stats)
             stats.requests += 1
-            wait: float | None = None
-            try:
-                response = self._receive(url, params, headers)
-            except _SlowAnswer as exc:
-                last_problem = str(exc)
-            except (httpx2.TransportError, httpx2.DecodingError, httpx2.StreamError) as exc:
-                last_problem = _short(self.redact(f"{type(exc).__name__}: {exc}"))
-            else:
-                limit_wait = pacer.observe(response.headers)
-                if limit_wait is not None:
-                    self._refuse_long_wait(limit_wait, "RateLimit header", query, page_no)
-                    pacer.hold(limit_wait)
-                status = response.status_code
-                if status in RETRY_STATUSES:
-                    if status == 429:
-                        stats.rate_limited += 1
-                    last_problem = f"HTTP {status}{_hub_message(response, self.redact)}"
-                    if limit_wait is not None:
-                        wait = limit_wait
-                    else:
-                        wait = _retry_after(response.headers)
-                        if wait is not None:
-                            self._refuse_long_wait(wait, "Retry-After header", query, page_no)
-                elif status >= 400:
-                    try:
-                        hf_raise_for_status(response)
-                        detail = ""
-                    except HfHubHTTPError as exc:
-                        first = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
-                        detail = f": {_short(self.redact(first))}"
-                    except Exception:  # noqa: BLE001 (huggingface_hub failed to read an odd error body)
-                        detail = ""
-                    raise HubFetchError(self.redact(
-                        f"{query.name}: page {page_no} was refused by the Hub (HTTP {status}){detail}"
-                        f"{_hub_message(response, self.redact)}; nothing was written for this snapshot"
-                    )) from None
-                elif status != 200:
-                    last_problem = f"unexpected HTTP {status} (a listing page is answered 200)"
-                else:
-                    content_type = response.headers.get("content-type")
-                    if not _is_json(content_type):
-                        shown = _short(self.redact(content_type or "untyped"), 80)
-                        last_problem = f"the answer is {shown}, not JSON (a proxy's error page?)"
-                    else:
-                        try:
-                            data = decode_json(response.content)
-                        except ValueError as exc:
-                            last_problem = _short(self.redact(
-                                f"invalid or truncated JSON ({getattr(exc, 'msg', exc)} at byte {getattr(exc, 'pos', '?')})"
-                            ))
-                        else:
-                            if not isinstance(data, list):
-                                raise HubFetchError(self.redact(
-                                    f"{query.name}: page {page_no} is a JSON {type(data).__name__}, expected a list"
-                                    f"{_hub_message(response, self.redact)}"
-                                ))
-                            next_url = self._next_url(response, query, page_no)
-                            problem = check(data, next_url) if check is not None else None
-                            if problem is None:
-                                return data, next_url
-                            last_problem = problem
-            if attempt == self.max_attempts:
-                break
-            if wait is None:
-                wait = self._backoff(attempt)
+            verdict = classify_answer(self._fetch(url, params, headers), self.redact, check)
+            stats.rate_limited += verdict.rate_limited
+            decision = decide(verdict, attempt, self.max_attempts, self.max_wait_seconds, self._backoff)
+            if decision.hold is not None:
+                pacer.hold(decision.hold)
+            if decision.action == "fail":
+                raise HubFetchError(self.redact(f"{where}{decision.error}"))
+            if decision.action == "accept":
+                return verdict.items, verdict.next_url
             stats.retries += 1
-            stats.seconds_waited += wait
-            log(self.redact(
-                f"{query.name}: page {page_no} attempt {attempt} failed ({last_problem}); retrying in {wait:.1f}s"
-            ))
-            self._sleep(wait)
-        raise HubFetchError(self.redact(
-            f"{query.name}: page {page_no} failed after {self.max_attempts} attempts (last: {last_problem}); "
-            "nothing was written for this snapshot"
-        ))
-
-    def _next_url(self, response, query: ModelQuery, page_no: int) -> str | None:
-        """The `Link: rel="next"` URL made absolute; only ever on the origin the listing started on, so a stray
-        or hostile link can neither send the crawl (and the token) elsewhere."""
-        import httpx2
-
-        link = response.links.get("next", {}).get("url")
-        if not link:
-            return None
-        try:
-            next_url = str(response.request.url.join(link))
-        except (httpx2.InvalidURL, ValueError):
-            next_url = None
-        origin = _origin(next_url) if next_url else None
-        if origin is None:
-            raise HubFetchError(self.redact(
-                f"{query.name}: page {page_no} has a Link header that is not a usable URL ({_short(self.redact(link), 120)!r}); "
-                "nothing was written for this snapshot"
-            ))
-        if origin != _origin(str(response.request.url)):
-            raise HubFetchError(self.redact(
-                f"{query.name}: page {page_no} links to another host ({origin[1]}): refusing to follow it; nothing "
-                "was written for this snapshot"
-            ))
-        return next_url
+            stats.seconds_waited += decision.wait
+            log(self.redact(f"{where} attempt {attempt} failed ({verdict.problem}); retrying in {decision.wait:.1f}s"))
+            self._sleep(decision.wait)
 
     def iter_query(self, base_url: str, query: ModelQuery, stats: FetchStats, pacer: _Pacer,
                    log: Callable[[str], None] = lambda _m: None) -> Iterator[dict]:
