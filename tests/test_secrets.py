@@ -9,13 +9,16 @@ record, every Dagster event (messages, metadata, errors) and every file under HU
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._serdes import serialize_value
 
 from orchestration.cli.prepare import ensure_instance
 from orchestration.hub.archive import write_snapshot
@@ -59,11 +62,12 @@ def _live_client(url: str, **overrides) -> HubClient:
 
 
 def _traces(instance: dg.DagsterInstance) -> list[str]:
-    """Every event of every run, serialized whole (messages, metadata, errors and their causes), and every run."""
+    """Every event of every run, serialized whole as Dagster stores them (messages, metadata, errors and their
+    causes), and every run."""
     out = []
     for run in instance.get_runs():
-        out.append(serialize_value(run))
-        out.extend(serialize_value(entry) for entry in instance.all_logs(run.run_id))
+        out.append(dg.serialize_value(run))
+        out.extend(dg.serialize_value(entry) for entry in instance.all_logs(run.run_id))
     return out
 
 
@@ -154,22 +158,41 @@ def test_the_token_is_never_sent_in_clear_text_to_another_machine(token: str):
         HubClient(source="live", endpoint=endpoint, token=secret).check_token_transport()
 
 
-def test_an_insecure_endpoint_fails_the_ingestion_step_without_retries(token: str, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch):
-    # Three step retries allowed: a refused endpoint must not use them (retrying cannot make http safe).
-    monkeypatch.setattr(hub_model_snapshots.op, "_retry_policy", dg.RetryPolicy(max_retries=3, delay=0))
-    resources = {"hub": HubClient(source="live", endpoint="http://10.0.0.5:8080", token=token), "scope": SCOPE,
-                 "paths": HubpulsePaths(home=str(tmp_path / "home"))}
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = dg.materialize([hub_model_snapshots], resources=resources, partition_key=_today().isoformat(),
-                                instance=instance, raise_on_error=False)
-        events = [e.event_type_value for e in result.all_events]
-    assert not result.success
-    assert "STEP_UP_FOR_RETRY" not in events and events.count("STEP_FAILURE") == 1
-    error = result.get_step_failure_events()[0].step_failure_data
-    assert error.error.cls_name == "Failure" and "refusing to send HF_TOKEN" in error.error.message
-    assert token not in error.error.message
-    assert error.user_failure_data is not None  # the Failure itself, raised with allow_retries=False
+# The step's retry policy is read when the assets are defined, from HUBPULSE_INGEST_RETRIES (the suite sets 0):
+# a process of its own, with three retries allowed, shows that a refused endpoint does not use them.
+STEP_RETRY_SCRIPT = """
+import json, os, sys
+import dagster as dg
+from orchestration.hub.assets import hub_model_snapshots
+from orchestration.hub.client import HubClient
+from orchestration.resources import HubpulsePaths
+from tests.test_secrets import SCOPE
+
+home, day = sys.argv[1], sys.argv[2]
+resources = {"hub": HubClient(source="live", endpoint="http://10.0.0.5:8080", token=os.environ["HF_TOKEN"]),
+             "scope": SCOPE, "paths": HubpulsePaths(home=home)}
+with dg.DagsterInstance.ephemeral() as instance:
+    result = dg.materialize([hub_model_snapshots], resources=resources, partition_key=day, instance=instance,
+                            raise_on_error=False)
+failure = result.get_step_failure_events()[0].step_failure_data
+print(json.dumps({"max_retries": hub_model_snapshots.op.retry_policy.max_retries, "success": result.success,
+                  "events": [e.event_type_value for e in result.all_events], "cls_name": failure.error.cls_name,
+                  "message": failure.error.message, "user_failure": failure.user_failure_data is not None}))
+"""
+
+
+def test_an_insecure_endpoint_fails_the_ingestion_step_without_retries(token: str, tmp_path: Path):
+    env = {**os.environ, "HUBPULSE_INGEST_RETRIES": "3", "HUBPULSE_INGEST_RETRY_DELAY_SECONDS": "0"}
+    done = subprocess.run([sys.executable, "-c", STEP_RETRY_SCRIPT, str(tmp_path / "home"), _today().isoformat()],
+                          check=False, env=env, capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["max_retries"] == 3  # three step retries allowed: retrying cannot make http safe
+    assert not result["success"]
+    assert "STEP_UP_FOR_RETRY" not in result["events"] and result["events"].count("STEP_FAILURE") == 1
+    assert result["cls_name"] == "Failure" and "refusing to send HF_TOKEN" in result["message"]
+    assert token not in result["message"]
+    assert result["user_failure"]  # the Failure itself, raised with allow_retries=False
 
 
 def test_a_link_to_another_host_never_receives_the_token(token: str, archive: Path):
