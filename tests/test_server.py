@@ -1,31 +1,33 @@
 """The local Hub (`orchestration.localhub.server`) against the real `huggingface_hub` client and raw HTTP.
 
-Every request goes to 127.0.0.1 only. Retry sleeps of the client are recorded instead of slept where a
-test only needs to know that the client retried, so the file runs in a few seconds. No assertion depends on how
-fast the machine is: rate-limit windows run on a fake clock that only the client's waits move, which page was
-slowed is counted rather than timed, and elapsed times are only bounded from below (load only makes them longer).
+Every request goes to 127.0.0.1 only. The client's retry waits are read from what it announces in its log before
+it sleeps them (huggingface_hub has no public way to skip them: its two persistent failures sleep 23 s each). No
+assertion depends on how fast the machine is: rate-limit windows run on a fake clock that only the client's
+announced waits move, which page was slowed is counted rather than timed, and elapsed times are only bounded from
+below (load only makes them longer).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import json
+import logging
 import re
 import signal
 import subprocess
 import sys
 import time
-import types
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError, RepositoryNotFoundError
-from huggingface_hub.utils import _http as hf_http
 from huggingface_hub.utils import parse_ratelimit_headers
 
 from orchestration.hub.archive import dumps_item, write_snapshot
@@ -116,21 +118,48 @@ def hub(archive: Path):
         yield server
 
 
+class AnnouncedWaits(logging.Handler):
+    """Passes each wait huggingface_hub announces before sleeping between retries ("Retrying in 2s [Retry 2/5].",
+    "Rate limited. Waiting 2.0s before retry ...") to `sleep`; the client then sleeps it for real."""
+
+    ANNOUNCEMENT = re.compile(r"(?:Retrying in|Rate limited\. Waiting) (?P<seconds>[0-9.]+)s\b")
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        super().__init__(logging.WARNING)
+        self.sleep = sleep
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = self.ANNOUNCEMENT.match(record.getMessage())
+        if match:
+            self.sleep(float(match["seconds"]))
+
+
+@contextlib.contextmanager
+def _announced_waits(sleep: Callable[[float], None]) -> Iterator[None]:
+    handler = AnnouncedWaits(sleep)
+    library_logger = logging.getLogger("huggingface_hub")  # the root of the library's loggers
+    library_logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        library_logger.removeHandler(handler)
+
+
 @pytest.fixture
-def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record the client's backoff sleeps instead of sleeping them."""
+def retry_sleeps() -> Iterator[list[float]]:
+    """The client's backoff waits, as it announces them."""
     sleeps: list[float] = []
-    monkeypatch.setattr(hf_http, "time", types.SimpleNamespace(sleep=sleeps.append))
-    return sleeps
+    with _announced_waits(sleeps.append):
+        yield sleeps
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """A fake clock for the local Hub's rate-limit window that the client's backoff sleeps advance (recorded in
-    `clock.sleeps`, never slept)."""
+def clock() -> Iterator[FakeClock]:
+    """A fake clock for the local Hub's rate-limit window that the client's announced waits advance (recorded in
+    `clock.sleeps`)."""
     fake = FakeClock()
-    monkeypatch.setattr(hf_http, "time", types.SimpleNamespace(sleep=fake.sleep))
-    return fake
+    with _announced_waits(fake.sleep):
+        yield fake
 
 
 def _api(hub: LocalHub, day: dt.date | None = DAY1) -> HfApi:
@@ -374,7 +403,8 @@ def test_rate_limit_headers_and_429(archive: Path, clock: FakeClock) -> None:
 
 def test_client_backoff_recovers_from_a_short_rate_window(archive: Path, clock: FakeClock) -> None:
     # 2 requests per second: the third page is refused, the client sleeps `t + 1` s as the headers say, and
-    # only that sleep moves the Hub's clock (a slow machine cannot end the window early, nor a fast one late).
+    # only that wait, as announced, moves the Hub's clock (a slow machine cannot end the window early, nor a fast
+    # one late).
     faults = FaultConfig(rate_limit=2, rate_window_seconds=1)
     with LocalHub(archive, page_size=3, faults=faults, clock=clock) as hub:
         ids = [m.id for m in _api(hub).list_models()]
