@@ -1,10 +1,11 @@
 with
 
--- The names a model was listed under, from the model-day facts (one row per model and snapshot date, the
--- staging rows already deduplicated) rather than the staging view, which would type the raw history again.
-model_daily as not materialized (
+-- The names a model was listed under come from the built daily downloads (one row per model and snapshot date
+-- where download_date = snapshot_date, the staging rows already deduplicated) rather than the staging view,
+-- which would type the raw history again.
+daily_downloads as not materialized (
 
-    select * from {{ ref('fct_model_daily') }}
+    select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
@@ -22,7 +23,8 @@ names_seen as (
         split_part(repo_id, '/', 1) as namespace,
         min(snapshot_date) as first_seen_date,
         max(snapshot_date) as last_seen_date
-    from model_daily
+    from daily_downloads
+    where download_date = snapshot_date
     group by model_id, repo_id
 
 ),

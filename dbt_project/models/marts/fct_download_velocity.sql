@@ -10,9 +10,8 @@
 }}
 
 {#-
-    Grain: entity_type (model, organization, region, total) x entity_id x metric_date, for every day on which
-    the entity is in scope (it has a daily-download row, known or unknown) and every later day while its
-    28-day window still holds known downloads (is_in_scope = false: it left the scope, by a top-N list's
+    An entity has a row on every day it is in scope (it has a daily-download row, known or unknown) and on
+    every later day while its 28-day window still holds known downloads (is_in_scope = false: it left the scope, by a top-N list's
     churn, a tracker that stopped following it, a rename, a deletion or gating). Keeping those rows is what
     makes the shares of each entity type sum to exactly 1 on every day with a positive total: the total's
     28-day velocity still counts the downloads of an entity that left during the last 27 days.
@@ -37,6 +36,18 @@
 
 with
 
+int_daily_downloads as not materialized (
+
+    select * from {{ ref('int_models_daily_downloads') }}
+
+),
+
+model_daily as not materialized (
+
+    select * from {{ ref('fct_model_daily') }}
+
+),
+
 {% if window is not none %}
 recompute as not materialized (
 
@@ -54,7 +65,7 @@ daily_downloads as not materialized (
         daily.organization,
         daily.region,
         daily.daily_downloads
-    from {{ ref('int_models_daily_downloads') }} as daily
+    from int_daily_downloads as daily
     {% if window is not none %}
     cross join recompute
     where daily.download_date >= recompute.from_date - 27
@@ -72,7 +83,7 @@ reported as not materialized (
         snapshot.organization,
         snapshot.region,
         snapshot.downloads_30d
-    from {{ ref('fct_model_daily') }} as snapshot
+    from model_daily as snapshot
     {% if window is not none %}
     cross join recompute
     where snapshot.snapshot_date >= recompute.from_date
@@ -86,7 +97,7 @@ history as (
     -- The first snapshot date of the whole history (not of the window): complete 28-day windows start 28 days
     -- after it.
     select min(snapshot_date) as first_snapshot_date
-    from {{ ref('int_models_daily_downloads') }}
+    from int_daily_downloads
 
 ),
 

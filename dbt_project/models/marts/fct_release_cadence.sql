@@ -1,7 +1,6 @@
 {#-
-    Grain: entity_type (organization, region) x entity_id x ISO week (week_start, a Monday), every week from
-    the entity's first release through the week of the latest snapshot (weeks without releases included).
-    A release counts in the week of its real createdAt; the streak counts consecutive active weeks ending at
+    Every week from the entity's first release through the week of the latest snapshot has a row (weeks
+    without releases included). A release counts in the week of its real createdAt; the streak counts consecutive active weeks ending at
     the week; median_days_between_releases is the median, over the week's releases, of the days since the
     entity's previous release (release dates in UTC; same-day releases count 0).
 -#}
@@ -14,11 +13,17 @@ releases as not materialized (
 
 ),
 
+models as not materialized (
+
+    select * from {{ ref('int_models_profiled') }}
+
+),
+
 model_snapshots_calendar as (
 
     -- The latest snapshot date (every model's last snapshot is profiled: the same date, without a history scan).
     select max(last_seen_date) as latest_snapshot_date
-    from {{ ref('int_models_profiled') }}
+    from models
 
 ),
 
