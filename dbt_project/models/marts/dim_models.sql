@@ -1,5 +1,3 @@
--- Grain: one row per model (the Hub's `_id`, stable across renames) ever seen in a snapshot.
-
 with
 
 models as not materialized (

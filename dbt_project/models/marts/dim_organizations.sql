@@ -1,7 +1,6 @@
--- Grain: one row per organisation: every canonical namespace of the region seed (and of the user's override
--- file) plus every organisation seen in a snapshot. Renamed namespaces (organization_aliases) are folded into
--- the organisation they became. Only us, china, eu and other are regions an analysis compares
--- (is_region_attributed); `unknown` (the seed says it cannot tell) and `unclassified` (nobody says) are not.
+-- Renamed namespaces (organization_aliases) are folded into the organisation they became. Only us, china, eu
+-- and other are regions an analysis compares (is_region_attributed); `unknown` (the seed says it cannot tell)
+-- and `unclassified` (nobody says) are not.
 
 with
 

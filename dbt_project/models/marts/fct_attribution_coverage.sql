@@ -1,8 +1,8 @@
 {#-
-    Grain: period_type (day, month) x period_start: how much of each answer rests on attribution. For every
-    day from the first to the last snapshot, and every month they touch, the share of downloads, releases and
-    new derivatives held by organisations without a region (`unclassified`: neither the region seed nor the
-    override file knows them; `unknown`: the seed says it cannot tell).
+    How much of each answer rests on attribution. For every day from the first to the last snapshot, and every month
+    they touch, the share of downloads, releases and new derivatives held by organisations without a region
+    (`unclassified`: neither the region seed nor the override file knows them; `unknown`: the seed says it cannot
+    tell).
 
     - downloads: known daily downloads (the SPEC's) of the period, by the region each model-day was built with
       (the region rows of fct_download_velocity rest on the same attribution);

@@ -1,5 +1,5 @@
 {#-
-    Grain: one row per month. Spearman's rank correlation between benchmark rank and ecosystem rank across
+    Spearman's rank correlation between benchmark rank and ecosystem rank across
     the organisations ranked on both that month (Pearson correlation of their average ranks, so ties are
     handled the standard way). Null with fewer than 3 organisations or when either ranking has no spread.
 -#}

@@ -1,12 +1,12 @@
 {#-
-    Grain: one row per tracked model as a base model (every model of dim_models; zero when nothing builds
-    on it). A derivative is a child with a base-model edge to the model, counted once per (child, parent).
-    days_to_first_derivative = the earliest child's creation date - the base's release date;
-    derivatives_within_42_days = children created 0..42 days after the base's release; both need real
-    (non-placeholder) creation dates. share_by_other_organizations = cross-organisation children / children.
-    Regions: derivatives_classified_pair counts the children whose builder's and base's regions are both
-    us, china, eu or other; share_cross_region = the cross-region ones among them / them (null when none);
-    derivatives_unattributed = the rest (builder or base `unclassified` or `unknown`), reported beside it.
+    Every model of dim_models is a base model (zero when nothing builds on it). A derivative is a child with a
+    base-model edge to the model, counted once per (child, parent). days_to_first_derivative = the earliest child's
+    creation date - the base's release date; derivatives_within_42_days = children created 0..42 days after the
+    base's release; both need real (non-placeholder) creation dates. share_by_other_organizations =
+    cross-organisation children / children. Regions: derivatives_classified_pair counts the children whose builder's
+    and base's regions are both us, china, eu or other; share_cross_region = the cross-region ones among them / them
+    (null when none); derivatives_unattributed = the rest (builder or base `unclassified` or `unknown`), reported
+    beside it.
 -#}
 
 with

@@ -10,10 +10,10 @@
 }}
 
 {#-
-    An entity has a row on every day it is in scope (it has a daily-download row, known or unknown) and on
-    every later day while its 28-day window still holds known downloads (is_in_scope = false: it left the scope, by a top-N list's
-    churn, a tracker that stopped following it, a rename, a deletion or gating). Keeping those rows is what
-    makes the shares of each entity type sum to exactly 1 on every day with a positive total: the total's
+    An entity has a row on every day it is in scope (it has a daily-download row, known or unknown) and on every
+    later day while its 28-day window still holds known downloads (is_in_scope = false: it left the scope, by a
+    top-N list's churn, a tracker that stopped following it, a rename, a deletion or gating). Keeping those rows is
+    what makes the shares of each entity type sum to exactly 1 on every day with a positive total: the total's
     28-day velocity still counts the downloads of an entity that left during the last 27 days.
 
     Two velocity measures, side by side:

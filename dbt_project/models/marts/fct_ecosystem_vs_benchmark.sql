@@ -1,5 +1,4 @@
 {#-
-    Grain: organisation x month, for every organisation with a model in a snapshot of that month.
     benchmark_score: the best benchmark score (dim_models.benchmark_score: the Open LLM Leaderboard v2 best
     average normalised score joined by Hub id, or the average of the six leaderboard benchmarks the model
     carries in evalResults / model-index, whichever is higher) among the organisation's models created by

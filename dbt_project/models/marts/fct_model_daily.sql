@@ -9,8 +9,6 @@
     )
 }}
 
--- Grain: one row per model per snapshot date it was observed on. Windowed runs read only the window's days.
-
 with
 
 model_snapshots as not materialized (

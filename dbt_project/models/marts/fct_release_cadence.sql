@@ -1,8 +1,8 @@
 {#-
-    Every week from the entity's first release through the week of the latest snapshot has a row (weeks
-    without releases included). A release counts in the week of its real createdAt; the streak counts consecutive active weeks ending at
-    the week; median_days_between_releases is the median, over the week's releases, of the days since the
-    entity's previous release (release dates in UTC; same-day releases count 0).
+    Every week from the entity's first release through the week of the latest snapshot has a row (weeks without
+    releases included). A release counts in the week of its real createdAt; the streak counts consecutive active
+    weeks ending at the week; median_days_between_releases is the median, over the week's releases, of the days
+    since the entity's previous release (release dates in UTC; same-day releases count 0).
 -#}
 
 with

@@ -1,5 +1,5 @@
 {#-
-    Grain: month x child_region x base_region x relation. A new derivative is a base-model edge whose child
+    A new derivative is a base-model edge whose child
     was created (real createdAt) in the month; new_derivatives counts edges (once per child and parent),
     new_derivative_models counts distinct children, and derivative_downloads sums those children's known
     daily downloads within the month, each child once per cell (null when none is known, e.g. before tracking).

@@ -1,6 +1,6 @@
 {#-
-    Grain: one row per organisation without a region (`unclassified`: neither the region seed nor the
-    override file knows it; `unknown`: the seed cannot tell) that holds downloads or derivatives: the
+    Candidates are the organisations without a region (`unclassified`: neither the region seed nor the
+    override file knows it; `unknown`: the seed cannot tell) that hold downloads or derivatives: the
     organisations seen in a snapshot, and the namespaces of untracked base models others build on. Ranked by
     what attributing it would add (attribution_rank: most known downloads first, then most derivatives), so a
     user knows which namespaces to add to `$HUBPULSE_HOME/reference/organization_region_overrides.csv` first.

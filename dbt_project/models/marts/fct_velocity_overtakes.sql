@@ -1,6 +1,4 @@
 {#-
-    Grain: one row per lasting overtake: measure x region x overtaken_region.
-
     The lasting overtake of B by A (SPEC): the first date from which A's measure stays above B's to the end of
     the history, looked for only on days whose window is complete and both values are known:
     - measure velocity_28d: region rows with is_window_complete (28 measured days in the window);

@@ -113,7 +113,7 @@ version_edges as (
 
 final as (
 
-    -- One row per (child, parent name) over the whole history: the relation the latest listing gives.
+    -- Over the whole history, the relation the latest listing gives.
     select
         model_id as child_model_id,
         parent_repo_id,

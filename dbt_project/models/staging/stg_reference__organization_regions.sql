@@ -1,6 +1,6 @@
 {#-
-    Grain: one row per namespace with a region: the region seed (`organization_regions`, the ATOM Project's
-    classification) with the user's override file laid over it (`macros/region_overrides.sql`:
+    The region seed (`organization_regions`, the ATOM Project's classification) with the user's override
+    file laid over it (`macros/region_overrides.sql`:
     `$HUBPULSE_HOME/reference/organization_region_overrides.csv`, header `namespace,region,source`). An override
     row replaces the seed's region of its namespace, or adds a namespace the seed does not know.
 
