@@ -1,17 +1,17 @@
-"""Resources shared by every asset, configured from the environment (see `.env.example`)."""
+"""Resources shared by every asset, built from the settings (`orchestration.settings.get_settings()`, documented
+in `.env.example`)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dagster as dg
 from pydantic import Field, field_validator
 
 from orchestration import settings
 from orchestration.hub.client import HubClient
-from orchestration.hub.scope import Scope, parse_org_list
+from orchestration.hub.scope import Scope
 
 
 class HubpulsePaths(dg.ConfigurableResource):
@@ -42,83 +42,30 @@ class HubpulsePaths(dg.ConfigurableResource):
         return settings.warehouse_path(self.root)
 
 
-class SnapshotScope(dg.ConfigurableResource):
-    """Which models a snapshot covers: tracked organisations plus the Hub-wide top N, or the whole Hub."""
-
-    organisations: list[str] | None = Field(
-        default=None, description="tracked namespaces; None = every namespace of the organisations seed"
-    )
-    top_n_downloads: int = Field(default=1000, ge=0)
-    top_n_likes: int = Field(default=1000, ge=0)
-    top_n_trending: int = Field(default=1000, ge=0)
-    full: bool = Field(default=False, description="crawl the whole Hub (opt-in: ~2,500 pages on the real Hub)")
-    derivatives: bool = Field(
-        default=True,
-        description="also list the children of every tracked organisation's model (`filter=base_model:ORG/NAME`)",
-    )
-
-    def scope(self) -> Scope:
-        """The pure `Scope` this resource describes (the organisations seed when `organisations` is None)."""
-        orgs = self.organisations if self.organisations is not None else parse_org_list(None)
-        return Scope(
-            organisations=tuple(orgs),
-            top_n_downloads=self.top_n_downloads,
-            top_n_likes=self.top_n_likes,
-            top_n_trending=self.top_n_trending,
-            full=self.full,
-            derivatives=self.derivatives,
-        )
-
-
-def _env_source() -> str:
-    source = os.environ.get("HUBPULSE_SOURCE", "local").strip().lower()
-    if source not in ("live", "local"):
-        raise ValueError(f"HUBPULSE_SOURCE must be 'live' or 'local', got {source!r}")
-    return source
-
-
-def _env_url(name: str) -> str | None:
-    """An endpoint from the environment: None when unset, else an http(s) URL with a host and nothing after it
-    but a path (no credentials, query or fragment, which would end up in logs)."""
-    value = (os.environ.get(name) or "").strip()
-    if not value:
-        return None
-    parts = urlsplit(value)
-    # Checked first, and the value never repeated: a URL with credentials in it must not reach a log.
-    if "@" in parts.netloc or parts.query or parts.fragment:
-        raise ValueError(f"{name} must be a plain URL (no user:password@, query or fragment)")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name} must be an http(s) URL such as https://huggingface.co, got {value!r}")
-    return value.rstrip("/")
+# The `scope` resource is `Scope` itself (orchestration/hub/scope.py); this is its former name, which the tests
+# that build one for `dg.materialize` still import.
+SnapshotScope = Scope
 
 
 def hub_client_from_env() -> HubClient:
     """The `hub` resource: live Hub at HF_ENDPOINT, or the local Hub over HUBPULSE_ARCHIVE (the default)."""
-    source = _env_source()
-    endpoint = _env_url("HUBPULSE_LOCAL_ENDPOINT" if source == "local" else "HF_ENDPOINT")
+    config = settings.get_settings()
     return HubClient(
-        source=source,
-        endpoint=endpoint,
-        archive_dir=str(settings.archive_dir()),
-        # EnvVar keeps the value out of the UI and run config; it is resolved only when set.
+        source=config.source,
+        endpoint=config.endpoint,
+        archive_dir=str(config.archive_dir),
+        # The token is no setting: EnvVar keeps its value out of the settings, the UI and run config, and is
+        # resolved only when the variable is set.
         token=dg.EnvVar("HF_TOKEN") if os.environ.get("HF_TOKEN") else None,
     )
 
 
-def scope_from_env() -> SnapshotScope:
+def scope_from_env() -> Scope:
     """The `scope` resource from HUBPULSE_SCOPE_ORGS / HUBPULSE_TOP_N* / HUBPULSE_SCOPE_DERIVATIVES /
     HUBPULSE_FULL_CRAWL."""
-    scope = Scope.from_env()
-    return SnapshotScope(
-        organisations=list(scope.organisations),
-        top_n_downloads=scope.top_n_downloads,
-        top_n_likes=scope.top_n_likes,
-        top_n_trending=scope.top_n_trending,
-        full=scope.full,
-        derivatives=scope.derivatives,
-    )
+    return Scope.from_env()
 
 
 def paths_from_env() -> HubpulsePaths:
     """The `paths` resource rooted at HUBPULSE_HOME."""
-    return HubpulsePaths(home=str(settings.hubpulse_home()))
+    return HubpulsePaths(home=str(settings.get_settings().home))

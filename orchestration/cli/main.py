@@ -12,6 +12,13 @@ from pathlib import Path
 
 from orchestration import settings
 
+HOME_HELP = "the hubpulse home folder (default: the setting HUBPULSE_HOME, ./data when unset)"
+
+
+def _home(args) -> Path:
+    """`--home`, else the HUBPULSE_HOME setting (read only when no folder is given)."""
+    return Path(args.home).resolve() if args.home else settings.get_settings().home
+
 
 def _simulate(args) -> int:
     from orchestration.localhub import simulator
@@ -40,7 +47,7 @@ def _import_archive(args) -> int:
     from orchestration.hub.transfer import import_archive
     from orchestration.resources import HubpulsePaths
 
-    paths = HubpulsePaths(home=str(Path(args.home).resolve()))
+    paths = HubpulsePaths(home=str(_home(args)))
     summaries = import_archive(Path(args.archive), paths.raw_models, paths.raw_rejects, start=args.start, end=args.end)
     if os.environ.get("DAGSTER_HOME") and not args.no_dagster:
         from orchestration.hub.events import report_imported_partitions
@@ -55,7 +62,7 @@ def _import_archive(args) -> int:
 def _export_archive(args) -> int:
     from orchestration.hub.transfer import export_archive
 
-    written = export_archive(settings.raw_models_dir(Path(args.home).resolve()), Path(args.out), gz=not args.plain)
+    written = export_archive(settings.raw_models_dir(_home(args)), Path(args.out), gz=not args.plain)
     print(f"exported {len(written)} snapshot files to {args.out}")
     return 0
 
@@ -65,7 +72,7 @@ def _demo(args) -> int:
 
     window = FULL_WINDOW if args.full else DEMO_WINDOW
     return run_demo(
-        home=Path(args.home).resolve(),
+        home=_home(args),
         start=args.start or window[0],
         end=args.end or window[1],
         seed=args.seed,
@@ -77,7 +84,7 @@ def _demo(args) -> int:
 def _prepare(args) -> int:
     from orchestration.cli.prepare import prepare
 
-    prepare(Path(args.home).resolve(), with_manifest=not args.no_manifest)
+    prepare(_home(args), with_manifest=not args.no_manifest)
     return 0
 
 
@@ -85,7 +92,7 @@ def _dashboard(args) -> int:
     from orchestration.dashboard import APP
     from orchestration.serving.publish import current_version_dir, serving_dir
 
-    home = Path(args.home).resolve()
+    home = _home(args)
     serving = serving_dir(home)
     print(f"hubpulse dashboard on http://127.0.0.1:{args.port} (reads {serving})", flush=True)
     if current_version_dir(serving) is None:
@@ -106,8 +113,6 @@ def _dashboard(args) -> int:
 
 def register(sub) -> None:
     """Add every subcommand to the `hubpulse` parser."""
-    home_default = os.environ.get("HUBPULSE_HOME", "data")
-
     p = sub.add_parser("simulate", help="write a deterministic simulated Hub history (archive + ground truth)")
     from orchestration.localhub import simulator
 
@@ -122,7 +127,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("import-archive", help="load a folder of daily YYYY-MM-DD.jsonl[.gz] files into raw partitions")
     p.add_argument("archive", help="archive folder")
-    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--home", default=None, help=HOME_HELP)
     p.add_argument("--start", type=_date, default=None, help="first date to import (default: all)")
     p.add_argument("--end", type=_date, default=None, help="last date to import (default: all)")
     p.add_argument("--no-dagster", action="store_true", help="do not record the partitions in the Dagster instance")
@@ -130,17 +135,17 @@ def register(sub) -> None:
 
     p = sub.add_parser("export-archive", help="write raw partitions back out in the archive format")
     p.add_argument("--out", required=True, help="folder to write YYYY-MM-DD.jsonl.gz files into")
-    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--home", default=None, help=HOME_HELP)
     p.add_argument("--plain", action="store_true", help="write .jsonl instead of .jsonl.gz")
     p.set_defaults(func=_export_archive)
 
     p = sub.add_parser("prepare", help="create HUBPULSE_HOME, the Dagster instance and the dbt manifest")
-    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--home", default=None, help=HOME_HELP)
     p.add_argument("--no-manifest", action="store_true", help="skip `dbt parse`")
     p.set_defaults(func=_prepare)
 
     p = sub.add_parser("demo", help="simulate, serve locally, ingest the window, build the warehouse, print a summary")
-    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--home", default=None, help=HOME_HELP)
     from orchestration.cli.demo import DEMO_WINDOW, FULL_WINDOW  # a light module: dates only, no Dagster
 
     p.add_argument("--start", type=_date, default=None,
@@ -158,7 +163,7 @@ def register(sub) -> None:
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard over the published marts (127.0.0.1)")
-    p.add_argument("--home", default=home_default, help="HUBPULSE_HOME (default %(default)s)")
+    p.add_argument("--home", default=None, help=HOME_HELP)
     p.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default %(default)s)")
     p.set_defaults(func=_dashboard)
 

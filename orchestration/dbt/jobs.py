@@ -6,13 +6,11 @@
   by default; `HUBPULSE_AUTOMATION=stopped` turns it off.
 """
 
-import os
-
 import dagster as dg
 
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
 from orchestration.serving.assets import published_marts
-from orchestration.settings import schedule_status
+from orchestration.settings import get_settings
 
 warehouse_job = dg.define_asset_job(
     name="build_warehouse",
@@ -21,26 +19,14 @@ warehouse_job = dg.define_asset_job(
 )
 
 
-def automation_interval_seconds() -> int:
-    """`HUBPULSE_AUTOMATION_INTERVAL_SECONDS` (default 60): how often the automation sensor evaluates; each
-    stage of a build (the raw days' models, then the marts that read them, then the published copy) waits one
-    interval."""
-    raw = os.environ.get("HUBPULSE_AUTOMATION_INTERVAL_SECONDS", "").strip()
-    if not raw:
-        return 60
-    if not raw.isdigit() or not 5 <= int(raw) <= 86400:
-        raise ValueError(f"HUBPULSE_AUTOMATION_INTERVAL_SECONDS must be whole seconds in 5..86400, got {raw!r}")
-    return int(raw)
-
-
 automation_sensor = dg.AutomationConditionSensorDefinition(
     name="hubpulse_automation",
     target=dg.AssetSelection.all(),
     default_status=(
-        dg.DefaultSensorStatus.STOPPED
-        if schedule_status("HUBPULSE_AUTOMATION", True) == dg.DefaultScheduleStatus.STOPPED
-        else dg.DefaultSensorStatus.RUNNING
+        dg.DefaultSensorStatus.RUNNING if get_settings().automation == "running" else dg.DefaultSensorStatus.STOPPED
     ),
-    minimum_interval_seconds=automation_interval_seconds(),
+    # HUBPULSE_AUTOMATION_INTERVAL_SECONDS: each stage of a build (the raw days' models, then the marts that read
+    # them, then the published copy) waits one interval.
+    minimum_interval_seconds=get_settings().automation_interval_seconds,
     description="Keeps the dbt models and the published copy up to date with raw data (automation conditions).",
 )

@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
 import datetime as dt
-import os
 import time
 import warnings
 from pathlib import Path
@@ -12,9 +11,11 @@ import dagster as dg
 from orchestration.hub.archive import ArchiveError, default_taken_at, parse_snapshot_date, snapshot_taken_at
 from orchestration.hub.client import HubClient, InsecureEndpointError, LiveHistoryError, MissingSnapshotError
 from orchestration.hub.partitions import daily_snapshot_partitions
+from orchestration.hub.scope import Scope
 from orchestration.hub.snapshots import build_snapshot_rows, gc_paused, write_snapshot_partition
 from orchestration.pools import HUB_API_POOL
-from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.resources import HubpulsePaths
+from orchestration.settings import get_settings
 
 # BackfillPolicy is marked beta, but single-run backfills are what the issue asks for: silence the notice.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
@@ -52,12 +53,10 @@ def ingest_retry_policy() -> dg.RetryPolicy:
     `HUBPULSE_INGEST_RETRIES` (default 3) and `HUBPULSE_INGEST_RETRY_DELAY_SECONDS` (default 120, doubled each
     time, with jitter). Permanent errors (see PERMANENT_ERRORS) fail at once.
     """
-    retries = int(os.environ.get("HUBPULSE_INGEST_RETRIES", "3"))
-    delay = float(os.environ.get("HUBPULSE_INGEST_RETRY_DELAY_SECONDS", "120"))
-    if retries < 0 or delay < 0:
-        raise ValueError("HUBPULSE_INGEST_RETRIES and HUBPULSE_INGEST_RETRY_DELAY_SECONDS must not be negative")
+    settings = get_settings()
     return dg.RetryPolicy(
-        max_retries=retries, delay=delay, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+        max_retries=settings.ingest_retries, delay=settings.ingest_retry_delay_seconds,
+        backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS,
     )
 
 
@@ -74,7 +73,7 @@ def ingest_retry_policy() -> dg.RetryPolicy:
     tags={"layer": "raw"},
 )
 def hub_model_snapshots(
-    context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotScope, paths: HubpulsePaths
+    context: dg.AssetExecutionContext, hub: HubClient, scope: Scope, paths: HubpulsePaths
 ):
     """Daily snapshot of the tracked models on the Hugging Face Hub, exactly as the Hub API returned them."""
     try:
@@ -99,11 +98,10 @@ def snapshot_instant(hub: HubClient, day: dt.date) -> dt.datetime:
     return default_taken_at(day)
 
 
-def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotScope, paths: HubpulsePaths):
+def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: Scope, paths: HubpulsePaths):
     keys = context.partition_keys
     days = [parse_snapshot_date(key) for key in keys]
     hub.check_dates(days)  # fail before any request when a date cannot be served
-    snapshot_scope = scope.scope()
     totals = {"rows": 0, "pages": 0, "retries": 0}
     started = last_progress = time.monotonic()
     with hub.serving() as endpoint_for:
@@ -111,7 +109,7 @@ def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: SnapshotSc
             day_started = time.monotonic()
             fetched_at = snapshot_instant(hub, day)
             with gc_paused():
-                items, stats = hub.fetch_snapshot(day, snapshot_scope, endpoint_for(day), log=context.log.info)
+                items, stats = hub.fetch_snapshot(day, scope, endpoint_for(day), log=context.log.info)
                 rows = build_snapshot_rows(items, day, fetched_at)
                 del items
             path = write_snapshot_partition(paths.raw_models, paths.raw_rejects, rows)

@@ -10,17 +10,14 @@ Hub, whose archive has no "today"; `HUBPULSE_SCHEDULES=running|stopped` decides 
 
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
 import datetime as dt
-import os
-import re
 
 import dagster as dg
 
+from orchestration import settings
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.serving.assets import published_marts
-from orchestration.settings import schedules_status
-
-DEFAULT_DAILY_AT = "02:00"
+from orchestration.settings import get_settings, schedules_status
 
 ingest_job = dg.define_asset_job(
     name="ingest_hub_snapshots",
@@ -37,12 +34,8 @@ daily_pipeline_job = dg.define_asset_job(
 
 
 def daily_cron(value: str | None = None) -> str:
-    """The cron expression of `HUBPULSE_DAILY_AT` (HH:MM, UTC)."""
-    value = value if value is not None else os.environ.get("HUBPULSE_DAILY_AT", DEFAULT_DAILY_AT)
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
-    if not match:
-        raise ValueError(f"HUBPULSE_DAILY_AT must be a UTC time of day as HH:MM, got {value!r}")
-    return f"{int(match.group(2))} {int(match.group(1))} * * *"
+    """The cron expression of `value` or else `HUBPULSE_DAILY_AT` (HH:MM, UTC)."""
+    return settings.daily_cron(value) if value is not None else get_settings().daily_cron
 
 
 def daily_run_request(scheduled_execution_time: dt.datetime) -> dg.RunRequest:

@@ -9,12 +9,14 @@ quantizations, adapters, merges by other accounts) appear in neither.
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.settings import ORG_REGIONS_CSV
+import dagster as dg
+from pydantic import Field
+
+from orchestration.settings import ORG_REGIONS_CSV, get_settings
 
 # Legacy namespace -> organisation (THUDM -> zai-org): the dbt lineage reads the same seed.
 ORG_ALIASES_CSV = ORG_REGIONS_CSV.parent / "organization_aliases.csv"
@@ -62,50 +64,61 @@ def seed_aliases(path: Path = ORG_ALIASES_CSV) -> tuple[tuple[str, str], ...]:
         )
 
 
-def parse_flag(name: str, default: bool) -> bool:
-    """A yes/no setting: `1/true/yes/on` or `0/false/no/off` (any case); unset or empty gives `default`."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), got {raw!r}")
+class Scope(dg.ConfigurableResource):
+    """The models one snapshot covers (the `scope` resource): tracked organisations plus the Hub-wide top N, or
+    the whole Hub. Built from the settings by `Scope.from_env()`; tests and benchmarks construct it directly."""
 
-
-def parse_org_list(value: str | None) -> list[str]:
-    """`HUBPULSE_SCOPE_ORGS`: `seed` (default: every namespace of the seed) or a comma-separated list."""
-    if value is None or value.strip() in ("", "seed"):
-        return seed_organisations()
-    orgs = [part.strip() for part in value.split(",") if part.strip()]
-    for org in orgs:
-        if "/" in org or not org.replace("-", "").replace("_", "").replace(".", "").isalnum():
-            raise ValueError(f"HUBPULSE_SCOPE_ORGS: {org!r} is not a Hub namespace")
-    return orgs
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The models one snapshot covers."""
-
-    organisations: tuple[str, ...]
-    top_n_downloads: int = 1000
-    top_n_likes: int = 1000
-    top_n_trending: int = 1000
-    full: bool = False
-    # Children listings of the tracked organisations' models (ignored by a full crawl, which lists them all).
-    derivatives: bool = True
+    organisations: list[str] | None = Field(
+        default=None, description="tracked namespaces; None = every namespace of the organisations seed"
+    )
+    top_n_downloads: int = Field(default=1000, ge=0)
+    top_n_likes: int = Field(default=1000, ge=0)
+    top_n_trending: int = Field(default=1000, ge=0)
+    full: bool = Field(default=False, description="crawl the whole Hub (opt-in: ~2,500 pages on the real Hub)")
+    derivatives: bool = Field(
+        default=True,
+        description="also list the children of every tracked organisation's model (`filter=base_model:ORG/NAME`); "
+        "ignored by a full crawl, which lists them all",
+    )
     # (legacy namespace, organisation): a renamed repo's children keep tagging the old id, as card metadata
     # is not rewritten, so `zai-org/X` is also asked for the children tagged `THUDM/X`.
-    aliases: tuple[tuple[str, str], ...] = field(default_factory=seed_aliases)
+    aliases: list[list[str]] | None = Field(
+        default=None, description="(legacy namespace, organisation) pairs; None = the organisation aliases seed"
+    )
+
+    @classmethod
+    def from_env(cls) -> Scope:
+        """The scope the settings give (HUBPULSE_SCOPE_ORGS, HUBPULSE_TOP_N*, HUBPULSE_SCOPE_DERIVATIVES,
+        HUBPULSE_FULL_CRAWL)."""
+        s = get_settings()
+        return cls(
+            organisations=list(s.scope_orgs) if s.scope_orgs is not None else None,
+            top_n_downloads=s.top_n if s.top_n_downloads is None else s.top_n_downloads,
+            top_n_likes=s.top_n if s.top_n_likes is None else s.top_n_likes,
+            top_n_trending=s.top_n if s.top_n_trending is None else s.top_n_trending,
+            full=s.full_crawl,
+            derivatives=s.scope_derivatives,
+        )
+
+    def tracked(self) -> list[str]:
+        """The tracked organisations: `organisations`, or every namespace of the seed when it is None."""
+        return list(self.organisations) if self.organisations is not None else seed_organisations()
+
+    def alias_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(legacy namespace, organisation) pairs: `aliases`, or the alias seed when it is None."""
+        if self.aliases is None:
+            return seed_aliases()
+        return tuple((old, new) for old, new in self.aliases)
+
+    def scope(self) -> Scope:
+        """This scope (the former `SnapshotScope.scope()`, still called by tests)."""
+        return self
 
     def queries(self) -> list[ModelQuery]:
         """The first-phase listings a snapshot makes, in a fixed order (so reruns ask the same things)."""
         if self.full:
             return [ModelQuery(name="full-hub")]
-        queries = [ModelQuery(name=f"author:{org}", author=org) for org in self.organisations]
+        queries = [ModelQuery(name=f"author:{org}", author=org) for org in self.tracked()]
         for sort, n in (("downloads", self.top_n_downloads), ("likes", self.top_n_likes),
                         ("trendingScore", self.top_n_trending)):
             if n > 0:
@@ -124,9 +137,9 @@ class Scope:
         """
         if self.full or not self.derivatives:
             return []
-        tracked = set(self.organisations)
+        tracked = set(self.tracked())
         legacy: dict[str, list[str]] = {}
-        for old, new in self.aliases:
+        for old, new in self.alias_pairs():
             if new in tracked and old != new:
                 legacy.setdefault(new, []).append(old)
         bases: set[str] = set()
@@ -140,30 +153,3 @@ class Scope:
             bases.add(repo_id)
             bases.update(f"{old}/{name}" for old in legacy.get(namespace, ()))
         return [ModelQuery(name=f"children:{base}", filter=f"base_model:{base}") for base in sorted(bases)]
-
-    @classmethod
-    def from_env(cls) -> Scope:
-        """The scope configured by `HUBPULSE_SCOPE_ORGS`, `HUBPULSE_TOP_N*`, `HUBPULSE_SCOPE_DERIVATIVES` and
-        `HUBPULSE_FULL_CRAWL`."""
-        top_n = _non_negative_int("HUBPULSE_TOP_N", 1000)
-        return cls(
-            organisations=tuple(parse_org_list(os.environ.get("HUBPULSE_SCOPE_ORGS"))),
-            top_n_downloads=_non_negative_int("HUBPULSE_TOP_N_DOWNLOADS", top_n),
-            top_n_likes=_non_negative_int("HUBPULSE_TOP_N_LIKES", top_n),
-            top_n_trending=_non_negative_int("HUBPULSE_TOP_N_TRENDING", top_n),
-            full=os.environ.get("HUBPULSE_FULL_CRAWL", "0").strip().lower() in ("1", "true", "yes"),
-            derivatives=parse_flag("HUBPULSE_SCOPE_DERIVATIVES", True),
-        )
-
-
-def _non_negative_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value

@@ -8,24 +8,11 @@ on its own schedule, and never blocks anything (severity WARN).
 
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
 import datetime as dt
-import os
 
 import dagster as dg
 
 from orchestration.hub.assets import hub_model_snapshots
-
-DEFAULT_MAX_AGE_HOURS = 36.0
-
-
-def max_age_hours() -> float:
-    raw = os.environ.get("HUBPULSE_FRESHNESS_MAX_AGE_HOURS", str(DEFAULT_MAX_AGE_HOURS))
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"HUBPULSE_FRESHNESS_MAX_AGE_HOURS must be a number of hours, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"HUBPULSE_FRESHNESS_MAX_AGE_HOURS must be positive, got {raw!r}")
-    return value
+from orchestration.settings import get_settings
 
 
 def freshness_result(newest_partition: str | None, now: dt.datetime, limit_hours: float) -> dg.AssetCheckResult:
@@ -66,6 +53,6 @@ def freshness_result(newest_partition: str | None, now: dt.datetime, limit_hours
 def raw_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     materialized = context.instance.get_materialized_partitions(hub_model_snapshots.key)
     newest = max(materialized) if materialized else None
-    result = freshness_result(newest, dt.datetime.now(dt.UTC), max_age_hours())
+    result = freshness_result(newest, dt.datetime.now(dt.UTC), get_settings().freshness_max_age_hours)
     context.log.info(result.description)
     return result
