@@ -1,8 +1,11 @@
 """Benchmark: loading the code location (`import orchestration.definitions`) in a fresh process.
 
 Every `dagster dev` reload, every run worker and every step process starts by importing the code location, so
-this is paid again and again. Each repetition is a new interpreter (`-X importtime` on): the wall time of the
-whole process, its CPU time, and the import time of the heaviest top-level packages. Target: under 3 s.
+this is paid again and again. The load imports dagster-dbt (and through it dbt-core) and builds the three
+`@dbt_assets` sets from the prepared manifest (`hubpulse prepare`; HUBPULSE_DBT_MANIFEST_DIR is passed through),
+outside `dagster dev`, so nothing is parsed. Each repetition is a new interpreter (`-X importtime` on): the wall
+time of the whole process, its CPU time, and the import time of the heaviest top-level packages, with the
+1-minute load average. Target: under 6 s.
 
     .venv/bin/python bench/load.py [--repeat 5] [--module orchestration.definitions]
 """
@@ -21,7 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_SECONDS = 3.0
+TARGET_SECONDS = 6.0
 SHOWN = 12  # top-level packages listed, by their share of the import time
 
 
@@ -38,6 +41,7 @@ def _by_package(lines: list[str]) -> dict[str, float]:
 def measure(module: str, root: Path = ROOT) -> dict:
     """One fresh interpreter importing `module` from `root`: wall and CPU seconds, per-package import seconds."""
     env = {**os.environ, "PYTHONPATH": str(root), "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", "/tmp")}
+    env.pop("DAGSTER_IS_DEV_CLI", None)  # under `dagster dev` the load would run `dbt parse` first
     with tempfile.TemporaryFile("w+") as err:  # not a pipe: -X importtime writes more than a pipe holds
         t0 = time.perf_counter()
         proc = subprocess.Popen(

@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
 from orchestration.dbt.jobs import automation_sensor, warehouse_job
-from orchestration.dbt.resource import dbt_cli_from_env
+from orchestration.dbt.project import dbt_cli_from_env
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.jobs import daily_hub_snapshot, daily_pipeline_job, ingest_job
 from orchestration.quality import mart_asset_checks, quality_config_from_env, raw_asset_checks

@@ -68,4 +68,4 @@ def test_quality_bench_checks_the_largest_partition(tmp_path):
 def test_load_bench_times_a_fresh_import():
     out = run_bench("load.py", "--repeat", "1")
     assert "import orchestration.definitions in a fresh process" in out
-    assert "target < 3s" in out
+    assert "target < 6s" in out

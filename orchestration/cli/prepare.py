@@ -104,19 +104,11 @@ def _parse_command(target: Path, home: Path) -> tuple[list[str], dict[str, str]]
 
 
 def prepare_manifest(target_dir: Path | None = None, home: Path | None = None) -> Path:
-    """Run `dbt parse` and return the manifest path (default: dbt_project/target/manifest.json).
-
-    The dbt assets' specs are cached beside it (`orchestration.dbt.specs`), so the code location loads them
-    without importing dagster-dbt.
-    """
+    """Run `dbt parse` and return the manifest path (default: dbt_project/target/manifest.json)."""
     target = target_dir or settings.DBT_PROJECT_DIR / "target"
     command, env = _parse_command(target, home or settings.hubpulse_home())
     subprocess.run(command, check=True, env=env)
-    manifest = target / "manifest.json"
-    from orchestration.dbt.specs import write_cache
-
-    write_cache(manifest)
-    return manifest
+    return target / "manifest.json"
 
 
 # ------------------------------------------------------------------------------------------ partial parse

@@ -1,5 +1,4 @@
-"""The dbt side: the project and manifest, the translator, the three dbt asset sets and the cache of their specs.
-
-Loading the code location does not import dagster-dbt: see `specs.py` (the cache), `assets.py` (the sets) and
-`runtime.py` (running dbt in a step).
+"""The dbt side: the `DbtProject` and the `dbt` resource (`project.py`), the translator (`translator.py`, with its
+automation conditions in `conditions.py`), the three `@dbt_assets` sets (`assets.py`), the metadata and charts
+their materializations carry (`metadata.py`, `charts.py`), and the warehouse job and automation sensor (`jobs.py`).
 """

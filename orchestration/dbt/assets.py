@@ -1,33 +1,35 @@
-"""dbt models as Dagster assets: the daily-partitioned incrementals, and everything else.
+"""dbt models as Dagster assets: three `@dbt_assets` sets, each a `dbt build` of its selection.
 
-The partition window reaches dbt as the `HUBPULSE_WINDOW_START`/`HUBPULSE_WINDOW_END` environment
-variables (inclusive dates), not as `--vars`, which would force dbt to re-parse the whole project each run.
-
-The three sets are the multi-assets `@dbt_assets` builds, made here with `dg.multi_asset` from the specs it
-built, which `orchestration.dbt.specs` caches beside the manifest: loading the code location does not import
-dagster-dbt (seconds of dbt-core, sqlglot, mashumaro...). The steps do, to run dbt (`orchestration.dbt.runtime`).
+Three sets, so that no set sits both upstream and downstream of another (Dagster would then split it into two
+steps, and dbt's test selection would run a test before one of its models exists):
+  dbt_inputs       - every ancestor of the daily incrementals (seeds, staging, lookups), unpartitioned;
+  dbt_daily_models - the snapshot-grain incrementals, built one window of days at a time;
+  dbt_marts        - everything else (dimensions, cadence, derivatives, supply chain, ecosystem vs benchmark).
 """
 
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
 import contextlib
 import datetime as dt
 import os
-import warnings
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster._utils.warnings import disable_dagster_warnings
+from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt.metadata import with_warehouse_metadata
-from orchestration.dbt.specs import DAILY_SELECT, INPUTS_SELECT, SETS_BY_NAME, loaded_sets
+from orchestration.dbt.project import hubpulse_dbt_project, manifest_path
+from orchestration.dbt.translator import HubpulseDbtTranslator
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.pools import WAREHOUSE_POOL
+from orchestration.quality import GX_CHECKED_MODELS
 from orchestration.resources import HubpulsePaths
 
-warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
-
-__all__ = ["DAILY_SELECT", "INPUTS_SELECT", "dbt_daily_models", "dbt_inputs", "dbt_marts", "window_env"]
+DAILY_SELECT = "tag:daily_partitioned"
+INPUTS_SELECT = "+tag:daily_partitioned"
 WINDOW_ENV = ("HUBPULSE_WINDOW_START", "HUBPULSE_WINDOW_END")
+
+TRANSLATOR = HubpulseDbtTranslator(gx_checked_models=GX_CHECKED_MODELS)
+MANIFEST = manifest_path()
 
 
 def window_env(start: dt.date, end: dt.date) -> dict[str, str]:
@@ -60,15 +62,15 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
 
 def build(
     context: dg.AssetExecutionContext,
-    dbt,
+    dbt: DbtCliResource,
     paths: HubpulsePaths,
+    env: dict[str, str],
     window: tuple[dt.date, dt.date] | None = None,
 ):
-    """`dbt build` of the set's selection, its outputs carrying row counts, previews and charts."""
-    # dagster-dbt is imported here, in the step, not when the code location loads.
-    from orchestration.dbt.runtime import dbt_cli
-
-    invocation = dbt_cli(context, dbt, ["build"])
+    """`dbt build` of the set's selection (dbt started with `env` added), its outputs carrying row counts,
+    previews and charts."""
+    with patched_environ(env):  # `cli` starts dbt with a copy of this process's environment
+        invocation = dbt.cli(["build"], context=context)
     yield from with_warehouse_metadata(
         invocation.stream(),
         invocation.manifest,
@@ -79,48 +81,53 @@ def build(
     )
 
 
-def dbt_set_assets(name: str):
-    """`@dbt_assets` of one set (see `orchestration.dbt.specs.SETS`), from the cached specs."""
-    set_specs = loaded_sets()[name]
-    partitioned = SETS_BY_NAME[name].partitioned
-    # As @dbt_assets: its warnings (preview parameters) silenced while the decorator is made.
-    with disable_dagster_warnings():
-        decorator = dg.multi_asset(
-            name=name,
-            specs=set_specs.specs,
-            check_specs=set_specs.check_specs,
-            can_subset=True,
-            required_resource_keys={"dbt", "paths"},
-            partitions_def=daily_snapshot_partitions if partitioned else None,
-            op_tags=set_specs.op_tags,
-            backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
-            pool=WAREHOUSE_POOL,
-            allow_arbitrary_check_specs=True,
-        )
-    return decorator
-
-
-@dbt_set_assets("dbt_daily_models")
-def dbt_daily_models(context: dg.AssetExecutionContext):
-    """Snapshot-grain staging, daily downloads and velocity, rebuilt for the run's window of days."""
-    start, end = partition_window(context)
-    context.log.info(f"dbt window {start} .. {end}")
-    # `cautious`: the facts' key tests live on the dimensions (`contains_keys_of`), which this set does not
-    # build; eager selection would pull them in here, before the dimensions know the window's new models.
-    with patched_environ({**window_env(start, end), "DBT_INDIRECT_SELECTION": "cautious"}):
-        yield from build(context, context.resources.dbt, context.resources.paths, window=(start, end))
-
-
-@dbt_set_assets("dbt_inputs")
-def dbt_inputs(context: dg.AssetExecutionContext):
+@dbt_assets(
+    manifest=MANIFEST,
+    project=hubpulse_dbt_project,
+    select=INPUTS_SELECT,
+    exclude=DAILY_SELECT,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_inputs",
+    pool=WAREHOUSE_POOL,
+)
+def dbt_inputs(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
     """Seeds, staging views and lookups the daily incrementals read."""
     # `buildable`: only tests whose models are all here or upstream; a mart's test on a staging model runs
     # with the mart.
-    with patched_environ({"DBT_INDIRECT_SELECTION": "buildable"}):
-        yield from build(context, context.resources.dbt, context.resources.paths)
+    yield from build(context, dbt, paths, {"DBT_INDIRECT_SELECTION": "buildable"})
 
 
-@dbt_set_assets("dbt_marts")
-def dbt_marts(context: dg.AssetExecutionContext):
+@dbt_assets(
+    manifest=MANIFEST,
+    project=hubpulse_dbt_project,
+    select=DAILY_SELECT,
+    partitions_def=daily_snapshot_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_daily_models",
+    pool=WAREHOUSE_POOL,
+)
+def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
+    """Snapshot-grain staging, daily downloads and velocity, rebuilt for the run's window of days."""
+    start, end = partition_window(context)
+    context.log.info(f"dbt window {start} .. {end}")
+    # The window reaches dbt as environment variables, not `--vars`: a change of `--vars` makes dbt re-parse
+    # the whole project, every run. `cautious`: the facts' key tests live on the dimensions
+    # (`contains_keys_of`), which this set does not build; eager selection would pull them in here, before the
+    # dimensions know the window's new models.
+    env = {**window_env(start, end), "DBT_INDIRECT_SELECTION": "cautious"}
+    yield from build(context, dbt, paths, env, window=(start, end))
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=hubpulse_dbt_project,
+    exclude=INPUTS_SELECT,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_marts",
+    pool=WAREHOUSE_POOL,
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
     """Dimensions and the cadence, derivatives, supply-chain and ecosystem-vs-benchmark marts."""
-    yield from build(context, context.resources.dbt, context.resources.paths)
+    yield from build(context, dbt, paths, {})
+

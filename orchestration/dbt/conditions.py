@@ -1,7 +1,7 @@
-"""What the dbt translator decides without dagster-dbt: the raw asset key, layers and automation conditions.
+"""What the dbt translator decides, as plain Dagster: the raw asset key, layers and automation conditions.
 
-Kept apart from `translator.py` (which subclasses dagster-dbt's translator) so that the code location, and the
-serving asset that follows the marts, use them without importing dagster-dbt.
+Pure functions, kept apart from `translator.py` so they are read (and tested) without a manifest; the serving
+asset that follows the marts uses `follow_parents_automation` too.
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""How dbt resources appear in Dagster: keys, groups per layer, kinds.
-
-This module imports dagster-dbt: the code location does not import it when it loads (it reads the specs this
-translator produced from the cache `orchestration.dbt.specs` keeps beside the manifest); `hubpulse prepare`,
-a stale cache and the dbt steps do.
-"""
+"""How dbt resources appear in Dagster: keys, groups per layer, kinds, automation conditions."""
 
 from __future__ import annotations
 
@@ -13,9 +8,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from orchestration.dbt.conditions import (  # noqa: F401 - re-exported: the names this module always had
+from orchestration.dbt.conditions import (
     DAILY_TAG,
-    LAYERS,
     RAW_ASSET_KEY,
     RAW_SOURCE_TO_ASSET,
     daily_partition_automation,
