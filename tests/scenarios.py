@@ -33,7 +33,7 @@ import warehouse_reference as reference
 from test_warehouse import RELATIONS
 
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
-from orchestration.dbt.resource import dbt_cli_from_env
+from orchestration.dbt.project import dbt_cli_from_env
 from orchestration.hub import archive
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient

@@ -21,7 +21,7 @@ import pytest
 
 from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts, window_env
 from orchestration.dbt.charts import CHARTS
-from orchestration.dbt.resource import dbt_cli_from_env
+from orchestration.dbt.project import dbt_cli_from_env
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
 from orchestration.localhub.simulator import SimulationConfig, simulate
