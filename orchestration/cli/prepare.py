@@ -1,14 +1,13 @@
 """`hubpulse prepare`: the one-time set-up every entry point shares (make demo, make dev, make test).
 
 - `HUBPULSE_HOME` and the persistent Dagster instance folder, with a `dagster.yaml` (telemetry off: this
-  machine has no network to send it to, and a warehouse of Hub data has no business phoning home; the pools;
-  the event log of `orchestration.event_storage`).
+  machine has no network to send it to, and a warehouse of Hub data has no business phoning home; the pools).
+  Storage is Dagster's default (SQLite under the instance folder).
 - The dbt manifest (`dbt parse`), so the code location never parses dbt when it loads.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -28,48 +27,41 @@ concurrency:
     default_limit: 1
 """
 
-EVENT_LOG_MODULE = "orchestration.event_storage"
-EVENT_LOG_YAML = """\
-# Dagster's SQLite event log (its default files, history/runs) with its connections reused: a stored event
-# costs a third to a half of what it does otherwise, most of a long backfill's bookkeeping (see
-# orchestration/event_storage.py).
-# `hubpulse prepare` points base_dir at this folder again when the instance was moved.
-event_log_storage:
-  module: {module}
-  class: HubpulseSqliteEventLogStorage
-  config:
-    base_dir: {base_dir}
-"""
-
 DAGSTER_YAML = """\
-# Written by `hubpulse prepare`; edit freely, it is not overwritten (a missing `concurrency` block is appended,
-# and the `event_log_storage` block when no storage is configured).
+# Written by `hubpulse prepare`; edit freely, it is not overwritten (a missing `concurrency` block is appended).
 telemetry:
   enabled: false
 """ + CONCURRENCY_YAML
 
+# Older versions named a subclass of Dagster's SQLite event log here (`orchestration.event_storage`, removed: it
+# overrode private methods). It kept Dagster's own files in Dagster's default place (history/runs under the
+# instance folder), so dropping the block, with the comment written above it, is the whole migration.
+OLD_HEADER = (
+    "# Written by `hubpulse prepare`; edit freely, it is not overwritten (a missing `concurrency` block is appended,\n"
+    "# and the `event_log_storage` block when no storage is configured).\n"
+)
+OLD_EVENT_LOG_BLOCK = re.compile(
+    r"(?m)(?:^\n)?(?:^# Dagster's SQLite event log .*\n(?:^#.*\n)*)?"
+    r"^event_log_storage:[ \t]*\n[ \t]+module: orchestration\.event_storage[ \t]*\n(?:^[ \t]+.*(?:\n|\Z))*"
+)
+
 
 def ensure_instance(dagster_home: Path) -> Path:
-    """Create the Dagster instance folder and its dagster.yaml if missing; return the yaml path."""
+    """Create the Dagster instance folder and its dagster.yaml if missing; return the yaml path.
+
+    An existing dagster.yaml is kept, with the pools appended when it has none and the block of the removed
+    `orchestration.event_storage` taken out (the instance then reads the same files with Dagster's own storage).
+    """
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
-    base_dir = json.dumps(str((dagster_home / "history" / "runs").resolve()))  # a JSON string is YAML
-    event_log = EVENT_LOG_YAML.format(module=EVENT_LOG_MODULE, base_dir=base_dir)
     if not config.exists():
-        config.write_text(DAGSTER_YAML + event_log)
+        config.write_text(DAGSTER_YAML)
         return config
-    text = config.read_text()
-    keys = {line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()}
-    missing = []
-    if "concurrency" not in keys:
-        missing.append(CONCURRENCY_YAML)
-    if not keys & {"storage", "event_log_storage"}:  # an instance with storage of its own keeps it
-        missing.append(event_log)
-    elif f"module: {EVENT_LOG_MODULE}" in text:  # ours: keep it pointing at this instance's folder
-        block = r"(?ms)^(event_log_storage:\n  module: " + re.escape(EVENT_LOG_MODULE) + r"\n.*?^    base_dir: )[^\n]*"
-        text = re.sub(block, lambda m: m.group(1) + base_dir, text, count=1)
-    text += "".join("\n" + block for block in missing)
-    if text != config.read_text():
+    original = config.read_text()
+    text = OLD_EVENT_LOG_BLOCK.sub("", original.replace(OLD_HEADER, DAGSTER_YAML.splitlines(keepends=True)[0]))
+    if not any(line.startswith("concurrency:") for line in text.splitlines()):
+        text += "\n" + CONCURRENCY_YAML
+    if text != original:
         config.write_text(text)
     return config
 
