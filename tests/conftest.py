@@ -16,6 +16,8 @@ import pytest
 os.environ.setdefault("HUBPULSE_INGEST_RETRIES", "0")
 # No test may reach the network beyond loopback; huggingface_hub would otherwise send telemetry.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# Hypothesis keeps its cache outside the working tree, as every test does (read when first needed, not on import).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "hubpulse-hypothesis"))
 
 from orchestration.hub.archive import write_snapshot
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,13 +24,12 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster_dev import graphql, running_dagster_dev
 from test_warehouse import INCREMENTAL_MODELS, assert_same_rows, read_relations, run_dbt
-from test_webserver import _free_port, _graphql, _wait_until_loaded
 
 from orchestration.localhub.simulator import SimulationConfig, simulate
 
 PROJECT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 START = dt.date(2025, 1, 16)
 DAYS = [START + dt.timedelta(days=i) for i in range(8)]  # spans R1 (2025-01-20)
 LATE_DAY = DAYS[3]  # later raw days exist when it arrives
@@ -53,7 +51,7 @@ query Sensor($selector: SensorSelector!) {
 
 def _sensor_ticks(url: str) -> tuple[str, list[dict]]:
     selector = {"repositoryLocationName": "hubpulse", "repositoryName": "__repository__", "sensorName": SENSOR}
-    sensor = _graphql(url, SENSOR_STATE, {"selector": selector})["sensorOrError"]
+    sensor = graphql(url, SENSOR_STATE, {"selector": selector})["sensorOrError"]
     assert sensor["__typename"] == "Sensor", sensor
     return sensor["sensorState"]["status"], sensor["sensorState"]["ticks"]
 
@@ -141,7 +139,6 @@ def production(tmp_path):
         "HUBPULSE_SOURCE": "local",
         "HUBPULSE_ARCHIVE": str(tmp_path / "archive"),
         "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         # Production evaluates every 60 s; each stage of a build waits one interval, so the test shortens it.
         "HUBPULSE_AUTOMATION_INTERVAL_SECONDS": "10",
     })
@@ -149,25 +146,8 @@ def production(tmp_path):
     # the home and its instance by `hubpulse prepare --no-manifest`.
     _hubpulse("prepare", "--home", str(home), "--no-manifest", env=env)
     assert "pools" in (home / "dagster" / "dagster.yaml").read_text()
-    port = _free_port()
-    log_path = tmp_path / "dagster-dev.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_loaded(url, process, log_path)
-        yield Production(tmp_path, url, env, log_path)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-        log.close()
+    with running_dagster_dev(env, tmp_path / "dagster-dev.log") as url:
+        yield Production(tmp_path, url, env, tmp_path / "dagster-dev.log")
 
 
 def _wait_for_first_tick(production: Production) -> None:

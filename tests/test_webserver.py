@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
+from dagster_dev import graphql, running_dagster_dev
 
 from orchestration.cli.prepare import ensure_instance
 from orchestration.localhub.simulator import SimulationConfig, simulate
 
-PROJECT = Path(__file__).resolve().parent.parent
 START, END = dt.date(2025, 1, 13), dt.date(2025, 1, 16)
 STARTUP_SECONDS = 240
 RUN_SECONDS = 900
@@ -76,26 +68,6 @@ query Checks($path: [String!]!, $name: String!) {
   }
 }"""
 
-LOCATIONS = """
-query { workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
-  locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _graphql(url: str, query: str, variables: dict | None = None) -> dict:
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(f"{url}/graphql", data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        payload = json.loads(response.read())
-    assert "errors" not in payload, payload["errors"]
-    return payload["data"]
-
-
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory):
     """`dagster dev` over a small simulated archive, with its own DAGSTER_HOME and HUBPULSE_HOME."""
@@ -103,7 +75,6 @@ def dagster_dev(tmp_path_factory):
     simulate(SimulationConfig(start=START, end=END, seed=11, community_authors=10, catalogue_fraction=0.04,
                               missing_dates=0, rename_at=None), root / "archive", log=lambda _m: None)
     ensure_instance(root / "dagster")
-    port = _free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(root / "dagster"),
@@ -112,44 +83,9 @@ def dagster_dev(tmp_path_factory):
         "HUBPULSE_FULL_CRAWL": "1",
         "HUBPULSE_AUTOMATION": "stopped",  # only the run this test launches
         "DBT_TARGET_PATH": str(root / "dbt-target"),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    log = (root / "dagster-dev.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
-         "-p", str(port)],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_loaded(url, process, root / "dagster-dev.log")
+    with running_dagster_dev(env, root / "dagster-dev.log") as url:
         yield url, root
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-        log.close()
-
-
-def _wait_until_loaded(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"dagster dev exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            entries = _graphql(url, LOCATIONS)["workspaceOrError"]["locationEntries"]
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(1)
-            continue
-        location = next((e for e in entries if e["name"] == "hubpulse"), None)
-        if location and location["loadStatus"] == "LOADED":
-            assert location["locationOrLoadError"]["__typename"] == "RepositoryLocation", location
-            return
-        time.sleep(1)
-    pytest.fail(f"the code location did not load within {STARTUP_SECONDS}s:\n{log.read_text()[-4000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -167,13 +103,13 @@ def launched_run(dagster_dev):
             {"key": "dagster/asset_partition_range_end", "value": END.isoformat()},
         ]},
     }
-    launched = _graphql(url, LAUNCH, {"params": params})["launchRun"]
+    launched = graphql(url, LAUNCH, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
     deadline = time.monotonic() + RUN_SECONDS
     status = None
     while time.monotonic() < deadline:
-        status = _graphql(url, RUN_STATUS, {"runId": run_id})["runOrError"]["status"]
+        status = graphql(url, RUN_STATUS, {"runId": run_id})["runOrError"]["status"]
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             break
         time.sleep(2)
@@ -183,13 +119,13 @@ def launched_run(dagster_dev):
 def test_run_launched_through_graphql_succeeds(launched_run):
     url, root, run_id, status = launched_run
     if status != "SUCCESS":
-        events = _graphql(url, FAILED_STEPS, {"runId": run_id})["logsForRun"]["events"]
+        events = graphql(url, FAILED_STEPS, {"runId": run_id})["logsForRun"]["events"]
         failures = [e for e in events if e["__typename"] == "ExecutionStepFailureEvent"]
         pytest.fail(f"run {run_id} ended {status}: {failures}\n{(root / 'dagster-dev.log').read_text()[-3000:]}")
 
 
 def _materializations(url: str, path: list[str]) -> list[dict]:
-    asset = _graphql(url, MATERIALIZATIONS, {"path": path})["assetOrError"]
+    asset = graphql(url, MATERIALIZATIONS, {"path": path})["assetOrError"]
     assert asset["__typename"] == "Asset", asset
     return asset["assetMaterializations"]
 
@@ -222,14 +158,14 @@ def test_materializations_and_their_metadata_read_back_over_graphql(launched_run
 def test_check_results_read_back_over_graphql(launched_run):
     url, _root, run_id, _status = launched_run
     # A Great Expectations check on every raw partition of the run, passed.
-    raw = [e for e in _graphql(url, CHECKS, {"path": ["hub_model_snapshots"], "name": "ids_unique_and_not_null"})
+    raw = [e for e in graphql(url, CHECKS, {"path": ["hub_model_snapshots"], "name": "ids_unique_and_not_null"})
            ["assetCheckExecutions"] if e["runId"] == run_id]
     assert raw and all(e["status"] == "SUCCEEDED" and e["evaluation"]["success"] for e in raw)
     # A mart check, passed.
-    shares = _graphql(url, CHECKS, {"path": ["marts", "fct_download_velocity"], "name": "region_shares_sum_to_one"})
+    shares = graphql(url, CHECKS, {"path": ["marts", "fct_download_velocity"], "name": "region_shares_sum_to_one"})
     assert any(e["runId"] == run_id and e["status"] == "SUCCEEDED" for e in shares["assetCheckExecutions"])
     # The simulated days are long past: the freshness check warns, without failing the run.
-    fresh = [e for e in _graphql(url, CHECKS, {"path": ["hub_model_snapshots"], "name": "raw_freshness"})
+    fresh = [e for e in graphql(url, CHECKS, {"path": ["hub_model_snapshots"], "name": "raw_freshness"})
              ["assetCheckExecutions"] if e["runId"] == run_id]
     assert len(fresh) == 1 and fresh[0]["status"] == "FAILED"
     assert fresh[0]["evaluation"]["severity"] == "WARN" and "hours old" in fresh[0]["evaluation"]["description"]
