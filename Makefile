@@ -52,8 +52,10 @@ browser:
 dashboard: install
 	$(VENV)/bin/hubpulse dashboard --home $(HUBPULSE_HOME) --port $(DASHBOARD_PORT)
 
+# Python (ruff) and the dbt SQL (sqlfluff, dialect duckdb: .sqlfluff; about a minute on 2 cores).
 lint: install
 	$(VENV)/bin/ruff check orchestration tests bench
+	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros
 
 # Every benchmark of BENCHMARKS.md at its default size (the better part of an hour on 2 cores; not part of
 # `make test`, which runs a tiny smoke version of each). BENCH_ARGS="--quick" for small sizes, "--only demo,load".

@@ -34,7 +34,8 @@
     {%- endif -%}
     {%- for value in [start, end] -%}
         {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
-            {{ exceptions.raise_compiler_error("HUBPULSE_WINDOW_START/END must be YYYY-MM-DD dates, got '" ~ value ~ "'") }}
+            {{ exceptions.raise_compiler_error(
+                "HUBPULSE_WINDOW_START/END must be YYYY-MM-DD dates, got '" ~ value ~ "'") }}
         {%- endif -%}
     {%- endfor -%}
     {%- set start_date = modules.datetime.date.fromisoformat(start) -%}

@@ -19,7 +19,8 @@
     {%- set path = region_overrides_path() -%}
     {%- set found = 0 -%}
     {%- if execute and path -%}
-        {%- set found = run_query("select count(*) from glob('" ~ path | replace("'", "''") ~ "')").columns[0].values()[0] -%}
+        {%- set found = run_query(
+            "select count(*) from glob('" ~ path | replace("'", "''") ~ "')").columns[0].values()[0] -%}
     {%- endif -%}
     {%- if found -%}
         read_csv(

@@ -63,7 +63,7 @@ edges_ranked as (
 
     -- Two names of one parent (THUDM/x and zai-org/x) are one edge; the most recently listed name wins.
     select
-        resolved.*,
+        *,
         min(first_seen_date) over (partition by child_model_id, parent_key) as edge_first_seen_date,
         max(last_seen_date) over (partition by child_model_id, parent_key) as edge_last_seen_date,
         row_number() over (
@@ -114,7 +114,7 @@ final as (
         edges.parent_model_id is not null as is_parent_tracked,
         edges.relation,
         children.organization
-            = coalesce(parents.organization, split_part(edges.parent_canonical_repo_id, '/', 1)) as is_same_org,
+        = coalesce(parents.organization, split_part(edges.parent_canonical_repo_id, '/', 1)) as is_same_org,
         edges.first_seen_date,
         edges.last_seen_date
     from edges

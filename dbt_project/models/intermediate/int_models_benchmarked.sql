@@ -74,8 +74,14 @@ carried_results as (
         eval_results.result_value
     from eval_results
     inner join benchmarks
-        on (eval_results.result_format = 'evalResults' and eval_results.dataset_id = benchmarks.eval_results_dataset_id)
-        or (eval_results.result_format = 'model-index' and eval_results.dataset_id = benchmarks.model_index_dataset_type)
+        on (
+            eval_results.result_format = 'evalResults'
+            and eval_results.dataset_id = benchmarks.eval_results_dataset_id
+        )
+        or (
+            eval_results.result_format = 'model-index'
+            and eval_results.dataset_id = benchmarks.model_index_dataset_type
+        )
     where eval_results.result_value is not null
     qualify eval_results.last_seen_date = max(eval_results.last_seen_date) over (partition by eval_results.model_id)
 
@@ -101,7 +107,7 @@ carried_scores as (
         count(*) as carried_benchmarks
     from carried_per_benchmark
     group by model_id
-    having count(*) = (select count(*) from benchmarks)
+    having count(*) = (select count(*) as benchmarks from benchmarks)
 
 ),
 

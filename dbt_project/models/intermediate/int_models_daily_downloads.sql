@@ -64,7 +64,8 @@ window_snapshots as materialized (
 ),
 
 {% if look_back %}
-previous_snapshots as (
+-- ST03 (unused CTE): used in the look-back branches below; sqlfluff renders one `if` at a time.
+previous_snapshots as (  -- noqa: ST03
 
     -- Each model's last snapshot before the window, however old, from the rows already built
     -- (one observed row per model and snapshot: download_date = snapshot_date).
@@ -75,7 +76,7 @@ previous_snapshots as (
     from {{ this }}
     where snapshot_date < date '{{ window.start }}'
         and download_date = snapshot_date
-        and model_id in (select model_id from window_snapshots)
+        and model_id in (select window_snapshots.model_id from window_snapshots)
     group by model_id
 
 ),
@@ -91,7 +92,7 @@ built as not materialized (
 
 ),
 
-previous_calendar as (
+previous_calendar as (  -- noqa: ST03
 
     -- The dataset's previous snapshot date before the window and the instant it was fetched at.
     select
@@ -136,7 +137,9 @@ observations as (
 snapshot_dates as (
 
     -- One instant per snapshot date (every row of a raw partition has the same).
-    select snapshot_date, max(fetched_at) as fetched_at
+    select
+        snapshot_date,
+        max(fetched_at) as fetched_at
     from window_snapshots
     group by snapshot_date
     {% if look_back %}
@@ -159,7 +162,7 @@ calendar as (
 intervals as (
 
     select
-        observations.*,
+        *,
         lag(snapshot_date) over by_model as previous_snapshot_date,
         lag(downloads_all_time) over by_model as previous_downloads_all_time
     from observations

@@ -53,9 +53,10 @@ final as (
         first_seen_date,
         last_seen_date
     from canonical
-    qualify row_number() over (
-        partition by canonical_repo_id order by last_seen_date desc, first_seen_date desc, model_id
-    ) = 1
+    qualify
+        row_number() over (
+            partition by canonical_repo_id order by last_seen_date desc, first_seen_date desc, model_id asc
+        ) = 1
 
 )
 

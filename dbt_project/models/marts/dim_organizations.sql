@@ -40,7 +40,7 @@ seeded as (
 
     select hf_org as organization
     from organization_regions
-    where hf_org not in (select legacy_namespace from organization_aliases)
+    where hf_org not in (select organization_aliases.legacy_namespace from organization_aliases)
 
 ),
 

@@ -58,9 +58,9 @@ observed as (
 
 days as (
 
-    select cast(day.generate_series as date) as day
+    select cast(date_series.generate_series as date) as calendar_date
     from observed
-    cross join generate_series(observed.first_snapshot_date, observed.last_snapshot_date, interval 1 day) as day
+    cross join generate_series(observed.first_snapshot_date, observed.last_snapshot_date, interval 1 day) as date_series
 
 ),
 
@@ -68,16 +68,16 @@ periods as (
 
     select distinct
         'day' as period_type,
-        day as period_start,
-        day as period_end
+        calendar_date as period_start,
+        calendar_date as period_end
     from days
 
     union all
 
     select distinct
         'month' as period_type,
-        cast(date_trunc('month', day) as date) as period_start,
-        cast(date_trunc('month', day) + interval 1 month - interval 1 day as date) as period_end
+        cast(date_trunc('month', calendar_date) as date) as period_start,
+        cast(date_trunc('month', calendar_date) + interval 1 month - interval 1 day as date) as period_end
     from days
 
 ),
@@ -85,7 +85,7 @@ periods as (
 download_days as (
 
     select
-        download_date as day,
+        download_date as calendar_date,
         sum(daily_downloads) as downloads,
         coalesce(sum(daily_downloads) filter (where region not in {{ attributed_regions() }}), 0)
             as unattributed_downloads
@@ -98,7 +98,7 @@ download_days as (
 release_days as (
 
     select
-        release_date as day,
+        release_date as calendar_date,
         count(*) as releases,
         count(*) filter (where region not in {{ attributed_regions() }}) as unattributed_releases
     from releases
@@ -109,12 +109,12 @@ release_days as (
 derivative_days as (
 
     select
-        child_created_date as day,
+        child_created_date as calendar_date,
         count(*) as derivatives,
         count(*) filter (where child_region not in {{ attributed_regions() }}) as unattributed_derivatives,
         count(*) filter (
             where child_region not in {{ attributed_regions() }}
-                or parent_region not in {{ attributed_regions() }}
+            or parent_region not in {{ attributed_regions() }}
         ) as unattributed_pairs
     from lineage
     where child_created_date is not null
@@ -125,7 +125,7 @@ derivative_days as (
 velocity_days as (
 
     select
-        metric_date as day,
+        metric_date as calendar_date,
         sum(velocity_28d) filter (where entity_id not in {{ attributed_regions() }}) as unattributed_velocity_28d,
         sum(velocity_28d) as velocity_28d
     from velocity
@@ -152,15 +152,15 @@ per_period as (
         max(velocity_days.velocity_28d) filter (where periods.period_type = 'day') as velocity_28d
     from periods
     inner join days
-        on days.day between periods.period_start and periods.period_end
+        on days.calendar_date between periods.period_start and periods.period_end
     left join download_days
-        on days.day = download_days.day
+        on days.calendar_date = download_days.calendar_date
     left join release_days
-        on days.day = release_days.day
+        on days.calendar_date = release_days.calendar_date
     left join derivative_days
-        on days.day = derivative_days.day
+        on days.calendar_date = derivative_days.calendar_date
     left join velocity_days
-        on days.day = velocity_days.day
+        on days.calendar_date = velocity_days.calendar_date
     group by periods.period_type, periods.period_start, periods.period_end
 
 ),
@@ -172,7 +172,7 @@ final as (
         per_period.period_start,
         per_period.period_end,
         per_period.period_start >= observed.first_snapshot_date
-            and per_period.period_end <= observed.last_snapshot_date as is_period_fully_observed,
+        and per_period.period_end <= observed.last_snapshot_date as is_period_fully_observed,
         per_period.downloads,
         per_period.unattributed_downloads,
         case when per_period.downloads > 0 then per_period.unattributed_downloads / per_period.downloads end

@@ -36,12 +36,12 @@ children as (
         count(*) filter (where not lineage.is_same_org) as derivatives_cross_org,
         count(*) filter (
             where lineage.child_region in {{ attributed_regions() }}
-                and lineage.parent_region in {{ attributed_regions() }}
+            and lineage.parent_region in {{ attributed_regions() }}
         ) as derivatives_classified_pair,
         count(*) filter (
             where lineage.child_region in {{ attributed_regions() }}
-                and lineage.parent_region in {{ attributed_regions() }}
-                and lineage.child_region != lineage.parent_region
+            and lineage.parent_region in {{ attributed_regions() }}
+            and lineage.child_region != lineage.parent_region
         ) as derivatives_cross_region,
         min(lineage.child_created_date) as first_derivative_date,
         count(*) filter (

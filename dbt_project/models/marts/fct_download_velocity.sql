@@ -49,7 +49,8 @@ model_daily as not materialized (
 ),
 
 {% if window is not none %}
-recompute as not materialized (
+-- ST03 (unused CTE): used in the windowed branches below; sqlfluff renders one `if` at a time.
+recompute as not materialized (  -- noqa: ST03
 
     select {{ velocity_recompute_from() }} as from_date
 
@@ -78,16 +79,16 @@ reported as not materialized (
 
     -- The Hub's own 30-day downloads of each model observed on a snapshot date.
     select
-        snapshot.snapshot_date,
-        snapshot.model_id,
-        snapshot.organization,
-        snapshot.region,
-        snapshot.downloads_30d
-    from model_daily as snapshot
+        model_day.snapshot_date,
+        model_day.model_id,
+        model_day.organization,
+        model_day.region,
+        model_day.downloads_30d
+    from model_daily as model_day
     {% if window is not none %}
     cross join recompute
-    where snapshot.snapshot_date >= recompute.from_date
-        and snapshot.snapshot_date <= date '{{ window.end }}'
+    where model_day.snapshot_date >= recompute.from_date
+        and model_day.snapshot_date <= date '{{ window.end }}'
     {% endif %}
 
 ),
@@ -113,15 +114,30 @@ entity_days as materialized (
         daily_downloads
     from daily_downloads
     union all
-    select 'organization', organization, organization, download_date, sum(daily_downloads)
+    select
+        'organization' as entity_type,
+        organization as entity_id,
+        organization as entity_name,
+        download_date as metric_date,
+        sum(daily_downloads) as daily_downloads
     from daily_downloads
     group by organization, download_date
     union all
-    select 'region', region, region, download_date, sum(daily_downloads)
+    select
+        'region' as entity_type,
+        region as entity_id,
+        region as entity_name,
+        download_date as metric_date,
+        sum(daily_downloads) as daily_downloads
     from daily_downloads
     group by region, download_date
     union all
-    select 'total', 'total', 'all tracked models', download_date, sum(daily_downloads)
+    select
+        'total' as entity_type,
+        'total' as entity_id,
+        'all tracked models' as entity_name,
+        download_date as metric_date,
+        sum(daily_downloads) as daily_downloads
     from daily_downloads
     group by download_date
 
@@ -129,20 +145,35 @@ entity_days as materialized (
 
 entity_reported as (
 
-    select 'model' as entity_type, model_id as entity_id, snapshot_date as metric_date,
+    select
+        'model' as entity_type,
+        model_id as entity_id,
+        snapshot_date as metric_date,
         cast(sum(downloads_30d) as bigint) as downloads_30d
     from reported
     group by model_id, snapshot_date
     union all
-    select 'organization', organization, snapshot_date, cast(sum(downloads_30d) as bigint)
+    select
+        'organization' as entity_type,
+        organization as entity_id,
+        snapshot_date as metric_date,
+        cast(sum(downloads_30d) as bigint) as downloads_30d
     from reported
     group by organization, snapshot_date
     union all
-    select 'region', region, snapshot_date, cast(sum(downloads_30d) as bigint)
+    select
+        'region' as entity_type,
+        region as entity_id,
+        snapshot_date as metric_date,
+        cast(sum(downloads_30d) as bigint) as downloads_30d
     from reported
     group by region, snapshot_date
     union all
-    select 'total', 'total', snapshot_date, cast(sum(downloads_30d) as bigint)
+    select
+        'total' as entity_type,
+        'total' as entity_id,
+        snapshot_date as metric_date,
+        cast(sum(downloads_30d) as bigint) as downloads_30d
     from reported
     group by snapshot_date
 
@@ -159,13 +190,13 @@ entity_spans as (
     -- Each entity's days from its first day in scope to 27 days after its last (its 28-day window then still
     -- holds days in scope), never beyond the last day of the history read.
     select
-        entity_type,
-        entity_id,
-        min(metric_date) as first_date,
-        least(max(metric_date) + 27, any_value(calendar_end.last_date)) as last_date
+        entity_days.entity_type,
+        entity_days.entity_id,
+        min(entity_days.metric_date) as first_date,
+        least(max(entity_days.metric_date) + 27, any_value(calendar_end.last_date)) as last_date
     from entity_days
     cross join calendar_end
-    group by entity_type, entity_id
+    group by entity_days.entity_type, entity_days.entity_id
 
 ),
 

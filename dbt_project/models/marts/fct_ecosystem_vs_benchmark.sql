@@ -136,12 +136,21 @@ month_totals as (
 
     select
         months.month_start,
-        (select sum(downloads) from monthly_downloads where monthly_downloads.month_start = months.month_start)
-            as total_downloads,
-        (select sum(likes) from monthly_likes where monthly_likes.month_start = months.month_start)
-            as total_likes,
-        (select sum(new_derivatives) from monthly_derivatives where monthly_derivatives.month_start = months.month_start)
-            as total_new_derivatives
+        (
+            select sum(monthly_downloads.downloads) as total_downloads
+            from monthly_downloads
+            where monthly_downloads.month_start = months.month_start
+        ) as total_downloads,
+        (
+            select sum(monthly_likes.likes) as total_likes
+            from monthly_likes
+            where monthly_likes.month_start = months.month_start
+        ) as total_likes,
+        (
+            select sum(monthly_derivatives.new_derivatives) as total_new_derivatives
+            from monthly_derivatives
+            where monthly_derivatives.month_start = months.month_start
+        ) as total_new_derivatives
     from months
 
 ),
@@ -196,9 +205,9 @@ ranked as (
         organization,
         month_start,
         rank() over (partition by month_start order by benchmark_score desc)
-            + (count(*) over (partition by month_start, benchmark_score) - 1) / 2 as benchmark_rank,
+        + (count(*) over (partition by month_start, benchmark_score) - 1) / 2 as benchmark_rank,
         rank() over (partition by month_start order by ecosystem_score desc)
-            + (count(*) over (partition by month_start, ecosystem_score) - 1) / 2 as ecosystem_rank
+        + (count(*) over (partition by month_start, ecosystem_score) - 1) / 2 as ecosystem_rank
     from scored
     where benchmark_score is not null
         and ecosystem_score is not null

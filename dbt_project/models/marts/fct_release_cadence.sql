@@ -29,9 +29,17 @@ model_snapshots_calendar as (
 
 entity_releases as (
 
-    select 'organization' as entity_type, organization as entity_id, * from releases
+    select
+        'organization' as entity_type,
+        organization as entity_id,
+        *
+    from releases
     union all
-    select 'region' as entity_type, region as entity_id, * from releases
+    select
+        'region' as entity_type,
+        region as entity_id,
+        *
+    from releases
 
 ),
 
@@ -77,14 +85,14 @@ weekly_releases as (
 entity_spans as (
 
     select
-        entity_type,
-        entity_id,
-        min(week_start) as first_week_start,
+        weekly_releases.entity_type,
+        weekly_releases.entity_id,
+        min(weekly_releases.week_start) as first_week_start,
         cast(date_trunc('week', any_value(model_snapshots_calendar.latest_snapshot_date)) as date)
             as last_week_start
     from weekly_releases
     cross join model_snapshots_calendar
-    group by entity_type, entity_id
+    group by weekly_releases.entity_type, weekly_releases.entity_id
 
 ),
 
@@ -93,8 +101,10 @@ entity_weeks as (
     select
         entity_type,
         entity_id,
-        cast(unnest(generate_series(first_week_start, greatest(first_week_start, last_week_start), interval 7 day))
-            as date) as week_start
+        cast(
+            unnest(generate_series(first_week_start, greatest(first_week_start, last_week_start), interval 7 day))
+            as date
+        ) as week_start
     from entity_spans
 
 ),

@@ -108,14 +108,14 @@ final as (
         cells.base_region,
         cells.relation,
         cells.child_region in {{ attributed_regions() }}
-            and cells.base_region in {{ attributed_regions() }} as is_classified_pair,
+        and cells.base_region in {{ attributed_regions() }} as is_classified_pair,
         case
             when cells.child_region in {{ attributed_regions() }}
                 and cells.base_region in {{ attributed_regions() }}
                 then cells.child_region != cells.base_region
         end as is_cross_region,
         cells.month_start >= observed.first_snapshot_date
-            and cast(cells.month_start + interval 1 month - interval 1 day as date) <= observed.last_snapshot_date
+        and cast(cells.month_start + interval 1 month - interval 1 day as date) <= observed.last_snapshot_date
             as is_month_fully_observed,
         cells.new_derivatives,
         cells.new_derivative_models,

@@ -50,7 +50,7 @@ candidates as (
         0 as releases
     from lineage
     where parent_region not in {{ attributed_regions() }}
-        and parent_organization not in (select organization from organizations)
+        and parent_organization not in (select organizations.organization from organizations)
 
 ),
 
@@ -67,8 +67,8 @@ downloads as (
 totals as (
 
     select
-        (select sum(daily_downloads) from daily_downloads) as downloads,
-        (select count(*) from lineage) as derivatives
+        (select sum(daily_downloads.daily_downloads) as downloads from daily_downloads) as downloads,
+        (select count(*) as derivatives from lineage) as derivatives
 
 ),
 
@@ -137,7 +137,7 @@ final as (
         unattributed_derivatives,
         derivative_share,
         row_number() over (
-            order by coalesce(downloads, 0) desc, unattributed_derivatives desc, organization
+            order by coalesce(downloads, 0) desc, unattributed_derivatives desc, organization asc
         ) as attribution_rank
     from measured
     where coalesce(downloads, 0) > 0 or unattributed_derivatives > 0

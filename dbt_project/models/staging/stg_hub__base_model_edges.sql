@@ -59,7 +59,7 @@ tag_edges as (
             substr(tag, length('base_model:') + 1) as reference
         from listed_tags
         where starts_with(tag, 'base_model:')
-    )
+    ) as base_model_tags
 
 ),
 
@@ -105,7 +105,7 @@ version_edges as (
         select * from tag_edges
         union all
         select * from field_edges
-    )
+    ) as edges
     where parent_repo_id like '%/%'
     group by model_id, first_seen_date, last_seen_date, parent_repo_id
 
