@@ -9,7 +9,7 @@ from orchestration.dbt.jobs import automation_sensor, warehouse_job
 from orchestration.dbt.project import dbt_cli_from_env
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.jobs import daily_hub_snapshot, daily_pipeline_job, ingest_job
-from orchestration.quality import mart_asset_checks, quality_config_from_env, raw_asset_checks
+from orchestration.quality import quality_config_from_env, raw_asset_checks
 from orchestration.quality.freshness import raw_freshness
 from orchestration.quality.jobs import freshness_job, raw_freshness_hourly
 from orchestration.resources import hub_client_from_env, paths_from_env, scope_from_env
@@ -20,7 +20,7 @@ defs = dg.Definitions(
     assets=[hub_model_snapshots, dbt_inputs, dbt_daily_models, dbt_marts, published_marts],
     # Great Expectations suites as asset checks: they run in the same run as their asset (the jobs' asset
     # selections include them), and the blocking ones stop downstream assets on bad data.
-    asset_checks=[*raw_asset_checks, *mart_asset_checks, raw_freshness],
+    asset_checks=[*raw_asset_checks, raw_freshness],
     jobs=[ingest_job, daily_pipeline_job, warehouse_job, publish_job, freshness_job],
     schedules=[daily_hub_snapshot, raw_freshness_hourly],
     sensors=[automation_sensor],

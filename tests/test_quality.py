@@ -1,45 +1,39 @@
-"""Quality checks: each expectation catches exactly its defect, blocking checks stop downstream assets.
+"""Quality checks: each rule catches exactly its defect, blocking checks stop downstream assets.
 
 Raw partitions are built from `tiny_hub_items` (the clean reference) with one defect each, validated
 through the real Great Expectations suite; the Dagster tests materialize the real `hub_model_snapshots`
-from a local Hub with the checks and a tiny downstream asset. Marts are small DuckDB tables written under
-tmp_path with the columns of `dbt_project/models/marts/_marts__models.yml`.
+from a local Hub with the checks and a tiny downstream asset. The marts' rules are dbt tests: compiled by dbt
+and run on small DuckDB tables written under tmp_path with the columns of
+`dbt_project/models/marts/_marts__models.yml`, and once through `dbt test` itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
+import os
+import shutil
+import subprocess
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import dagster_dbt
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
+from orchestration.cli.prepare import dbt_executable
 from orchestration.hub.archive import write_snapshot
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.hub.snapshots import PARTITION_FILE, build_snapshot_rows, partition_dir
-from orchestration.quality import (
-    QualityConfig,
-    mart_asset_checks,
-    mart_asset_key,
-    quality_config_from_env,
-    raw_asset_checks,
-)
-from orchestration.quality.marts import (
-    ALL_MART_SPECS,
-    DAILY_MART_SPECS,
-    MART_SPECS,
-    plan_batches,
-    rank_problems,
-    validate_marts,
-)
+from orchestration.quality import QualityConfig, quality_config_from_env, raw_asset_checks
 from orchestration.quality.raw import RAW_CHECKS, row_band, validate_raw_frame
 from orchestration.quality.validation import DocsSite
 from orchestration.resources import HubpulsePaths, SnapshotScope
@@ -510,6 +504,7 @@ def clean_marts() -> dict[str, pd.DataFrame]:
 
 
 def write_warehouse(path: Path, marts: dict[str, pd.DataFrame]) -> Path:
+    """The marts as tables of `path`, and the (empty) daily downloads a windowed test of the velocities reads."""
     con = duckdb.connect(str(path))
     try:
         con.execute("create schema if not exists marts")
@@ -517,76 +512,231 @@ def write_warehouse(path: Path, marts: dict[str, pd.DataFrame]) -> Path:
             con.register("frame", frame)
             con.execute(f"create or replace table marts.{name} as select * from frame")
             con.unregister("frame")
+        con.execute("create schema if not exists intermediate")
+        con.execute(
+            "create or replace table intermediate.int_models_daily_downloads (snapshot_date date, download_date date)"
+        )
     finally:
         con.close()
     return path
 
 
-def validate_warehouse(tmp_path: Path, marts: dict[str, pd.DataFrame], window=(DAYS[0], DAYS[-1])):
-    """Each mart validated in one batch (the little window fits)."""
+# The mart rules Great Expectations checked before, each under the check's former name, and the dbt tests of
+# `_marts__models.yml` that hold them now: (generic test, column or None for a test of the whole model).
+NON_NEGATIVE_VELOCITIES = ("daily_downloads", "velocity_7d", "velocity_28d", "downloads_30d")
+MART_RULES: dict[tuple[str, str], set[tuple[str, str | None]]] = {
+    ("fct_model_daily", "grain_unique"): {("unique_combination_of_columns", None)},
+    ("fct_model_daily", "daily_downloads_non_negative"): {("accepted_range", "daily_downloads")},
+    ("fct_download_velocity", "grain_unique"): {("unique_combination_of_columns", None)},
+    ("fct_download_velocity", "downloads_and_velocities_non_negative"): {
+        ("accepted_range", column) for column in NON_NEGATIVE_VELOCITIES
+    },
+    ("fct_download_velocity", "region_shares_sum_to_one"): {("shares_sum_to_one", None)},
+    ("dim_models", "grain_unique"): {("unique", "model_id")},
+    ("dim_models", "models_mapped_to_organisation_and_region"): {
+        ("not_null", "organization"),
+        ("not_null", "region"),
+        ("accepted_values", "region"),
+    },
+    ("dim_models", "releases_on_real_creation_dates"): {("no_rows_where", None)},
+    ("dim_organizations", "grain_unique"): {("unique", "organization")},
+    ("fct_release_cadence", "grain_unique"): {("unique_combination_of_columns", None)},
+    ("fct_derivatives", "grain_unique"): {("unique", "base_model_id")},
+    ("fct_derivatives", "releases_on_real_creation_dates"): {("no_rows_where", None)},
+    ("fct_supply_chain", "grain_unique"): {("unique_combination_of_columns", None)},
+    ("fct_ecosystem_vs_benchmark", "grain_unique"): {("unique_combination_of_columns", None)},
+    ("fct_ecosystem_vs_benchmark", "ranks_dense_within_range"): {("ranks_dense", None)},
+    ("fct_benchmark_adoption_correlation", "grain_unique"): {("unique", "month_start")},
+}
+MARTS = {model for model, _ in MART_RULES}
+
+
+@dataclass
+class RuleTest:
+    """One dbt test of a mart rule as dbt compiled it."""
+
+    unique_id: str
+    name: str
+    severity: str
+    sql: str
+
+
+@dataclass
+class RuleRun:
+    """A dbt test run on the fixture warehouse: the failing rows (empty: passed), or the error it raised."""
+
+    test: RuleTest
+    rows: list[dict]
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.rows
+
+
+def compile_rule_tests(
+    tmp: Path, window: tuple[dt.date, dt.date] | None = None
+) -> tuple[dict[tuple[str, str], list], Path]:
+    """`dbt compile` of the marts' tests (with the build window of a Dagster daily run, if given): per rule its
+    tests, found in dbt's manifest by the generic test and the column they apply; and the manifest."""
+    home = tmp / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    target = tmp / "target"
+    prepared = os.environ.get("HUBPULSE_DBT_MANIFEST_DIR")
+    if prepared and (Path(prepared) / "partial_parse.msgpack").is_file():  # start from the prepared parse
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(Path(prepared) / "partial_parse.msgpack", target / "partial_parse.msgpack")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBPULSE_WINDOW_")}
+    env.update(HUBPULSE_HOME=str(home), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    if window is not None:
+        env.update(HUBPULSE_WINDOW_START=window[0].isoformat(), HUBPULSE_WINDOW_END=window[1].isoformat())
+    command = [dbt_executable(), "compile", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+               str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(tmp / "logs"),
+               "--select", "path:models/marts,resource_type:test", "--quiet"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    compiled = {r["unique_id"]: r["compiled_code"] for r in json.loads((target / "run_results.json").read_text())["results"]}
+    rules: dict[tuple[str, str], list] = {key: [] for key in MART_RULES}
+    for unique_id, node in nodes.items():
+        if node["resource_type"] != "test" or not node.get("test_metadata") or not node.get("attached_node"):
+            continue
+        model = node["attached_node"].split(".")[-1]
+        applied = (node["test_metadata"]["name"], node.get("column_name"))
+        for (rule_model, rule), tests in MART_RULES.items():
+            if rule_model == model and applied in tests:
+                rules[(model, rule)].append(
+                    (applied, RuleTest(unique_id, node["name"], node["config"]["severity"], compiled[unique_id]))
+                )
+    return rules, target / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory) -> tuple[dict[tuple[str, str], list], Path]:
+    """The marts' rule tests compiled by dbt once for the module, and dbt's manifest."""
+    return compile_rule_tests(tmp_path_factory.mktemp("dbt-compile"))
+
+
+@pytest.fixture
+def rule_tests(compiled) -> dict[tuple[str, str], list]:
+    return compiled[0]
+
+
+def run_rule_tests(tmp_path: Path, marts: dict[str, pd.DataFrame], rules) -> dict[tuple[str, str], list[RuleRun]]:
+    """Every rule's dbt tests, as dbt compiled them, run on a warehouse holding `marts`."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     warehouse = write_warehouse(tmp_path / "warehouse.duckdb", marts)
-    batches = {
-        **validate_marts(warehouse, DAILY_MART_SPECS, config=CONFIG, window=window),
-        **validate_marts(warehouse, MART_SPECS, config=CONFIG),
-    }
-    assert all(len(b) == 1 for b in batches.values())
-    return {model: b[0] for model, b in batches.items()}
+    out: dict[tuple[str, str], list[RuleRun]] = {}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for key, tests in rules.items():
+            out[key] = []
+            for _, test in tests:
+                try:
+                    frame = con.sql(test.sql).df()
+                except duckdb.Error as exc:
+                    out[key].append(RuleRun(test, [], f"{type(exc).__name__}: {exc}"))
+                    continue
+                rows = [{k: comparable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+                out[key].append(RuleRun(test, rows))
+    finally:
+        con.close()
+    return out
 
 
-def mart_failures(validations) -> set[tuple[str, str]]:
-    return {
-        (model, name) for model, v in validations.items() for name, o in v.outcomes.items() if not o.passed
-    }
+def comparable(value):
+    """Failing values as plain Python: dates as ISO text, missing as None."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.date().isoformat() if isinstance(value, pd.Timestamp) else value.isoformat()
+    return value.item() if hasattr(value, "item") else value
 
 
-def test_clean_marts_pass_every_check(tmp_path: Path):
-    validations = validate_warehouse(tmp_path, clean_marts())
-    assert mart_failures(validations) == set()
-    assert set(validations) == set(ALL_MART_SPECS)
-    mapped = validations["dim_models"].outcomes["models_mapped_to_organisation_and_region"].extra
-    assert mapped["unclassified_models"] == 1 and mapped["models_by_region"] == {"us": 2, "unclassified": 1}
+def mart_failures(runs) -> set[tuple[str, str]]:
+    return {key for key, tests in runs.items() if not all(run.passed for run in tests)}
 
 
-def test_a_duplicated_grain_fails_only_that_marts_grain_check(tmp_path: Path):
+def failing_rows(runs, key: tuple[str, str]) -> list[dict]:
+    return [row for run in runs[key] for row in run.rows]
+
+
+def test_every_former_mart_check_is_one_blocking_dbt_test_per_rule_and_column(rule_tests):
+    for key, expected in MART_RULES.items():
+        found = [applied for applied, _ in rule_tests[key]]
+        assert sorted(found, key=str) == sorted(expected, key=str), key
+        # Severity error: dbt fails the test and dagster-dbt makes its asset check blocking, as the GX check was.
+        assert {test.severity for _, test in rule_tests[key]} == {"ERROR"}, key
+
+
+def test_the_mart_rules_reach_dagster_as_blocking_checks_on_each_mart(compiled):
+    from orchestration.dbt.translator import HubpulseDbtTranslator
+
+    rule_tests, manifest = compiled
+
+    @dagster_dbt.dbt_assets(manifest=manifest, dagster_dbt_translator=HubpulseDbtTranslator(), select="marts")
+    def marts(context):  # only its specs are read
+        yield from ()
+
+    specs = {(spec.asset_key, spec.name): spec for spec in marts.check_specs}
+    for key, tests in rule_tests.items():
+        for _, test in tests:
+            spec = specs[(dg.AssetKey(["marts", key[0]]), test.name)]
+            assert spec.blocking, (key, test.name)
+    named = {name for (asset_key, name) in specs if asset_key == dg.AssetKey(["marts", "fct_download_velocity"])}
+    assert "region_shares_sum_to_one" in named
+
+
+def test_clean_marts_pass_every_check(rule_tests, tmp_path: Path):
+    runs = run_rule_tests(tmp_path, clean_marts(), rule_tests)
+    assert mart_failures(runs) == set()
+    assert {model for model, _ in runs} == MARTS and all(runs.values())
+
+
+def test_a_duplicated_grain_fails_only_that_marts_grain_check(rule_tests, tmp_path: Path):
     marts = clean_marts()
     daily = marts["fct_model_daily"]
     marts["fct_model_daily"] = pd.concat([daily, daily.iloc[[4]]], ignore_index=True)  # m2 on 2025-03-02
     orgs = marts["dim_organizations"]
     marts["dim_organizations"] = pd.concat([orgs, orgs.iloc[[0]]], ignore_index=True)
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == {
+    runs = run_rule_tests(tmp_path, marts, rule_tests)
+    assert mart_failures(runs) == {
         ("fct_model_daily", "grain_unique"),
         ("dim_organizations", "grain_unique"),
     }
-    outcome = validations["fct_model_daily"].outcomes["grain_unique"]
-    assert "one row per (model_id, snapshot_date): 2 of 10 rows fail" in outcome.message()
-    assert outcome.failing_keys() == {"2025-03-02"}
-    assert {"model_id": "m2", "snapshot_date": "2025-03-02"} in outcome.failures[0].examples
+    # one row per (model_id, snapshot_date): the two rows of m2 on 2025-03-02, and only that day
+    assert failing_rows(runs, ("fct_model_daily", "grain_unique")) == [
+        {"model_id": "m2", "snapshot_date": "2025-03-02", "duplicate_rows": 2}
+    ]
 
 
-def test_marts_read_only_the_window_just_built(tmp_path: Path):
+def test_marts_read_only_the_window_just_built(tmp_path: Path, rule_tests):
     marts = clean_marts()
     daily = marts["fct_model_daily"]
     marts["fct_model_daily"] = pd.concat([daily, daily.iloc[[0]]], ignore_index=True)  # a duplicate on 03-01
-    validations = validate_warehouse(tmp_path, marts, window=(DAYS[1], DAYS[2]))
-    assert mart_failures(validations) == set()
-    assert validations["fct_model_daily"].rows == 6
+    windowed, _ = compile_rule_tests(tmp_path / "window", window=(DAYS[1], DAYS[2]))
+    assert mart_failures(run_rule_tests(tmp_path, marts, windowed)) == set()
+    # The same tests without a window read every day, and find it.
+    assert mart_failures(run_rule_tests(tmp_path, marts, rule_tests)) == {("fct_model_daily", "grain_unique")}
 
 
-def test_negative_velocities_fail_only_the_non_negative_check(tmp_path: Path):
+def test_negative_velocities_fail_only_the_non_negative_check(rule_tests, tmp_path: Path):
     marts = clean_marts()
     marts["fct_download_velocity"].loc[0, "velocity_7d"] = -3.0
     marts["fct_model_daily"].loc[2, "daily_downloads"] = -1.0
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == {
+    runs = run_rule_tests(tmp_path, marts, rule_tests)
+    assert mart_failures(runs) == {
         ("fct_download_velocity", "downloads_and_velocities_non_negative"),
         ("fct_model_daily", "daily_downloads_non_negative"),
     }
-    message = validations["fct_download_velocity"].outcomes["downloads_and_velocities_non_negative"].message()
-    assert "velocity_7d is not negative: 1 of 24 rows fail" in message and "'entity_id': 'm1'" in message
+    # velocity_7d is not negative: 1 row of the velocities fails (and no other column)
+    assert failing_rows(runs, ("fct_download_velocity", "downloads_and_velocities_non_negative")) == [
+        {"velocity_7d": -3.0}
+    ]
+    assert failing_rows(runs, ("fct_model_daily", "daily_downloads_non_negative")) == [{"daily_downloads": -1.0}]
 
 
-def test_region_shares_not_summing_to_one_fail_only_that_check(tmp_path: Path):
+def test_region_shares_not_summing_to_one_fail_only_that_check(rule_tests, tmp_path: Path):
     marts = clean_marts()
     velocity = marts["fct_download_velocity"]
     row = velocity.index[
@@ -597,207 +747,121 @@ def test_region_shares_not_summing_to_one_fail_only_that_check(tmp_path: Path):
     zero_day = velocity.metric_date == DAYS[0]
     velocity.loc[zero_day & (velocity.entity_type == "total"), "velocity_28d"] = 0.0
     velocity.loc[zero_day & (velocity.entity_type == "region"), "share_of_total"] = None
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == {("fct_download_velocity", "region_shares_sum_to_one")}
-    outcome = validations["fct_download_velocity"].outcomes["region_shares_sum_to_one"]
-    assert outcome.failing_keys() == {"2025-03-03"}
-    assert ("region shares of velocity_28d sum to 1 on every day with a positive total: 1 of 2 rows fail"
-            in outcome.message())
-    assert "'region_share_sum': 0.8999" in outcome.message() and "expected 1 +/- 1e-09" in outcome.message()
+    runs = run_rule_tests(tmp_path, marts, rule_tests)
+    assert mart_failures(runs) == {("fct_download_velocity", "region_shares_sum_to_one")}
+    (failure,) = failing_rows(runs, ("fct_download_velocity", "region_shares_sum_to_one"))
+    # region shares of velocity_28d sum to 1 on every day with a positive total: 1 of 2 days fails, 2025-03-03
+    assert failure["metric_date"] == "2025-03-03" and failure["measure"] == "velocity_28d"
+    assert failure["share_sum"] == pytest.approx(0.9, abs=1e-12) and abs(failure["share_sum"] - 1) > 1e-9
+    assert "abs(share_sum - 1) > 1e-09" in rule_tests[("fct_download_velocity", "region_shares_sum_to_one")][0][1].sql
 
 
-def test_reported_30_day_shares_are_checked_too_and_a_day_without_a_known_total_is_not_a_failure(tmp_path: Path):
+def test_reported_30_day_shares_are_checked_too_and_a_day_without_a_known_total_is_not_a_failure(
+    rule_tests, tmp_path: Path
+):
     marts = clean_marts()
     velocity = marts["fct_download_velocity"]
     # The first day of a history: no delta known, so no exact velocity and no share at all (only the 30-day
     # measure is known): not a failure.
     first_day = velocity.metric_date == DAYS[0]
     velocity.loc[first_day, ["daily_downloads", "velocity_7d", "velocity_28d", "share_of_total"]] = None
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == set()
+    assert mart_failures(run_rule_tests(tmp_path / "first", marts, rule_tests)) == set()
     # A region row of the reported measure lost on the last day: its shares no longer sum to 1.
     row = velocity.index[
         (velocity.entity_type == "region") & (velocity.entity_id == "unclassified") & (velocity.metric_date == DAYS[2])
     ][0]
     velocity.loc[row, "share_of_total_downloads_30d"] = None
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == {("fct_download_velocity", "region_shares_sum_to_one")}
-    outcome = validations["fct_download_velocity"].outcomes["region_shares_sum_to_one"]
-    assert outcome.failing_keys() == {"2025-03-03"}
-    assert "region shares of downloads_30d sum to 1" in outcome.message()
+    runs = run_rule_tests(tmp_path / "lost", marts, rule_tests)
+    assert mart_failures(runs) == {("fct_download_velocity", "region_shares_sum_to_one")}
+    (failure,) = failing_rows(runs, ("fct_download_velocity", "region_shares_sum_to_one"))
+    assert (failure["metric_date"], failure["measure"]) == ("2025-03-03", "downloads_30d")
 
 
-def test_a_release_on_the_placeholder_date_fails_only_that_check(tmp_path: Path):
+def test_a_release_on_the_placeholder_date_fails_only_that_check(rule_tests, tmp_path: Path):
     marts = clean_marts()
     models = marts["dim_models"]
     models.loc[1, ["is_release", "created_date"]] = [True, dt.date(2022, 3, 2)]
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == {("dim_models", "releases_on_real_creation_dates")}
-    message = validations["dim_models"].outcomes["releases_on_real_creation_dates"].message()
-    assert (
-        "release on the placeholder createdAt 2022-03-02T23:29:04.000Z" in message
-        and "'model_id': 'm2'" in message
-    )
+    runs = run_rule_tests(tmp_path / "models", marts, rule_tests)
+    assert mart_failures(runs) == {("dim_models", "releases_on_real_creation_dates")}
+    (failure,) = failing_rows(runs, ("dim_models", "releases_on_real_creation_dates"))
+    assert failure["problem"] == "release on the placeholder createdAt 2022-03-02T23:29:04.000Z"
+    assert failure["model_id"] == "m2"
 
     marts = clean_marts()
     marts["fct_derivatives"].loc[1, "release_date"] = dt.date(2022, 3, 2)
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == {("fct_derivatives", "releases_on_real_creation_dates")}
-    assert "placeholder base given a release_date" in (
-        validations["fct_derivatives"].outcomes["releases_on_real_creation_dates"].message()
-    )
+    runs = run_rule_tests(tmp_path / "derivatives", marts, rule_tests)
+    assert mart_failures(runs) == {("fct_derivatives", "releases_on_real_creation_dates")}
+    (failure,) = failing_rows(runs, ("fct_derivatives", "releases_on_real_creation_dates"))
+    assert (failure["base_model_id"], failure["problem"]) == ("m2", "placeholder base given a release_date")
 
 
-def test_non_dense_ranks_fail_only_the_rank_check(tmp_path: Path):
+def test_non_dense_ranks_fail_only_the_rank_check(rule_tests, tmp_path: Path):
     marts = clean_marts()
     marts["fct_ecosystem_vs_benchmark"].loc[0, "ecosystem_rank"] = 4.0  # 1, 2, 4 among three ranked
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == {("fct_ecosystem_vs_benchmark", "ranks_dense_within_range")}
-    message = validations["fct_ecosystem_vs_benchmark"].outcomes["ranks_dense_within_range"].message()
-    assert "ecosystem_rank 4 outside 1..3 (expected 3" in message and "'organization': 'a'" in message
+    runs = run_rule_tests(tmp_path, marts, rule_tests)
+    assert mart_failures(runs) == {("fct_ecosystem_vs_benchmark", "ranks_dense_within_range")}
+    (failure,) = failing_rows(runs, ("fct_ecosystem_vs_benchmark", "ranks_dense_within_range"))
+    assert failure["problem"].startswith("ecosystem_rank 4 outside 1..3 (expected 3")
+    assert failure["organization"] == "a"
 
 
-def test_daily_marts_are_validated_in_batches_of_whole_days():
-    days = [(dt.date(2025, 3, d), n) for d, n in [(3, 5), (1, 5), (2, 4), (4, 20), (5, 1)]]
-    assert plan_batches(days, 10) == [
-        (dt.date(2025, 3, 1), dt.date(2025, 3, 2)),
-        (dt.date(2025, 3, 3), dt.date(2025, 3, 3)),
-        (dt.date(2025, 3, 4), dt.date(2025, 3, 4)),  # a day bigger than a batch stands alone
-        (dt.date(2025, 3, 5), dt.date(2025, 3, 5)),
-    ]
-    assert plan_batches(days, 100) == [(dt.date(2025, 3, 1), dt.date(2025, 3, 5))]
-    assert plan_batches([], 10) == []
+RANK_CASES = [
+    ([1, 2, 3], True),
+    ([1.5, 1.5, 3], True),
+    ([2, 2, 2], True),
+    ([1, 2.5, 2.5], True),
+    ([1, 1, 3], False),
+    ([1, 1, 2], False),
+    ([1, 2, 4], False),
+    ([0, 1, 2], False),
+    ([2, 3, 4], False),
+]
 
 
-@pytest.mark.parametrize(
-    ("ranks", "ok"),
-    [
-        ([1, 2, 3], True),
-        ([1.5, 1.5, 3], True),
-        ([2, 2, 2], True),
-        ([1, 2.5, 2.5], True),
-        ([1, 1, 3], False),
-        ([1, 1, 2], False),
-        ([1, 2, 4], False),
-        ([0, 1, 2], False),
-        ([2, 3, 4], False),
-    ],
-)
-def test_rank_problems_accept_exactly_average_ranks(ranks, ok):
-    frame = pd.DataFrame({"month_start": ["m"] * 3, "r": ranks, "o": [1.0, 2.0, 3.0]})
-    assert rank_problems(frame, "r", "o").isna().all() == ok
+def test_ranks_pass_exactly_when_they_are_average_ranks(rule_tests, tmp_path: Path):
+    # One month per case, so one run of the dbt test judges every case on its own.
+    months = [dt.date(2024, month, 1) for month in range(1, len(RANK_CASES) + 1)]
+    marts = clean_marts()
+    marts["fct_ecosystem_vs_benchmark"] = pd.DataFrame(
+        [
+            {"organization": f"o{i}", "month_start": month, "benchmark_rank": float(rank), "ecosystem_rank": float(i + 1)}
+            for month, (ranks, _) in zip(months, RANK_CASES, strict=True)
+            for i, rank in enumerate(ranks)
+        ]
+    )
+    runs = run_rule_tests(tmp_path, marts, rule_tests)
+    failing_months = {row["month_start"] for row in failing_rows(runs, ("fct_ecosystem_vs_benchmark", "ranks_dense_within_range"))}
+    assert failing_months == {month.isoformat() for month, (_, ok) in zip(months, RANK_CASES, strict=True) if not ok}
 
 
-def test_a_missing_mart_fails_its_checks_with_a_clear_message(tmp_path: Path):
+def test_a_missing_mart_fails_its_checks_with_a_clear_message(rule_tests, tmp_path: Path):
     marts = clean_marts()
     del marts["fct_supply_chain"]
-    validations = validate_warehouse(tmp_path, marts)
-    assert mart_failures(validations) == {("fct_supply_chain", "grain_unique")}
-    assert "table marts.fct_supply_chain does not exist in the warehouse" in (
-        validations["fct_supply_chain"].outcomes["grain_unique"].message()
-    )
-    nothing = validate_marts(tmp_path / "absent.duckdb", MART_SPECS, config=CONFIG)
-    assert all(
-        "does not exist: run the dbt assets first" in o.message()
-        for batches in nothing.values()
-        for v in batches
-        for o in v.outcomes.values()
-    )
+    runs = run_rule_tests(tmp_path, marts, rule_tests)
+    assert mart_failures(runs) == {("fct_supply_chain", "grain_unique")}
+    (run,) = runs[("fct_supply_chain", "grain_unique")]
+    assert "fct_supply_chain does not exist" in run.error
 
 
-def test_mart_specs_read_documented_columns():
-    documented = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts__models.yml").read_text())
-    columns = {m["name"]: {c["name"] for c in m.get("columns", [])} for m in documented["models"]}
-    for spec in ALL_MART_SPECS.values():
-        assert spec.model in columns, spec.model
-        assert set(spec.columns) <= columns[spec.model], (spec.model, set(spec.columns) - columns[spec.model])
-    assert mart_asset_key("fct_model_daily") == dg.AssetKey(["marts", "fct_model_daily"])
-
-
-# ----------------------------------------------------------------------------------------- marts, Dagster
-
-
-@dg.multi_asset(
-    specs=[dg.AssetSpec(mart_asset_key(s.model)) for s in DAILY_MART_SPECS],
-    partitions_def=daily_snapshot_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-)
-def daily_marts_stub():
-    """Stands for dbt_daily_models: the warehouse is already written by the test."""
-    for spec in DAILY_MART_SPECS:
-        yield dg.MaterializeResult(asset_key=mart_asset_key(spec.model))
-
-
-@dg.multi_asset(specs=[dg.AssetSpec(mart_asset_key(s.model)) for s in MART_SPECS])
-def marts_stub():
-    """Stands for dbt_models."""
-    for spec in MART_SPECS:
-        yield dg.MaterializeResult(asset_key=mart_asset_key(spec.model))
-
-
-@dg.asset(
-    deps=[mart_asset_key("fct_model_daily")],
-    partitions_def=daily_snapshot_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-)
-def downstream_of_marts() -> None:
-    """Stands for a publish step that must not ship a broken mart."""
-
-
-def test_daily_mart_checks_in_a_ranged_run_report_per_day_and_block(tmp_path: Path):
+def test_dbt_test_fails_on_a_corrupt_mart_and_names_the_rule(tmp_path: Path):
+    """The rules as `dbt test` runs them (what the dbt assets run in Dagster): a failing rule fails the run."""
+    marts = clean_marts()
+    velocity = marts["fct_download_velocity"]
+    velocity.loc[(velocity.entity_type == "region") & (velocity.metric_date == DAYS[1]), "share_of_total"] = 0.25
     home = tmp_path / "home"
     home.mkdir()
-    marts = clean_marts()
-    daily = marts["fct_model_daily"]
-    marts["fct_model_daily"] = pd.concat([daily, daily.iloc[[4]]], ignore_index=True)  # duplicate on 03-02
-    write_warehouse(HubpulsePaths(home=str(home)).warehouse, marts)
-    # Batches of at most 8 rows: fct_model_daily (3 rows a day) in [03-01, 03-02] and [03-03],
-    # fct_download_velocity (8 rows a day) one day at a time.
-    quality = QualityConfig(mart_batch_rows=8, data_docs=False)
-    resources = {"paths": HubpulsePaths(home=str(home)), "quality": quality}
-    tags = {
-        "dagster/asset_partition_range_start": "2025-03-01",
-        "dagster/asset_partition_range_end": "2025-03-03",
+    write_warehouse(home / "warehouse.duckdb", marts)
+    target = tmp_path / "target"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBPULSE_WINDOW_")}
+    env.update(HUBPULSE_HOME=str(home), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    command = [dbt_executable(), "test", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+               "--target-path", str(target), "--log-path", str(tmp_path / "logs"),
+               "--select", "region_shares_sum_to_one", "ranks_dense_within_range"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 1, done.stdout[-3000:]
+    statuses = {
+        r["unique_id"].split(".")[2]: (r["status"], r["failures"])
+        for r in json.loads((target / "run_results.json").read_text())["results"]
+        if r["unique_id"].startswith("test.")
     }
-    result = dg.materialize(
-        [daily_marts_stub, downstream_of_marts, *mart_asset_checks],
-        resources=resources,
-        selection=[daily_marts_stub, downstream_of_marts],
-        tags=tags,
-        raise_on_error=False,
-    )
-    evaluations = {
-        (e.asset_key.path[-1], e.check_name, e.partition): e for e in result.get_asset_check_evaluations()
-    }
-    grain = [("fct_model_daily", "grain_unique", day) for day in ("2025-03-01", "2025-03-02", "2025-03-03")]
-    assert [evaluations[key].passed for key in grain] == [True, False, True]
-    assert not evaluations[("fct_model_daily", "grain_unique", None)].passed
-    assert all(e.passed for (model, name, _), e in evaluations.items() if (model, name) != grain[0][:2])
-    assert ("dim_models", "grain_unique", None) not in evaluations  # unselected marts are not checked
-    assert _materialized(result, "downstream_of_marts") == set()
-
-
-def test_mart_checks_on_a_missing_table_fail_without_a_traceback(tmp_path: Path):
-    home = tmp_path / "home"
-    home.mkdir()
-    marts = clean_marts()
-    del marts["fct_ecosystem_vs_benchmark"]
-    write_warehouse(HubpulsePaths(home=str(home)).warehouse, marts)
-    resources = {"paths": HubpulsePaths(home=str(home)), "quality": QualityConfig()}
-    result = dg.materialize(
-        [marts_stub, *mart_asset_checks], resources=resources, selection=[marts_stub], raise_on_error=False
-    )
-    # The failures are check results (blocking ones fail the run), not errors raised from the check.
-    assert [e.event_specific_data.error.cls_name for e in result.get_step_failure_events()] == [
-        "DagsterAssetCheckFailedError"
-    ]
-    evaluations = {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()}
-    failed = {key for key, e in evaluations.items() if not e.passed}
-    assert failed == {
-        ("fct_ecosystem_vs_benchmark", "grain_unique"),
-        ("fct_ecosystem_vs_benchmark", "ranks_dense_within_range"),
-    }
-    assert "marts.fct_ecosystem_vs_benchmark does not exist" in (
-        evaluations[("fct_ecosystem_vs_benchmark", "grain_unique")].description
-    )
-    assert Path(evaluations[("dim_models", "grain_unique")].metadata["data_docs"].path).is_file()
+    assert statuses == {"region_shares_sum_to_one": ("fail", 1), "ranks_dense_within_range": ("pass", 0)}

@@ -1,23 +1,26 @@
-"""Data quality: Great Expectations suites on raw snapshots and marts, surfaced as Dagster asset checks.
+"""Data quality: the Great Expectations suite on the raw snapshots, surfaced as Dagster asset checks.
 
-`raw_asset_checks` target `hub_model_snapshots`; `mart_asset_checks` target the dbt marts. Both need the
-`paths` (HubpulsePaths) and `quality` (QualityConfig, from `quality_config_from_env()`) resources.
+`raw_asset_checks` target `hub_model_snapshots` and need the `paths` (HubpulsePaths) and `quality`
+(QualityConfig) resources. The marts' rules are dbt tests (`dbt_project/models/marts/_marts__models.yml`), which
+dagster-dbt turns into asset checks on each mart: one home per rule.
 
-The names are imported from their modules when first asked for: importing a submodule such as
-`orchestration.quality.marts` (the mart suites, which the dbt specs read) does not define the asset checks.
+The names are imported from their modules when first asked for: importing this package does not import
+Dagster's check machinery or Great Expectations.
 """
 
 from importlib import import_module
 
+# The dbt models that carry Great Expectations checks (the translator gives them the `great_expectations` kind).
+# None today: every mart rule is a dbt test, and Great Expectations checks only the raw partitions.
+GX_CHECKED_MODELS: frozenset[str] = frozenset()
+
 _EXPORTS = {
     "QualityConfig": "orchestration.quality.config",
     "quality_config_from_env": "orchestration.quality.config",
-    "mart_asset_checks": "orchestration.quality.checks",
-    "mart_asset_key": "orchestration.quality.checks",
     "raw_asset_checks": "orchestration.quality.checks",
 }
 
-__all__ = ["QualityConfig", "mart_asset_checks", "mart_asset_key", "quality_config_from_env", "raw_asset_checks"]
+__all__ = ["GX_CHECKED_MODELS", "QualityConfig", "quality_config_from_env", "raw_asset_checks"]
 
 
 def __getattr__(name: str):

@@ -1,16 +1,18 @@
-"""The quality suites as Dagster asset checks: thin shells over `raw.py` and `marts.py`.
+"""The raw quality suite as Dagster asset checks: a thin shell over `raw.py`.
 
-Each group of checks is one `@dg.multi_asset_check` (one step: one partition read, one Great Expectations
-import, one suite run serving all the checks of the group), subsettable so a single check can be re-run
-alone from the UI. Checks on a partitioned asset are partitioned like it:
+The marts have no Great Expectations checks: their rules are dbt tests (`dbt_project/models/marts/
+_marts__models.yml`), which dagster-dbt turns into asset checks on each mart.
+
+The raw checks are one `@dg.multi_asset_check` (one step: one partition read, one Great Expectations import,
+one suite run serving all the checks), subsettable so a single check can be re-run alone from the UI. They are
+partitioned like `hub_model_snapshots`:
 
 * a run of one partition validates that partition; the result is recorded against it;
-* a single-run backfill of a range validates every partition of the range (raw: the partitions in batches
-  of one Great Expectations run, each partition judged on its own and a failing one validated again alone, see
-  `validate_raw_partitions`; daily marts: the window in one batch, failures attributed to their day). Dagster records the
-  step's own result without a partition in that case, so the check also logs one evaluation per partition
-  (the per-partition status in the UI) and returns the aggregate (all partitions must pass), which is what
-  blocks the downstream steps of the run.
+* a single-run backfill of a range validates every partition of the range, in batches of one Great
+  Expectations run, each partition judged on its own and a failing one validated again alone (see
+  `validate_raw_partitions`). Dagster records the step's own result without a partition in that case, so the
+  check also logs one evaluation per partition (the per-partition status in the UI) and returns the aggregate
+  (all partitions must pass), which is what blocks the downstream steps of the run.
 
 Severity: checks whose failure makes downstream numbers wrong are ERROR and blocking; the author
 classification check only warns.
@@ -24,18 +26,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.compat import target_materializations
 from orchestration.hub.archive import parse_snapshot_date
 from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.hub.snapshots import list_partitions
-from orchestration.pools import WAREHOUSE_POOL
 from orchestration.quality.config import QualityConfig
-from orchestration.quality.marts import (
-    DAILY_MART_SPECS,
-    MART_SPECS,
-    MartSpec,
-    examples_for_key,
-    validate_marts,
-)
 from orchestration.quality.raw import (
     RAW_ASSET,
     RAW_CHECKS,
@@ -51,28 +46,6 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning, message=".*partiti
 
 RAW_ASSET_KEY = dg.AssetKey(RAW_ASSET)
 QUALITY_DIR = "quality"
-
-
-def mart_asset_key(model: str) -> dg.AssetKey:
-    """The Dagster key of a mart, as the project's dbt translator names it (`marts/<model>` today)."""
-    from orchestration.dbt.specs import asset_key_of
-
-    unique_id = f"model.hubpulse.{model}"
-    # The dbt sets' cached specs (no dagster-dbt import); the translator itself for a model they do not have.
-    key = asset_key_of(unique_id)
-    if key is not None:
-        return key
-    from orchestration.dbt.translator import HubpulseDbtTranslator
-
-    props = {
-        "resource_type": "model",
-        "name": model,
-        "unique_id": unique_id,
-        "fqn": ["hubpulse", "marts", model],
-        "config": {"schema": "marts", "meta": {}},
-        "meta": {},
-    }
-    return HubpulseDbtTranslator().get_asset_key(props)
 
 
 def docs_site(paths: HubpulsePaths, quality: QualityConfig, index: bool = True) -> DocsSite | None:
@@ -130,35 +103,6 @@ def _description(outcome: CheckOutcome) -> str:
     return outcome.message()[:2000]
 
 
-def _target_materializations(context, asset_key: dg.AssetKey, partitions: Sequence[str]) -> dict:
-    """Each partition's latest materialization, so the UI ties the evaluation to it (as Dagster does).
-
-    One query for all the partitions of a check step: a ranged run logs one evaluation per check and
-    partition, and a query per evaluation would cost more than the validations themselves.
-    """
-    try:
-        from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-            AssetCheckEvaluationTargetMaterializationData,
-        )
-    except ImportError:  # a future Dagster moved it: the evaluation is still recorded, only not tied
-        return {}
-    found: dict[str, object] = {}
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=list(partitions)),
-        limit=4 * len(partitions) + 10,
-    ).records
-    for record in records:  # newest first
-        if record.partition_key not in found:
-            found[record.partition_key] = AssetCheckEvaluationTargetMaterializationData(
-                storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-            )
-    if len(partitions) > 1:  # a partition past the limit (re-materialized many times): looked up alone
-        for partition in partitions:
-            if partition not in found:
-                found.update(_target_materializations(context, asset_key, [partition]))
-    return found
-
-
 def _log_partition(
     context,
     asset_key: dg.AssetKey,
@@ -169,6 +113,8 @@ def _log_partition(
     description: str,
     targets: dict,
 ) -> None:
+    """Record one partition's evaluation of a ranged run (the UI's per-partition status of the check), tied to
+    the partition's materialization (`targets`, see `orchestration.compat.target_materializations`)."""
     context.op_execution_context.log_event(
         dg.AssetCheckEvaluation(
             asset_key=asset_key,
@@ -318,7 +264,7 @@ def hub_model_snapshots_quality(
         )
     if docs is not None:
         build_docs_index(docs)
-    targets = _target_materializations(context, RAW_ASSET_KEY, keys) if len(keys) > 1 else {}
+    targets = target_materializations(context.instance, RAW_ASSET_KEY, keys) if len(keys) > 1 else {}
     for check in checks:
         if len(keys) == 1:
             yield _single(RAW_ASSET_KEY, check, evaluated[keys[0]][check.name])
@@ -342,151 +288,4 @@ def hub_model_snapshots_quality(
         yield _aggregate(RAW_ASSET_KEY, check, keys, verdicts, detail)
 
 
-# -------------------------------------------------------------------------------------------- marts
-
-
-def _mart_specs(specs: Sequence[MartSpec], partitioned: bool) -> list[dg.AssetCheckSpec]:
-    return [
-        dg.AssetCheckSpec(
-            check.name,
-            asset=mart_asset_key(spec.model),
-            description=check.description,
-            blocking=check.blocking,
-            partitions_def=daily_snapshot_partitions if partitioned else None,
-        )
-        for spec in specs
-        for check in spec.checks
-    ]
-
-
-def _scope(window) -> str:
-    if window is None:
-        return "all rows"
-    return f"partition {window[0]}" if window[0] == window[1] else f"window {window[0]}..{window[1]}"
-
-
-def _run_mart_checks(
-    context: dg.AssetCheckExecutionContext,
-    specs: Sequence[MartSpec],
-    paths: HubpulsePaths,
-    quality: QualityConfig,
-    keys: list[str] | None,
-) -> Iterator[dg.AssetCheckResult]:
-    selected = {spec.model: _selected(context, mart_asset_key(spec.model), spec.checks) for spec in specs}
-    specs = [spec for spec in specs if selected[spec.model]]
-    window = (parse_snapshot_date(keys[0]), parse_snapshot_date(keys[-1])) if keys else None
-    docs = docs_site(paths, quality, index=False)
-    run_id = context.run.run_id[:8]
-    validations = validate_marts(
-        paths.warehouse,
-        specs,
-        config=quality,
-        window=window,
-        docs=docs,
-        run_name=f"{keys[0]}..{keys[-1]}_run-{run_id}" if keys else f"run-{run_id}",
-    )
-    if docs is not None:
-        build_docs_index(docs)
-    for spec in specs:
-        batches = validations[spec.model]
-        asset_key = mart_asset_key(spec.model)
-        targets = _target_materializations(context, asset_key, keys) if spec.date_column and keys and len(keys) > 1 else {}
-        for check in selected[spec.model]:
-            evs = [
-                Evaluated(v.outcomes[check.name], v.docs_page, v.docs_index, _scope(v.window))
-                for v in batches
-            ]
-            if not spec.date_column or not keys or len(keys) == 1:
-                yield _single(asset_key, check, _merge(evs))
-                continue
-            verdicts: dict[str, bool] = {}
-            for ev, validation in zip(evs, batches, strict=True):
-                batch_keys = _keys_in(keys, validation.window)
-                for key in batch_keys:
-                    verdicts[key] = _log_mart_partition(context, asset_key, check, spec, ev, key, targets)
-            for key in keys:  # days no batch covered (window without rows): judged by the whole outcome
-                if key not in verdicts:
-                    verdicts[key] = _log_mart_partition(context, asset_key, check, spec, _merge(evs), key, targets)
-            detail = next((ev for ev in evs if not ev.outcome.passed), evs[-1])
-            yield _aggregate(asset_key, check, keys, verdicts, detail)
-
-
-def _keys_in(keys: Sequence[str], window) -> list[str]:
-    if window is None:
-        return list(keys)
-    return [key for key in keys if window[0].isoformat() <= key <= window[1].isoformat()]
-
-
-def _merge(evs: Sequence[Evaluated]) -> Evaluated:
-    """One evaluation from a mart's batches: every batch's results, the first failing batch's pages."""
-    if len(evs) == 1:
-        return evs[0]
-    first = next((ev for ev in evs if not ev.outcome.passed), evs[-1])
-    outcome = CheckOutcome(
-        first.outcome.check,
-        [r for ev in evs for r in ev.outcome.results],
-        notes=[note for ev in evs for note in ev.outcome.notes],
-        extra=dict(first.outcome.extra),
-    )
-    return Evaluated(outcome, first.docs_page, first.docs_index, f"{len(evs)} batches")
-
-
-def _log_mart_partition(
-    context, asset_key: dg.AssetKey, check: CheckDef, spec: MartSpec, ev: Evaluated, key: str, targets: dict
-) -> bool:
-    """Log one day's evaluation of a daily mart validated in a batch of days; return whether it passed."""
-    failing_keys = ev.outcome.failing_keys()
-    passed = ev.outcome.passed or (failing_keys is not None and key not in failing_keys)
-    metadata = metadata_for(ev)
-    metadata["scope"] = f"partition {key} (validated in {ev.scope})"
-    if passed:
-        description = f"passed for {key}"
-        if not ev.outcome.passed:
-            description += f" (other days fail: {_description(ev.outcome)})"
-    else:
-        description = _description(ev.outcome)
-        metadata["first_failing_values"] = _json(
-            {
-                r.label: examples_for_key(r, spec.date_column, key) or r.error or r.examples
-                for r in ev.outcome.failures
-            }
-        )
-    metadata["summary"] = description[:2000]
-    _log_partition(context, asset_key, check, key, passed, metadata, description[:2000], targets)
-    return passed
-
-
-@dg.multi_asset_check(
-    specs=_mart_specs(DAILY_MART_SPECS, partitioned=True),
-    name="daily_marts_quality",
-    description="Great Expectations suites on the days just built of the daily-partitioned marts.",
-    can_subset=True,
-    compute_kind="great_expectations",
-    # Reads warehouse.duckdb, which no process may open while a dbt step of another run writes it.
-    pool=WAREHOUSE_POOL,
-)
-def daily_marts_quality(
-    context: dg.AssetCheckExecutionContext, paths: HubpulsePaths, quality: QualityConfig
-) -> Iterator[dg.AssetCheckResult]:
-    """Grain, non-negative downloads and velocities, and region shares summing to 1, over the run's days."""
-    yield from _run_mart_checks(context, DAILY_MART_SPECS, paths, quality, _partition_keys(context))
-
-
-@dg.multi_asset_check(
-    specs=_mart_specs(MART_SPECS, partitioned=False),
-    name="marts_quality",
-    description="Great Expectations suites on the rebuilt (unpartitioned) marts.",
-    can_subset=True,
-    compute_kind="great_expectations",
-    # Reads warehouse.duckdb, which no process may open while a dbt step of another run writes it.
-    pool=WAREHOUSE_POOL,
-)
-def marts_quality(
-    context: dg.AssetCheckExecutionContext, paths: HubpulsePaths, quality: QualityConfig
-) -> Iterator[dg.AssetCheckResult]:
-    """Grain, organisation and region mapping, real release dates and dense ranks of the marts."""
-    yield from _run_mart_checks(context, MART_SPECS, paths, quality, None)
-
-
 raw_asset_checks: list = [hub_model_snapshots_quality]
-mart_asset_checks: list = [daily_marts_quality, marts_quality]

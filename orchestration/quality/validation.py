@@ -171,81 +171,23 @@ _gx_module = None
 
 
 def import_gx():
-    """Import great_expectations once (slow: seconds) with its usage statistics off."""
+    """Import great_expectations once (slow: seconds) with its usage statistics off.
+
+    GX is used as published: no patch of its internals. Two of its costs were patched away before (measured in
+    BENCHMARKS.md, section 5): the fingerprint it hashes of every pandas batch under 1 GB, and a new Jinja
+    environment (templates compiled again) and a copy of the static assets for every Data Docs build. The raw
+    checks pay them now; a step renders few pages (one per partition run, one per batch of a ranged run), so
+    the cost stays a fraction of a second a page.
+    """
     global _gx_module
     with _gx_lock:
         if _gx_module is None:
             # No network from a check: GX would otherwise try to send usage statistics.
             os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
             import great_expectations as gx
-            from great_expectations.execution_engine import pandas_execution_engine
-
-            # GX hashes every pandas batch under 1 GB for a "fingerprint" batch marker nobody reads here:
-            # a quarter of the time of a million-row partition. A threshold of 0 turns it off.
-            pandas_execution_engine.HASH_THRESHOLD = 0
-            _speed_up_data_docs()
 
             _gx_module = gx
     return _gx_module
-
-
-def _speed_up_data_docs() -> None:
-    """Make each Data Docs page cost its rendering only, not GX's set-up of a site (same pages).
-
-    GX builds a new Jinja environment for every page view, so every page compiles its templates again: most of
-    the time of a small partition's page. A bytecode cache shared by those environments (keyed by template name
-    and source checksum, as Jinja's own caches are) compiles each template once per process. The static assets
-    (CSS, JS, images of GX's version) are copied into a site once per process, not at every page.
-    """
-    import jinja2
-    from great_expectations.data_context.store.html_site_store import HtmlSiteStore
-    from great_expectations.render.view.view import DefaultJinjaPageView
-
-    if getattr(DefaultJinjaPageView, "_hubpulse_cached", False):
-        return
-
-    class SharedBytecodeCache(jinja2.BytecodeCache):
-        def __init__(self) -> None:
-            self.code: dict[str, bytes] = {}
-
-        def load_bytecode(self, bucket) -> None:
-            code = self.code.get(bucket.key)
-            if code is not None:
-                bucket.bytecode_from_string(code)
-
-        def dump_bytecode(self, bucket) -> None:
-            self.code[bucket.key] = bucket.bytecode_to_string()
-
-    cache = SharedBytecodeCache()
-    init = DefaultJinjaPageView.__init__
-
-    def cached_init(self, *args, **kwargs) -> None:
-        init(self, *args, **kwargs)
-        self.env.bytecode_cache = cache
-
-    DefaultJinjaPageView.__init__ = cached_init
-    DefaultJinjaPageView._hubpulse_cached = True
-
-    copy = HtmlSiteStore.copy_static_assets
-    copied: set[str] = set()
-    copy_lock = threading.Lock()
-
-    def copy_once(self, static_assets_source_dir=None):
-        if static_assets_source_dir is not None:
-            return copy(self, static_assets_source_dir)
-        backend = self.store_backends.get("static_assets")
-        target = getattr(backend, "full_base_directory", None)
-        if target is None:
-            return copy(self)
-        key = str(Path(target).resolve())
-        with copy_lock:
-            if key in copied and Path(key).is_dir():
-                return None
-            result = copy(self)
-            copied.add(key)
-            return result
-
-    HtmlSiteStore.copy_static_assets = copy_once
 
 
 def _context(gx, docs: DocsSite | None):
