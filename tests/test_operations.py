@@ -235,7 +235,8 @@ def test_policy_and_pools_are_declared_on_the_steps():
         assert assets.op.pool == "warehouse"
     assert defs.resolve_assets_def(SERVING_KEY).op.pool == "warehouse"
     checks = {c.node_def.name: c.node_def.pool for c in defs.asset_checks if hasattr(c, "node_def")}
-    assert checks["daily_marts_quality"] == checks["marts_quality"] == "warehouse"
+    # The marts' rules run as dbt tests inside the dbt steps (pool warehouse, above): no asset check of their own.
+    assert checks and not {"daily_marts_quality", "marts_quality"} & set(checks)
 
 
 def test_prepared_instance_limits_every_pool_to_one_slot(tmp_path: Path):
