@@ -173,11 +173,10 @@ _gx_module = None
 def import_gx():
     """Import great_expectations once (slow: seconds) with its usage statistics off.
 
-    GX is used as published: no patch of its internals. Two of its costs were patched away before (measured in
-    BENCHMARKS.md, section 5): the fingerprint it hashes of every pandas batch under 1 GB, and a new Jinja
-    environment (templates compiled again) and a copy of the static assets for every Data Docs build. The raw
-    checks pay them now; a step renders few pages (one per partition run, one per batch of a ranged run), so
-    the cost stays a fraction of a second a page.
+    GX is used as published: no patch of its internals. The costs that were patched away before (the fingerprint
+    it hashes of every pandas batch under 1 GB, a new Jinja environment and a copy of the static assets for every
+    Data Docs build) measure within noise on the raw checks, a few hundredths of a second a page at most
+    (BENCHMARKS.md, section 5): a step renders few pages (one per partition run, one per batch of a ranged run).
     """
     global _gx_module
     with _gx_lock:
