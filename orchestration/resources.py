@@ -42,8 +42,8 @@ class HubpulsePaths(dg.ConfigurableResource):
         return settings.warehouse_path(self.root)
 
 
-# The `scope` resource is `Scope` itself (orchestration/hub/scope.py); this is its former name, which the tests
-# that build one for `dg.materialize` still import.
+# The `scope` resource is `Scope` itself (orchestration/hub/scope.py); this is its former name, which
+# tests/test_quality.py still imports (drop it with that import).
 SnapshotScope = Scope
 
 

@@ -43,13 +43,14 @@ from orchestration.cli.prepare import dbt_executable
 from orchestration.hub.archive import list_snapshots, read_snapshot, write_snapshot
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
+from orchestration.hub.scope import Scope
 from orchestration.localhub.server import FaultConfig, LocalHub
 from orchestration.localhub.simulator import SimulationConfig, simulate
-from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.resources import HubpulsePaths
 from orchestration.settings import DBT_PROJECT_DIR
 
 Log = Callable[[str], None]
-SCOPE = SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
+SCOPE = Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
 # Lines of `dbt build` a soak with --kill-dbt kills it right after (one chosen at random per window).
 KILL_POINTS = (
     "START sql view model staging.stg_hub__model_snapshots",

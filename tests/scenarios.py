@@ -4,7 +4,7 @@ A scenario is a small simulated Hub history (a few organisations' worth of the c
 accounts, a few days) built end to end the way a user builds it:
 
 * `build_live`: the local Hub serves the archive and the real `huggingface_hub` client ingests it through the
-  `hub_model_snapshots` asset with a `SnapshotScope` (a full crawl, or tracked organisations + top N), in one
+  `hub_model_snapshots` asset with a `Scope` (a full crawl, or tracked organisations + top N), in one
   Dagster run per stretch of dates the archive has, then one run of every dbt model, every check and the
   published copy over the whole window;
 * `build_archive`: archive-shaped inputs (another tracker's files, trimmed items) go through `import_archive`
@@ -37,15 +37,16 @@ from orchestration.dbt.project import dbt_cli_from_env
 from orchestration.hub import archive
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
+from orchestration.hub.scope import Scope
 from orchestration.hub.transfer import import_archive
 from orchestration.localhub.simulator import SimulationConfig, simulate
-from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.resources import HubpulsePaths
 from orchestration.serving.assets import published_marts
 from orchestration.serving.publish import read_manifest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 WAREHOUSE_ASSETS = [dbt_inputs, dbt_daily_models, dbt_marts, published_marts]
-FULL_CRAWL = SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
+FULL_CRAWL = Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
 
 # The grain of every relation the reference may return (one home: tests/test_warehouse.py's RELATIONS); a
 # relation not listed there is compared as a multiset of rows, doubles to the letter.
@@ -138,7 +139,7 @@ def _build_warehouse(scenario: Scenario, instance: dg.DagsterInstance) -> None:
                                            tags=range_tags(scenario.first, scenario.last), raise_on_error=False))
 
 
-def build_live(name: str, root: Path, archive_dir: Path, scope: SnapshotScope) -> Scenario:
+def build_live(name: str, root: Path, archive_dir: Path, scope: Scope) -> Scenario:
     """Ingest every date of the archive through the local Hub with `scope`, then build and publish."""
     import time
 

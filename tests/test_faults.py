@@ -19,16 +19,17 @@ import pytest
 
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
+from orchestration.hub.scope import Scope
 from orchestration.hub.snapshots import PARTITION_FILE, partition_dir
 from orchestration.localhub.server import FaultConfig, LocalHub
-from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.resources import HubpulsePaths
 from tests.conftest import DAY2, tiny_hub_items
 from tests.reliability import FakeClock
 
 PAGE_SIZE = 7  # 40 models: pages of 7, 7, 7, 7, 7, 5
 DAY = DAY2
 KEY = DAY.isoformat()
-SCOPE = SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
+SCOPE = Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
 # Fast retries; backoff_base is raised per case where a test must tell "waited as told" from "backed off".
 # The timeout is far beyond any loopback answer on a loaded machine, so no case sees a timeout it did not inject
 # (each one would be an extra retry, and the retry counts below are exact).
@@ -228,7 +229,7 @@ def test_the_client_paces_by_the_rate_limit_headers_before_the_limit_bites(good)
         client = HubClient(source="local", endpoint=hub.url, **CLIENT)
         client._sleep, client._clock = clock.sleep, clock
         with client.serving() as endpoint_for:
-            items, fetched = client.fetch_snapshot(DAY, SCOPE.scope(), endpoint_for(DAY))
+            items, fetched = client.fetch_snapshot(DAY, SCOPE, endpoint_for(DAY))
         stats = hub.stats
     assert len({item["id"] for item in items}) == len(items) == 40
     assert clock.sleeps == [1.05]

@@ -52,7 +52,7 @@ from orchestration.hub.snapshots import (
     write_snapshot_partition,
 )
 from orchestration.localhub.server import LocalHub
-from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.resources import HubpulsePaths
 from tests.conftest import make_item
 
 DAY = dt.date(2025, 3, 1)
@@ -392,7 +392,7 @@ def test_unusable_items_are_rejected_with_reasons_and_counted_in_the_ui(tmp_path
     home = tmp_path / "home"
     resources = {
         "hub": HubClient(source="local", archive_dir=str(archive), local_page_size=4),
-        "scope": SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
+        "scope": Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
         "paths": HubpulsePaths(home=str(home)),
     }
     result = dg.materialize([hub_model_snapshots], resources=resources, partition_key=DAY.isoformat())
@@ -596,7 +596,7 @@ def test_the_asset_refuses_a_partition_key_that_is_not_a_date(tmp_path: Path):
     home = tmp_path / "home"
     resources = {
         "hub": HubClient(source="local", archive_dir=str(tmp_path)),
-        "scope": SnapshotScope(organisations=[], full=True),
+        "scope": Scope(organisations=[], full=True),
         "paths": HubpulsePaths(home=str(home)),
     }
     for key in ("../../etc", "2025-03-01/../x", "2025-02-30"):

@@ -23,7 +23,7 @@ from orchestration.hub.snapshots import (
 )
 from orchestration.hub.transfer import export_archive, import_archive
 from orchestration.localhub.server import FaultConfig, LocalHub
-from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.resources import HubpulsePaths
 from tests.conftest import DAY1, DAY2, tiny_hub_items
 
 ALL_ORGS = ("Qwen", "deepseek-ai", "meta-llama", "mistralai")
@@ -237,7 +237,7 @@ def test_write_partition_replaces_whole(tmp_path: Path):
 def _resources(home: Path, hub: HubClient | None) -> dict:
     return {
         "hub": hub,
-        "scope": SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
+        "scope": Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
         "paths": HubpulsePaths(home=str(home)),
     }
 

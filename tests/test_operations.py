@@ -183,7 +183,8 @@ import dagster as dg
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
 from orchestration.localhub.server import FaultConfig, LocalHub
-from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.hub.scope import Scope
+from orchestration.resources import HubpulsePaths
 
 archive, home, day, fail_pages = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 with LocalHub(archive, page_size=10, faults=FaultConfig(fail_pages=frozenset(fail_pages))) as hub:
@@ -192,7 +193,7 @@ with LocalHub(archive, page_size=10, faults=FaultConfig(fail_pages=frozenset(fai
               else HubClient(source="local", archive_dir=archive))
     resources = {
         "hub": client,
-        "scope": SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
+        "scope": Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
         "paths": HubpulsePaths(home=home),
     }
     result = dg.materialize([hub_model_snapshots], resources=resources, partition_key=day, raise_on_error=False)

@@ -24,8 +24,9 @@ from orchestration.dbt.charts import CHARTS
 from orchestration.dbt.project import dbt_cli_from_env
 from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient
+from orchestration.hub.scope import Scope
 from orchestration.localhub.simulator import SimulationConfig, simulate
-from orchestration.resources import HubpulsePaths, SnapshotScope
+from orchestration.resources import HubpulsePaths
 from orchestration.serving.assets import SERVING_KEY, published_marts
 from orchestration.serving.publish import list_versions, publish, read_manifest
 
@@ -101,7 +102,7 @@ def pipeline_run(pipeline_home: Path):
     mp.setenv("DBT_TARGET_PATH", str(pipeline_home / "dbt-target"))  # keep dbt's artifacts out of the tree
     resources = {
         "hub": HubClient(source="local", archive_dir=str(pipeline_home / "archive")),
-        "scope": SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
+        "scope": Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True),
         "paths": HubpulsePaths(home=str(home)),
         "dbt": dbt_cli_from_env(),
     }

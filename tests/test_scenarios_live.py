@@ -26,7 +26,7 @@ from scenarios import (  # noqa: F401 - the tests every scenario runs, collected
     test_serving_copy_is_published,
 )
 
-from orchestration.resources import SnapshotScope
+from orchestration.hub.scope import Scope
 
 TRACKED = ["Qwen", "deepseek-ai", "meta-llama", "google", "mistralai"]  # all in organization_regions.csv
 TOP_N = 20
@@ -42,7 +42,7 @@ def _full_crawl(root):
 def _live_scope(root):
     archive = sc.simulate_archive(root, start=dt.date(2025, 1, 14), end=dt.date(2025, 1, 27), seed=22,
                                   community_authors=15, catalogue_fraction=0.04, missing_dates=0, rename_at=None)
-    scope = SnapshotScope(organisations=TRACKED, top_n_downloads=TOP_N, top_n_likes=TOP_N, top_n_trending=TOP_N)
+    scope = Scope(organisations=TRACKED, top_n_downloads=TOP_N, top_n_likes=TOP_N, top_n_trending=TOP_N)
     return sc.build_live("b_live_scope", root, archive, scope)
 
 

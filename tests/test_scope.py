@@ -17,7 +17,7 @@ from orchestration.hub.client import FetchStats, HubClient, HubFetchError, _Pace
 from orchestration.hub.scope import ModelQuery, Scope, seed_aliases, seed_organisations
 from orchestration.hub.snapshots import PARTITION_FILE, build_snapshot_rows, partition_dir
 from orchestration.localhub.server import FaultConfig, LocalHub
-from orchestration.resources import HubpulsePaths, SnapshotScope, scope_from_env
+from orchestration.resources import HubpulsePaths, scope_from_env
 from tests.conftest import DAY1, tiny_hub_items
 
 SIM_START, SIM_END = dt.date(2025, 3, 1), dt.date(2025, 3, 3)  # THUDM -> zai-org on 2025-03-02 (rename_at=0.5)
@@ -95,7 +95,7 @@ def test_the_default_scope_ingests_every_child_of_a_tracked_base(simulated: Path
     home = tmp_path / "home"
     resources = {
         "hub": HubClient(source="local", archive_dir=str(simulated), local_page_size=50),
-        "scope": SnapshotScope(organisations=orgs, top_n_downloads=20, top_n_likes=20, top_n_trending=20),
+        "scope": Scope(organisations=orgs, top_n_downloads=20, top_n_likes=20, top_n_trending=20),
         "paths": HubpulsePaths(home=str(home)),
     }
     days = [SIM_START + dt.timedelta(days=n) for n in range((SIM_END - SIM_START).days + 1)]
@@ -163,7 +163,7 @@ def test_the_derivatives_setting_parses(monkeypatch: pytest.MonkeyPatch, value: 
         monkeypatch.setenv("HUBPULSE_SCOPE_DERIVATIVES", value)
     assert Scope.from_env().derivatives is expected
     resource = scope_from_env()
-    assert resource.derivatives is expected and resource.scope().derivatives is expected
+    assert isinstance(resource, Scope) and resource.derivatives is expected
 
 
 def test_a_wrong_derivatives_setting_is_refused(monkeypatch: pytest.MonkeyPatch):

@@ -26,11 +26,11 @@ from orchestration.hub.assets import hub_model_snapshots
 from orchestration.hub.client import HubClient, HubFetchError, InsecureEndpointError
 from orchestration.hub.scope import Scope
 from orchestration.localhub.server import FaultConfig, LocalHub
-from orchestration.resources import HubpulsePaths, SnapshotScope, hub_client_from_env
+from orchestration.resources import HubpulsePaths, hub_client_from_env
 from tests.conftest import tiny_hub_items
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SCOPE = SnapshotScope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
+SCOPE = Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending=0, full=True)
 RETRIED_FAULTS = FaultConfig(throttle_pages={1}, throttle_seconds=0, fail_pages={2, 3}, reset_pages={5},
                              truncate_pages={7}, echo_headers=True)
 

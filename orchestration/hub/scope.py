@@ -110,10 +110,6 @@ class Scope(dg.ConfigurableResource):
             return seed_aliases()
         return tuple((old, new) for old, new in self.aliases)
 
-    def scope(self) -> Scope:
-        """This scope (the former `SnapshotScope.scope()`, still called by tests)."""
-        return self
-
     def queries(self) -> list[ModelQuery]:
         """The first-phase listings a snapshot makes, in a fixed order (so reruns ask the same things)."""
         if self.full:
