@@ -164,18 +164,10 @@ class QualityThresholds(BaseModel):
         description="largest share of a partition's 30-day downloads whose author no organisation seed knows "
         "(over it: a WARN, never a failure)",
     )
-    share_tolerance: float = Field(default=1e-9, ge=0.0, description="how far a day's region shares may sum from 1")
     examples: int = Field(default=10, ge=1, le=1000, description="failing values shown per expectation")
     data_docs: bool = Field(default=True, description="write Great Expectations Data Docs under $HUBPULSE_HOME/quality")
     data_docs_index_limit: int = Field(
         default=500, ge=1, description="validations listed on the Data Docs index page (newest first)"
-    )
-    warehouse_open_timeout_seconds: float = Field(
-        default=30.0, ge=0.0, description="how long a mart check waits while a writer locks the warehouse"
-    )
-    mart_batch_rows: int = Field(
-        default=2_000_000, ge=1,
-        description="a daily mart's window is validated in batches of whole days of at most this many rows",
     )
     raw_batch_rows: int = Field(
         default=2_000_000, ge=1,
