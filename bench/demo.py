@@ -2,7 +2,9 @@
 
 Runs the demo as a child process with a new HUBPULSE_HOME (so it simulates, ingests every date through the local
 Hub in Dagster runs, builds the warehouse with dbt and prints its answers), and prints its wall time, the CPU
-time of the whole process tree, its peak RSS, and the phases the demo reports (simulate, ingest, warehouse).
+time of the whole process tree, its peak RSS, the phases the demo reports (simulate, ingest, warehouse), and the
+events its runs stored in the Dagster instance by type (each is a write to Dagster's SQLite event log: the
+bookkeeping that grows with the window).
 `make demo` also runs `hubpulse prepare`, which parses the dbt project only when its files changed.
 Target: under 3 minutes on 2 cores, for the window `make demo` runs (2024-12-09 .. 2025-03-16); `--full` measures
 `make demo-full` (2024-10-01 .. 2026-01-31) instead.
@@ -54,7 +56,20 @@ def run_demo(home: Path, start: str, end: str, root: Path = ROOT) -> dict:
     if match:
         phases = {name: float(value) for name, value in re.findall(r"(\w+) (\d+(?:\.\d+)?)s", match.group(1))}
     return {"wall": wall, "cpu": cpu, "rss_mb": usage.ru_maxrss / 1024,
-            "phases": phases, "log": log}
+            "phases": phases, "log": log, "events": stored_events(home / "dagster")}
+
+
+def stored_events(dagster_home: Path) -> dict[str, int]:
+    """How many events the demo's runs stored, by Dagster event type ("log line" for a run's log messages)."""
+    import dagster as dg
+
+    counts: dict[str, int] = {}
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        for run in instance.get_runs():
+            for entry in instance.all_logs(run.run_id):
+                kind = entry.dagster_event_type.value if entry.is_dagster_event else "log line"
+                counts[kind] = counts.get(kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         runs = [("baseline", args.baseline.resolve())] if args.baseline else []
         runs.append(("home", ROOT))
+        load_at_start = os.getloadavg()[0]
         for name, root in runs:
             home = work / name
             shutil.rmtree(home, ignore_errors=True)
@@ -84,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['cpu']:.0f}s CPU (all processes), peak RSS of the largest process {r['rss_mb']:,.0f} MB")
             if r["phases"]:
                 print("  phases the demo reports: " + ", ".join(f"{k} {v:.0f}s" for k, v in r["phases"].items()))
+            print(f"  events stored: {sum(r['events'].values()):,} (" +
+                  ", ".join(f"{kind} {n:,}" for kind, n in r["events"].items()) + ")")
         print(f"  output: {r['log'] if args.keep else '(temporary; use --keep DIR to keep it)'}")
-        print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"  load average {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
+              f"on {os.cpu_count()} cores")
         ok = r["wall"] < TARGET_SECONDS
         print(f"target < {TARGET_SECONDS:.0f}s: {'ok' if ok else 'ABOVE TARGET'}")
     return 0
