@@ -5,5 +5,5 @@
     shares, never inside them.
 -#}
 {% macro attributed_regions() -%}
-    ('us', 'china', 'eu', 'other')
+    {{ sql_list(var('attributed_regions')) }}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{#- DeepSeek-R1's release (2025-01-20, a Monday): the pivot of every before/after comparison. -#}
+{#- DeepSeek-R1's release (a Monday, the `r1_release_date` var): the pivot of every before/after comparison. -#}
 {% macro r1_release_date() -%}
-    date '2025-01-20'
+    date '{{ var('r1_release_date') }}'
 {%- endmacro %}

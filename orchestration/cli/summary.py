@@ -23,7 +23,7 @@ MEASURES = {
 }
 # Not regions: `unclassified` (neither the region seed nor the override file knows the organisation) and
 # `unknown` (the seed cannot tell). They are never compared with a region; they are the unattributed line.
-NOT_REGIONS = ("unclassified", "unknown")
+NOT_REGIONS = settings.UNATTRIBUTED_REGIONS
 UNATTRIBUTED = "unattributed"
 
 
@@ -296,11 +296,12 @@ def print_warehouse_summary(home: Path) -> None:
     con = duckdb.connect(str(path), read_only=True)
     try:
         q = con.execute
-        r1 = "date '2025-01-20'"
+        r1 = f"date '{settings.R1_RELEASE_DATE}'"
+        not_regions = ", ".join(f"'{r}'" for r in NOT_REGIONS)
 
         def cadence() -> None:
             rows = q(f"""
-                select case when entity_id in ('unclassified', 'unknown') then entity_id || ' (no region)'
+                select case when entity_id in ({not_regions}) then entity_id || ' (no region)'
                             else entity_id end,
                        weeks_before, per_week_before, weeks_after, per_week_after
                 from (
@@ -314,7 +315,7 @@ def print_warehouse_summary(home: Path) -> None:
                       and week_start >= (select min(snapshot_date) from marts.fct_model_daily)
                     group by entity_id
                 )
-                order by entity_id in ('unclassified', 'unknown'), per_week_after desc nulls last, entity_id
+                order by entity_id in ({not_regions}), per_week_after desc nulls last, entity_id
             """).fetchall()
             _print_table(CADENCE, ["region", "weeks before", "per week before", "weeks after", "per week after"],
                          rows, empty="no release in this window")

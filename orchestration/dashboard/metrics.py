@@ -14,7 +14,8 @@ import pandas as pd
 from orchestration import settings
 
 R1_DATE = dt.date.fromisoformat(settings.R1_RELEASE_DATE)
-REGIONS = ("china", "us", "eu", "other", "unknown", "unclassified")
+# The house order: China first (the question the project asks), then the others as dbt_project.yml lists them.
+REGIONS = ("china", *(r for r in settings.ATTRIBUTED_REGIONS if r != "china"), *settings.UNATTRIBUTED_REGIONS)
 RELEASE_RELATIONS = ("original", "finetune", "quantized", "adapter", "merge")
 DERIVATIVE_RELATIONS = ("finetune", "quantized", "adapter", "merge")
 
@@ -187,7 +188,7 @@ def region_series(velocity: pd.DataFrame, regions: Sequence[str], start: dt.date
 # The measures of the velocity page: the exact all-time-delta family and the Hub's reported 30-day downloads.
 # Each lasting overtake in fct_velocity_overtakes belongs to one of the two ranking measures.
 REPORTED_MEASURES = ("downloads_30d", "share_of_total_downloads_30d")
-NOT_REGIONS = ("unclassified", "unknown")
+NOT_REGIONS = settings.UNATTRIBUTED_REGIONS
 
 
 def ranking_measure(measure: str) -> str:

@@ -111,7 +111,7 @@ VELOCITY_MEASURES = {
     "downloads_30d": ("Reported 30-day downloads by region (the Hub's own count)",
                       "downloads in 30 days (millions)"),
 }
-NOT_REGIONS = ("unclassified", "unknown")
+NOT_REGIONS = settings.UNATTRIBUTED_REGIONS
 
 
 def message_chart(title: str, message: str) -> bytes:

@@ -16,7 +16,7 @@ velocity as not materialized (
 
     select * from {{ ref('fct_download_velocity') }}
     where entity_type = 'region'
-        and entity_id not in ('unclassified', 'unknown')
+        and entity_id not in {{ sql_list(var('unattributed_regions')) }}
 
 ),
 

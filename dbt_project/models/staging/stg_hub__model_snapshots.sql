@@ -45,7 +45,7 @@ typed as not materialized (
         split_part(id, '/', 1) as namespace,
         coalesce(author, split_part(id, '/', 1)) as author,
         created_at,
-        coalesce(created_at = timestamptz '2022-03-02 23:29:04+00', false) as is_placeholder_created_at,
+        coalesce(created_at = timestamptz '{{ var('placeholder_created_at') }}', false) as is_placeholder_created_at,
         last_modified as last_modified_at,
         downloads as downloads_30d,
         downloads_all_time,

@@ -48,10 +48,10 @@ checked as (
             when hf_org is null
                 then error('organization region overrides ({{ region_overrides_path() }}): a row has no namespace '
                     || '(region ''' || region_as_written || '''); every row needs namespace,region,source')
-            when region is null or region not in ('us', 'china', 'eu', 'other', 'unknown')
+            when region is null or region not in {{ sql_list(var('attributed_regions') + ['unknown']) }}
                 then error('organization region overrides ({{ region_overrides_path() }}): namespace '''
                     || hf_org || ''' has region ''' || region_as_written
-                    || ''', which is not one of us, china, eu, other, unknown')
+                    || ''', which is not one of {{ (var('attributed_regions') + ['unknown']) | join(', ') }}')
             when rows_for_namespace > 1
                 then error('organization region overrides ({{ region_overrides_path() }}): namespace '''
                     || hf_org || ''' is listed ' || rows_for_namespace || ' times; keep one row per namespace')
