@@ -1,6 +1,6 @@
 {#-
-    Generic test: no row meets any of `conditions`, a mapping from the problem in words to a SQL condition on
-    the model's columns. Returns each offending row with its first problem (in the mapping's order).
+    Generic test: no row meets any of `conditions`, a list of {problem: the problem in words, when: a SQL
+    condition on the model's columns}. Returns each offending row with its first problem (in the list's order).
 -#}
 {% test no_rows_where(model, conditions) %}
     with
@@ -9,8 +9,8 @@
         select
             *,
             case
-                {%- for problem, condition in conditions.items() %}
-                when coalesce({{ condition }}, false) then '{{ problem | replace("'", "''") }}'
+                {%- for condition in conditions %}
+                when coalesce({{ condition.when }}, false) then '{{ condition.problem | replace("'", "''") }}'
                 {%- endfor %}
             end as problem
         from {{ model }}
