@@ -15,6 +15,7 @@ Target: under 3 minutes on 2 cores, for the window `make demo` runs (2024-12-09 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -56,19 +57,30 @@ def run_demo(home: Path, start: str, end: str, root: Path = ROOT) -> dict:
     if match:
         phases = {name: float(value) for name, value in re.findall(r"(\w+) (\d+(?:\.\d+)?)s", match.group(1))}
     return {"wall": wall, "cpu": cpu, "rss_mb": usage.ru_maxrss / 1024,
-            "phases": phases, "log": log, "events": stored_events(home / "dagster")}
+            "phases": phases, "log": log, "events": stored_events(home / "dagster", root)}
 
 
-def stored_events(dagster_home: Path) -> dict[str, int]:
+# Run by the checkout that ran the demo: its instance may name storage only that checkout has (an older baseline).
+COUNT_EVENTS = """
+import json, sys
+import dagster as dg
+counts = {}
+with dg.DagsterInstance.from_config(sys.argv[1]) as instance:
+    for run in instance.get_runs():
+        for entry in instance.all_logs(run.run_id):
+            kind = entry.dagster_event_type.value if entry.is_dagster_event else "log line"
+            counts[kind] = counts.get(kind, 0) + 1
+print(json.dumps(counts))
+"""
+
+
+def stored_events(dagster_home: Path, root: Path = ROOT) -> dict[str, int]:
     """How many events the demo's runs stored, by Dagster event type ("log line" for a run's log messages)."""
-    import dagster as dg
-
-    counts: dict[str, int] = {}
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        for run in instance.get_runs():
-            for entry in instance.all_logs(run.run_id):
-                kind = entry.dagster_event_type.value if entry.is_dagster_event else "log line"
-                counts[kind] = counts.get(kind, 0) + 1
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBPULSE_", "DAGSTER_", "DBT_"))}
+    env["PYTHONPATH"] = str(root)
+    out = subprocess.run([sys.executable, "-c", COUNT_EVENTS, str(dagster_home)], cwd=root, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    counts = json.loads(out.strip().splitlines()[-1])
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
