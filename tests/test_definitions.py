@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -104,6 +105,20 @@ def test_the_translator_gives_kinds_automation_and_the_raw_dependency():
 
     gx_kind = {k.path[-1] for k in dbt_keys if "great_expectations" in graph.get(k).kinds}
     assert gx_kind == set(GX_CHECKED_MODELS)
+    # (None today: the translator itself, given one.)
+    from dagster_dbt import get_asset_key_for_model
+
+    from orchestration.dbt.assets import MANIFEST, dbt_marts
+    from orchestration.dbt.project import hubpulse_dbt_project
+    from orchestration.dbt.translator import HubpulseDbtTranslator
+
+    manifest = json.loads(MANIFEST.read_bytes())
+    translator = HubpulseDbtTranslator(gx_checked_models=frozenset({"fct_release_cadence"}))
+    spec = translator.get_asset_spec(manifest, "model.hubpulse.fct_release_cadence", hubpulse_dbt_project)
+    assert spec.kinds >= {"dbt", "duckdb", "great_expectations"}
+    assert spec.key == get_asset_key_for_model([dbt_marts], "fct_release_cadence")
+    other = translator.get_asset_spec(manifest, "model.hubpulse.dim_models", hubpulse_dbt_project)
+    assert "great_expectations" not in other.kinds
 
 
 def test_loading_the_code_location_parses_no_dbt_outside_dagster_dev(tmp_path):
