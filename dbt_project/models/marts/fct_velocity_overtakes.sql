@@ -32,10 +32,10 @@ region_days as (
         and velocity_28d is not null
     union all
     select
-        'downloads_30d',
-        entity_id,
+        'downloads_30d' as measure,
+        entity_id as region,
         metric_date,
-        cast(downloads_30d as double)
+        cast(downloads_30d as double) as measure_value
     from velocity
     where downloads_30d is not null
 

@@ -46,18 +46,28 @@ checked as (
         override_source,
         case
             when hf_org is null
-                then error('organization region overrides ({{ region_overrides_path() }}): a row has no namespace '
-                    || '(region ''' || region_as_written || '''); every row needs namespace,region,source')
+                then error(
+                        'organization region overrides ({{ region_overrides_path() }}): '
+                        || 'a row has no namespace (region ''' || region_as_written
+                        || '''); every row needs namespace,region,source'
+                    )
             when region is null or region not in {{ sql_list(var('attributed_regions') + ['unknown']) }}
-                then error('organization region overrides ({{ region_overrides_path() }}): namespace '''
-                    || hf_org || ''' has region ''' || region_as_written
-                    || ''', which is not one of {{ (var('attributed_regions') + ['unknown']) | join(', ') }}')
+                then error(
+                        'organization region overrides ({{ region_overrides_path() }}): '
+                        || 'namespace ''' || hf_org || ''' has region ''' || region_as_written
+                        || ''', which is not one of {{ (var('attributed_regions') + ['unknown']) | join(', ') }}'
+                    )
             when rows_for_namespace > 1
-                then error('organization region overrides ({{ region_overrides_path() }}): namespace '''
-                    || hf_org || ''' is listed ' || rows_for_namespace || ' times; keep one row per namespace')
+                then error(
+                        'organization region overrides ({{ region_overrides_path() }}): '
+                        || 'namespace ''' || hf_org || ''' is listed ' || rows_for_namespace
+                        || ' times; keep one row per namespace'
+                    )
             when override_source is null
-                then error('organization region overrides ({{ region_overrides_path() }}): namespace '''
-                    || hf_org || ''' has no source; say where the region comes from')
+                then error(
+                        'organization region overrides ({{ region_overrides_path() }}): '
+                        || 'namespace ''' || hf_org || ''' has no source; say where the region comes from'
+                    )
         end as failure
     from overrides
 
@@ -87,7 +97,7 @@ final as (
         'ATOM Project tracked-models (seeds/organization_regions.csv)' as source_reference,
         organization_regions.notes
     from organization_regions
-    where organization_regions.hf_org not in (select hf_org from checked)
+    where organization_regions.hf_org not in (select checked.hf_org from checked)
 
 )
 
