@@ -52,7 +52,7 @@ browser:
 dashboard: install
 	$(VENV)/bin/hubpulse dashboard --home $(HUBPULSE_HOME) --port $(DASHBOARD_PORT)
 
-# Python (ruff) and the dbt SQL (sqlfluff, dialect duckdb: .sqlfluff; about a minute on 2 cores).
+# Python (ruff) and the dbt SQL (sqlfluff, dialect duckdb: .sqlfluff; about 20 s of CPU, single process).
 lint: install
 	$(VENV)/bin/ruff check orchestration tests bench
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros
