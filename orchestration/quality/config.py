@@ -16,7 +16,7 @@ from orchestration.settings import QualityThresholds, Settings, get_settings
 
 
 class QualityConfig(dg.ConfigurableResource, QualityThresholds):
-    """Thresholds of the Great Expectations suites behind the raw and mart asset checks."""
+    """Thresholds of the Great Expectations suite behind the raw asset checks."""
 
 
 def quality_config_from_env(environ: typing.Mapping[str, str] | None = None) -> QualityConfig:
