@@ -54,6 +54,7 @@ SCOPE = Scope(organisations=[], top_n_downloads=0, top_n_likes=0, top_n_trending
 # Lines of `dbt build` a soak with --kill-dbt kills it right after (one chosen at random per window).
 KILL_POINTS = (
     "START sql view model staging.stg_hub__model_snapshots",
+    "START sql view model intermediate.int_model_snapshots_attributed",
     "START sql incremental model intermediate.int_models_daily_downloads",
     "START sql incremental model marts.fct_model_daily",
     "START sql incremental model marts.fct_download_velocity",

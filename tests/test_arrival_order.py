@@ -46,7 +46,7 @@ def arrival_world(tmp_path_factory):
     # built once and the warehouse file is restored from this copy before each example.
     home = root / "replay"
     shutil.copytree(raw, home / "raw")
-    run_dbt(home, "build", "--select", "+stg_hub__model_snapshots", "--exclude-resource-type", "unit_test",
+    run_dbt(home, "build", "--select", "+int_model_snapshots_attributed", "--exclude-resource-type", "unit_test",
             "--exclude-resource-type", "test")
     shutil.copy(home / "warehouse.duckdb", root / "inputs.duckdb")
     return raw, home, root / "inputs.duckdb", expected

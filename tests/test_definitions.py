@@ -9,6 +9,7 @@ import sys
 
 import dagster as dg
 
+from orchestration.dbt.conditions import DAILY_TRIGGERS
 from orchestration.definitions import defs
 
 
@@ -53,6 +54,11 @@ def test_dbt_models_are_assets_grouped_by_layer_with_the_raw_source_mapped():
     assert daily == {"hub_model_snapshots", "int_models_daily_downloads", "fct_model_daily", "fct_download_velocity"}
     staging = graph.get(dg.AssetKey(["staging", "stg_hub__model_snapshots"]))
     assert dg.AssetKey("hub_model_snapshots") in staging.parent_keys
+    attributed = graph.get(dg.AssetKey(["intermediate", "int_model_snapshots_attributed"]))
+    assert staging.key in attributed.parent_keys
+    # A daily model is triggered by the raw days and the other daily models only, never by its unpartitioned
+    # inputs (the snapshot views, the region table, the seeds), which every arrival of a raw day updates.
+    assert {k.path[-1] for k in DAILY_TRIGGERS.resolve(graph)} == daily
     checks = {key.name for key in graph.asset_check_keys}
     assert any(name.startswith("unique_combination_of_columns_fct_model_daily") for name in checks)
 

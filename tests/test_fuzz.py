@@ -3,7 +3,7 @@
 What must hold whatever the Hub sends: ingestion either succeeds or fails with a clear error (never an
 unexplained crash); every item is kept exactly as received, as a raw row (first copy of an id) or as a reject with
 its reason (nothing dropped silently); typed columns hold a value only when the Hub sent the right type; the typed
-JSON columns are JSON that DuckDB (and so dbt staging) reads; no Hub value ever reaches a file path.
+JSON columns are JSON that DuckDB (and so the dbt models) reads; no Hub value ever reaches a file path.
 
 The examples are derandomized (the same every run). For a deeper, random search:
     HUBPULSE_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_fuzz.py -q
@@ -217,9 +217,9 @@ def scratch(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("scratch")
 
 
-# What dbt staging does with the typed JSON columns (stg_hub__base_model_edges, stg_hub__eval_results): any JSON
+# What dbt does with the typed JSON columns (int_base_model_edges_resolved, int_eval_results_parsed): any JSON
 # text DuckDB cannot read makes one of these raise; the first column counts values that are not JSON at all.
-STAGING_JSON_EXPRESSIONS = """
+JSON_EXPRESSIONS = """
     select
         count(*) filter (where (base_models_json is not null and not json_valid(base_models_json))
                             or (eval_results_json is not null and not json_valid(eval_results_json))
@@ -285,9 +285,9 @@ def test_any_page_becomes_rows_and_rejects_keeping_every_item_as_received(scratc
         elif GENERATED_TIMESTAMP.fullmatch(created):
             assert row["created_at"] == dt.datetime.fromisoformat(created)
 
-    # The typed JSON columns are JSON that dbt staging's expressions read without an error.
+    # The typed JSON columns are JSON that the dbt models' expressions read without an error.
     _DUCKDB.register("arrow", rows.table)
-    (invalid, *_), = _DUCKDB.execute(STAGING_JSON_EXPRESSIONS).fetchall()
+    (invalid, *_), = _DUCKDB.execute(JSON_EXPRESSIONS).fetchall()
     assert invalid == 0
 
     # Written and read back unchanged; the files are the partition's and nothing else (no id reaches a path).

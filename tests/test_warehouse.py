@@ -61,7 +61,7 @@ RELATIONS = {
     "fct_ecosystem_vs_benchmark": ("marts", ["organization", "month_start"]),
     "fct_benchmark_adoption_correlation": ("marts", ["month_start"]),
     "fct_velocity_overtakes": ("marts", ["measure", "region", "overtaken_region"]),
-    "stg_reference__organization_regions": ("staging", ["hf_org"]),
+    "int_organization_regions_overridden": ("intermediate", ["hf_org"]),
     "fct_attribution_coverage": ("marts", ["period_type", "period_start"]),
     "fct_unattributed_organizations": ("marts", ["organization"]),
 }
@@ -750,7 +750,7 @@ def test_an_override_row_changes_the_region_on_the_next_build(full_home, built, 
 def test_a_bad_override_row_is_a_clear_error(full_home, tmp_path, rows, message):
     home = _home_beside(full_home, tmp_path)
     (home / "reference" / "organization_region_overrides.csv").write_text(f"namespace,region,source\n{rows}\n")
-    result = run_dbt(home, "run", "--select", "stg_reference__organization_regions", check=False)
+    result = run_dbt(home, "run", "--select", "+int_organization_regions_overridden", check=False)
     assert result.returncode != 0
     assert message in result.stdout, result.stdout[-3000:]
     assert "organization_region_overrides.csv" in result.stdout

@@ -349,7 +349,7 @@ ATTRIBUTED_REGIONS = ("us", "china", "eu", "other")
 
 
 def region_table(seeds: Seeds) -> pd.DataFrame:
-    """stg_reference__organization_regions: every namespace of the seed or the override file, once."""
+    """int_organization_regions_overridden: every namespace of the seed or the override file, once."""
     return pd.DataFrame([
         {
             "hf_org": name,
@@ -1077,7 +1077,7 @@ def compute(raw_root: Path, project_dir: Path, overrides: Path | None = None) ->
     last_snapshot = max(s["snapshot_date"] for s in snaps)
     orgs = dim_organizations(snaps, seeds, models, rel)
     return {
-        "stg_reference__organization_regions": region_table(seeds),
+        "int_organization_regions_overridden": region_table(seeds),
         "int_models_daily_downloads": daily,
         "fct_model_daily": md,
         "fct_download_velocity": velocity,

@@ -3,9 +3,10 @@
     that run reads or writes, not the whole history, so a day's tests cost the same on day 400 as on day 30.
 
     dbt builds every generic test's `model` with this macro (its `where` config). When a window is set and the
-    tested relation is one of the daily-partitioned models, the staging snapshots or the raw source, the test
+    tested relation is one of the daily-partitioned models, the snapshot views or the raw source, the test
     reads only the window's rows:
-      - stg_hub__model_snapshots, the raw source, fct_model_daily: snapshot_date within the window;
+      - the snapshot views (stg_hub__model_snapshots, int_model_snapshots_attributed), the raw source,
+        fct_model_daily: snapshot_date within the window;
       - int_models_daily_downloads: every row on a download date the window's snapshots wrote (old rows on those
         dates too, so a duplicate across the window's start is still found);
       - fct_download_velocity: every row from the first day the run rebuilt (see velocity_recompute_from).
@@ -19,7 +20,9 @@
     {%- if window is not none and name is not none -%}
         {%- set start = "date '" ~ window.start ~ "'" -%}
         {%- set end = "date '" ~ window.end ~ "'" -%}
-        {%- if name in ('stg_hub__model_snapshots', 'hub_model_snapshots', 'fct_model_daily') -%}
+        {%- set by_snapshot_date = (
+            'stg_hub__model_snapshots', 'int_model_snapshots_attributed', 'hub_model_snapshots', 'fct_model_daily') -%}
+        {%- if name in by_snapshot_date -%}
             {%- set window_filter = "snapshot_date between " ~ start ~ " and " ~ end -%}
         {%- elif name in ('int_models_daily_downloads', 'fct_download_velocity') -%}
             {%- set node = graph.nodes['model.' ~ project_name ~ '.int_models_daily_downloads'] -%}

@@ -30,28 +30,31 @@ def layer_of(dbt_resource_props: Mapping[str, Any]) -> str | None:
     return None
 
 
-# The unpartitioned inputs of the daily models: the staging views and the seeds. A daily model reads a raw day
-# through them, but an update of one of them says nothing about which days changed (a staging view is
-# rebuilt whenever raw days arrive), so it must not trigger every day of every daily model.
-INPUT_GROUPS = ("staging", "seeds")
+# What triggers a daily model: the raw days and the other daily models, not its unpartitioned inputs (the
+# seeds, the staging views and the intermediate ones over them, int_model_snapshots_attributed and the region
+# table). A daily model reads a raw day through them, but an update of one of them says nothing about which
+# days changed (the snapshot views are rebuilt whenever raw days arrive), so it must not trigger every day of
+# every daily model.
+DAILY_TRIGGERS = dg.AssetSelection.assets(RAW_ASSET_KEY) | dg.AssetSelection.tag(DAILY_TAG, "")
 
 
 def daily_partition_automation() -> dg.AutomationCondition:
     """`eager` for every day rather than only the latest one, triggered by the raw days and the other daily
-    models, not by the unpartitioned staging views and seeds.
+    models, not by their unpartitioned inputs (the seeds, the staging and intermediate views and tables).
 
     - Every day: plain `eager` looks at the latest time partition only, so a backfill (or a rematerialization)
       of older raw days would leave their daily models stale; here each updated raw day is requested, and the
       single-run backfill policy turns the requested days into one ranged dbt run. The dbt models extend a
       window to the newest raw day when a day arrives late (dbt_project/macros/build_window.sql), so requesting
       the arrived days is enough.
-    - Not triggered by the inputs: the view `stg_hub__model_snapshots` is rebuilt when raw days arrive and
-      feeds every day; counting it as an update requested every day of every daily model on each arrival.
+    - Not triggered by the inputs: the views `stg_hub__model_snapshots` and `int_model_snapshots_attributed` are
+      rebuilt when raw days arrive and feed every day; counting them as an update requested every day of every
+      daily model on each arrival.
     """
     condition = dg.AutomationCondition
     trigger = (
         condition.missing().newly_true()
-        | condition.any_deps_updated().ignore(dg.AssetSelection.groups(*INPUT_GROUPS))
+        | condition.any_deps_updated().allow(DAILY_TRIGGERS)
     ).since_last_handled()
     return (
         trigger

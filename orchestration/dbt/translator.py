@@ -31,9 +31,9 @@ class HubpulseDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = manifest.get("nodes", {}).get(unique_id) or {}
         if DAILY_TAG in (node.get("tags") or []):
-            # The daily models read raw days through unpartitioned staging views, which tell Dagster nothing
-            # about which days changed. A direct day-to-day dependency on the raw partitions does: it is what
-            # lets a backfill of raw days request exactly those days downstream.
+            # The daily models read raw days through unpartitioned views (staging, intermediate), which tell
+            # Dagster nothing about which days changed. A direct day-to-day dependency on the raw partitions
+            # does: it is what lets a backfill of raw days request exactly those days downstream.
             spec = spec.merge_attributes(deps=[dg.AssetDep(RAW_ASSET_KEY)])
         if node.get("name") in self.gx_checked_models:
             spec = spec.merge_attributes(kinds={"great_expectations"})

@@ -2,7 +2,7 @@ with
 
 base_model_edges as not materialized (
 
-    select * from {{ ref('stg_hub__base_model_edges') }}
+    select * from {{ ref('int_base_model_edges_resolved') }}
 
 ),
 
@@ -26,7 +26,7 @@ organization_aliases as not materialized (
 
 organization_regions as not materialized (
 
-    select * from {{ ref('stg_reference__organization_regions') }}
+    select * from {{ ref('int_organization_regions_overridden') }}
 
 ),
 

@@ -14,7 +14,7 @@ repo_ids as not materialized (
 
 eval_results as not materialized (
 
-    select * from {{ ref('stg_hub__eval_results') }}
+    select * from {{ ref('int_eval_results_parsed') }}
 
 ),
 

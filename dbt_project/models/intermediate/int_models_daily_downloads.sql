@@ -41,14 +41,14 @@ with
 
 model_snapshots as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('int_model_snapshots_attributed') }}
     where {{ build_window_filter('snapshot_date') }}
 
 ),
 
 window_snapshots as materialized (
 
-    -- The window's snapshot rows, read from the staging view once, with only the columns used below.
+    -- The window's snapshot rows, read from the snapshots view once, with only the columns used below.
     select
         model_id,
         snapshot_date,

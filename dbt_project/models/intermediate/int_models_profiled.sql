@@ -2,13 +2,13 @@ with
 
 model_snapshots as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('int_model_snapshots_attributed') }}
 
 ),
 
 model_tags as not materialized (
 
-    select * from {{ ref('stg_hub__model_tags') }}
+    select * from {{ ref('int_model_tags_aggregated') }}
 
 ),
 

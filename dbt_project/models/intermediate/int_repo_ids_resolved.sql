@@ -1,7 +1,7 @@
 with
 
 -- The names a model was listed under come from the built daily downloads (one row per model and snapshot date
--- where download_date = snapshot_date, the staging rows already deduplicated) rather than the staging view,
+-- where download_date = snapshot_date, the snapshot rows already deduplicated) rather than the snapshots view,
 -- which would type the raw history again.
 daily_downloads as not materialized (
 

@@ -4,7 +4,7 @@
 
 with
 
--- The organisations observed come from the model-day facts: the staging rows already deduplicated, narrow.
+-- The organisations observed come from the model-day facts: the snapshot rows already deduplicated, narrow.
 model_daily as not materialized (
 
     select * from {{ ref('fct_model_daily') }}
@@ -26,7 +26,7 @@ releases as not materialized (
 -- The seed with the user's override file laid over it (one row per namespace).
 organization_regions as not materialized (
 
-    select * from {{ ref('stg_reference__organization_regions') }}
+    select * from {{ ref('int_organization_regions_overridden') }}
 
 ),
 

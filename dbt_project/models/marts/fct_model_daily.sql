@@ -13,7 +13,7 @@ with
 
 model_snapshots as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('int_model_snapshots_attributed') }}
     where {{ build_window_filter('snapshot_date') }}
 
 ),

@@ -8,7 +8,7 @@ with
 
 listings as not materialized (
 
-    select * from {{ ref('stg_hub__model_listings') }}
+    select * from {{ ref('int_model_listings_deduplicated') }}
 
 ),
 

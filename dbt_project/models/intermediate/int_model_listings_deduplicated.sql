@@ -2,9 +2,9 @@
     The slowly changing, wide part of the snapshots: each distinct listing of a model (its tags, base models and
     benchmark results), with the first and last snapshot dates it was seen on. A model's listing rarely changes,
     so the whole history (millions of snapshot rows) comes down to about one row per model: the tags, the base
-    model edges and the results are parsed from here, and the staging view (typing and deduplicating every raw
-    partition) is read once for all three instead of once each. A table, rebuilt with the marts (it is not an
-    input of the daily models).
+    model edges and the results are parsed from here, and the snapshots view (int_model_snapshots_attributed,
+    typing and deduplicating every raw partition) is read once for all three instead of once each. A table,
+    rebuilt with the marts (it is not an input of the daily models).
 -#}
 {{ config(materialized='table') }}
 
@@ -12,7 +12,7 @@ with
 
 model_snapshots as not materialized (
 
-    select * from {{ ref('stg_hub__model_snapshots') }}
+    select * from {{ ref('int_model_snapshots_attributed') }}
 
 ),
 

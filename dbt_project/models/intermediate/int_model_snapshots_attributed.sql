@@ -1,0 +1,104 @@
+{#-
+    A view, like the staging view it reads (DuckDB inlines a view over a view): it always shows the raw partitions
+    as they are, and a windowed run reads only the window's files. Every CTE is `not materialized`: DuckDB
+    otherwise materializes a CTE read twice (the snapshots: the rows and the duplicate check; the regions), and a
+    materialized CTE anywhere in a query stops it from reading only the columns that query needs, so every read
+    of this view copied every column of every partition (tags and JSON included). Inlined, a test of one column
+    reads four.
+-#}
+{{ config(materialized='view') }}
+
+with
+
+model_snapshots as not materialized (
+
+    select * from {{ ref('stg_hub__model_snapshots') }}
+
+),
+
+organization_aliases as not materialized (
+
+    select * from {{ ref('organization_aliases') }}
+
+),
+
+-- The seed with the user's override file laid over it (one row per namespace).
+organization_regions as not materialized (
+
+    select * from {{ ref('int_organization_regions_overridden') }}
+
+),
+
+duplicates as not materialized (
+
+    -- One row per model and date even if a rename made both names show up in one crawl: the later name wins.
+    -- (A grouped anti-join on narrow columns: cheaper than a window over the wide rows, and the date filter
+    -- of a windowed run still reaches both scans.)
+    select
+        model_id,
+        snapshot_date,
+        max(repo_id) as kept_repo_id
+    from model_snapshots
+    group by model_id, snapshot_date
+    having count(*) > 1
+
+),
+
+deduplicated as not materialized (
+
+    select model_snapshots.*
+    from model_snapshots
+    left join duplicates
+        on model_snapshots.model_id = duplicates.model_id
+        and model_snapshots.snapshot_date = duplicates.snapshot_date
+    where duplicates.model_id is null
+        or model_snapshots.repo_id = duplicates.kept_repo_id
+
+),
+
+final as not materialized (
+
+    select
+        deduplicated.snapshot_date,
+        deduplicated.fetched_at,
+        deduplicated.model_id,
+        deduplicated.repo_id,
+        deduplicated.hub_object_id,
+        deduplicated.namespace,
+        deduplicated.author,
+        coalesce(organization_aliases.organization, deduplicated.author) as organization,
+        coalesce(canonical_regions.region, legacy_regions.region, 'unclassified') as region,
+        deduplicated.created_at,
+        case
+            when not deduplicated.is_placeholder_created_at
+                then cast(timezone('UTC', deduplicated.created_at) as date)
+        end as created_date,
+        deduplicated.is_placeholder_created_at,
+        deduplicated.last_modified_at,
+        deduplicated.downloads_30d,
+        deduplicated.downloads_all_time,
+        deduplicated.likes,
+        deduplicated.trending_score,
+        deduplicated.pipeline_tag,
+        deduplicated.library_name,
+        deduplicated.gated_mode,
+        deduplicated.is_gated,
+        deduplicated.is_private,
+        deduplicated.is_disabled,
+        deduplicated.sha,
+        deduplicated.parameter_count,
+        deduplicated.tags,
+        deduplicated.base_models_json,
+        deduplicated.eval_results_json,
+        deduplicated.model_index_json
+    from deduplicated
+    left join organization_aliases
+        on deduplicated.author = organization_aliases.legacy_namespace
+    left join organization_regions as canonical_regions
+        on coalesce(organization_aliases.organization, deduplicated.author) = canonical_regions.hf_org
+    left join organization_regions as legacy_regions
+        on deduplicated.author = legacy_regions.hf_org
+
+)
+
+select * from final
