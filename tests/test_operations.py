@@ -99,12 +99,16 @@ def test_raw_days_request_exactly_those_days_downstream_then_the_marts():
     days of the daily models, never every day (the staging view they read is rebuilt on each arrival but is
     not a trigger), and the marts and the published copy again after those days are built."""
     instance = dg.DagsterInstance.ephemeral()
-    # A fresh home: the seeds and the views over them are requested because they are missing (nothing else
-    # would ever request them), but no daily day.
+    graph = defs.resolve_asset_graph()
+    # The staging view over the raw files: it has nothing to read until the first raw day, which requests it.
+    reads_raw = {key for key in dbt_inputs.keys if RAW in graph.get(key).parent_keys}
+    assert reads_raw == {dg.AssetKey(["staging", "stg_hub__model_snapshots"])}
+    # A fresh home: the seeds and the models over them are requested because they are missing (nothing else
+    # would ever request them), but no daily day, and not the view over raw files that do not exist yet.
     fresh, cursor = _settle(instance, None)
     built = set().union(*fresh) if fresh else set()
-    assert set(dbt_inputs.keys) <= built
-    assert not built & set(DAILY_KEYS) and RAW not in built
+    assert set(dbt_inputs.keys) - reads_raw <= built
+    assert not built & set(DAILY_KEYS) and RAW not in built and not built & reads_raw
 
     days = {"2025-01-10", "2025-01-11", "2025-01-12"}
     for day in sorted(days):
@@ -119,6 +123,7 @@ def test_raw_days_request_exactly_those_days_downstream_then_the_marts():
                 SERVING_KEY):
         assert any(key in tick for tick in ticks[last_daily + 1:]), key
     assert first_daily == 0
+    assert reads_raw <= set(ticks[0])  # the first raw days create the view over them
     assert all(RAW not in tick for tick in ticks)  # raw data comes only from the schedule or a launched run
 
     # A day that arrives late: that day alone downstream (dbt's window runs through the newest raw day).
