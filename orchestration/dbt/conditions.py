@@ -6,7 +6,9 @@ asset that follows the marts uses `follow_parents_automation` too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import operator
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -64,14 +66,42 @@ def daily_partition_automation() -> dg.AutomationCondition:
     ).with_label("eager, every day, on raw days")
 
 
-def follow_parents_automation() -> dg.AutomationCondition:
+def parents_exist() -> dg.AutomationCondition:
+    """Every parent that a run materializes has been materialized at least once (any one day of a daily
+    parent), or is requested on this tick in a run that can hold this asset too.
+
+    An unpartitioned child never runs with its daily parents (different partitions: separate runs), so a
+    daily parent requested on the same tick is not enough: on an empty warehouse that child's run would start
+    beside the parents' backfill and fail on relations that do not exist yet. It waits for the parents' first
+    materialization instead; the update it waited for still triggers it then (`since_last_handled`).
+    """
+    condition = dg.AutomationCondition
+    return condition.all_deps_match(
+        ~condition.missing() | condition.will_be_requested()
+    ).allow(dg.AssetSelection.all().materializable()).with_label("every parent materialized once")
+
+
+def built_and_idle(keys: Sequence[dg.AssetKey]) -> dg.AutomationCondition:
+    """Each of `keys` (not necessarily parents) has been materialized at least once (any one day of a daily
+    asset), and none of them is being materialized now (no day in a run or backfill in progress)."""
+    condition = dg.AutomationCondition
+    built = [condition.asset_matches(key, ~condition.missing()) & ~condition.asset_matches(key, condition.in_progress())
+             for key in keys]
+    return functools.reduce(operator.and_, built).with_label("the daily models built once, none in progress")
+
+
+def follow_parents_automation(wait_for: Sequence[dg.AssetKey] = ()) -> dg.AutomationCondition:
     """`eager` for an unpartitioned asset below daily-partitioned ones: rebuilt when any parent updates; and
-    built once when missing while its parents are there.
+    built once when missing while its parents are there; never before every parent exists.
 
     Plain `eager` also waits until no parent partition is missing; for a child of the daily models that means
     every day since the partitions' start, which a warehouse whose history starts later never has. Missing
     itself while its parents are there (a fresh home: the seeds, and the views over them, that no raw day ever
     updates) it is requested, unless its latest run failed: a failure is shown, not retried every interval.
+    Either way it waits until each parent has been materialized at least once (`parents_exist`), and each of
+    `wait_for` too, none of them in progress: the assets whose runs would otherwise build part of a dbt set
+    while the rest of the set waits for them (dbt's eager test selection then runs the tests of the set's other
+    models too, and a test of a model that does not exist yet fails the run), see the translator.
     """
     condition = dg.AutomationCondition
     missing = (
@@ -81,6 +111,7 @@ def follow_parents_automation() -> dg.AutomationCondition:
         & ~condition.execution_failed()
         & ~condition.in_progress()
     ).with_label("missing, parents there, latest run not failed")
-    return (
-        condition.eager().without(~condition.any_deps_missing()) | missing
-    ).with_label("eager, missing days allowed")
+    result = (condition.eager().without(~condition.any_deps_missing()) | missing) & parents_exist()
+    if wait_for:
+        result = result & built_and_idle(wait_for)
+    return result.with_label("eager, missing days allowed, parents exist")

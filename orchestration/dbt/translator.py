@@ -35,9 +35,37 @@ class HubpulseDbtTranslator(DagsterDbtTranslator):
             # Dagster nothing about which days changed. A direct day-to-day dependency on the raw partitions
             # does: it is what lets a backfill of raw days request exactly those days downstream.
             spec = spec.merge_attributes(deps=[dg.AssetDep(RAW_ASSET_KEY)])
+        if node.get("resource_type") in ("model", "seed", "snapshot") and DAILY_TAG not in (node.get("tags") or []):
+            daily = self.daily_model_keys(manifest)
+            if daily and not self.feeds_daily_models(manifest, unique_id):
+                # A model or seed of the marts set waits for the daily models (built once, none in progress),
+                # so that the set builds together: see `follow_parents_automation`.
+                spec = spec.replace_attributes(automation_condition=follow_parents_automation(wait_for=daily))
         if node.get("name") in self.gx_checked_models:
             spec = spec.merge_attributes(kinds={"great_expectations"})
         return spec
+
+    def daily_model_keys(self, manifest: Mapping[str, Any]) -> tuple[dg.AssetKey, ...]:
+        """The asset keys of the daily-partitioned models, in manifest order."""
+        nodes = manifest.get("nodes", {})
+        return tuple(self.get_asset_key(node) for node in nodes.values()
+                     if node.get("resource_type") == "model" and DAILY_TAG in (node.get("tags") or []))
+
+    @staticmethod
+    def feeds_daily_models(manifest: Mapping[str, Any], unique_id: str) -> bool:
+        """Whether a daily model reads this node, directly or through others (the inputs set, `+tag:...`)."""
+        nodes, children = manifest.get("nodes", {}), manifest.get("child_map", {})
+        seen, todo = set(), list(children.get(unique_id, ()))
+        while todo:
+            child = todo.pop()
+            if child in seen:
+                continue
+            seen.add(child)
+            node = nodes.get(child) or {}
+            if node.get("resource_type") == "model" and DAILY_TAG in (node.get("tags") or []):
+                return True
+            todo.extend(children.get(child, ()))
+        return False
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
         if dbt_resource_props.get("resource_type") not in ("model", "seed", "snapshot"):
