@@ -1,4 +1,5 @@
-"""The `hubpulse` command line: simulate, serve-hub, import-archive, export-archive, prepare, demo, dashboard.
+"""The `hubpulse` command line: simulate, serve-hub, import-archive, export-archive (cli/imports.py), prepare,
+demo, dashboard.
 
 Heavy imports stay inside the subcommands, so `hubpulse --help` is quick."""
 
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
+from orchestration.cli import imports
 
 HOME_HELP = "the hubpulse home folder (default: the setting HUBPULSE_HOME, ./data when unset)"
 
@@ -32,39 +34,6 @@ def _serve_hub(args) -> int:
     from orchestration.localhub import server
 
     return server.run_from_args(args)
-
-
-def _date(value: str):
-    from orchestration.hub.archive import parse_snapshot_date
-
-    try:
-        return parse_snapshot_date(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _import_archive(args) -> int:
-    from orchestration.hub.transfer import import_archive
-    from orchestration.resources import HubpulsePaths
-
-    paths = HubpulsePaths(home=str(_home(args)))
-    summaries = import_archive(Path(args.archive), paths.raw_models, paths.raw_rejects, start=args.start, end=args.end)
-    if os.environ.get("DAGSTER_HOME") and not args.no_dagster:
-        from orchestration.hub.events import report_imported_partitions
-
-        report_imported_partitions(summaries)
-    rows = sum(s["rows"] for s in summaries)
-    rejected = sum(s["rejected"] for s in summaries)
-    print(f"imported {len(summaries)} snapshot dates, {rows} model rows, {rejected} rejected items into {paths.raw_models}")
-    return 0
-
-
-def _export_archive(args) -> int:
-    from orchestration.hub.transfer import export_archive
-
-    written = export_archive(settings.raw_models_dir(_home(args)), Path(args.out), gz=not args.plain)
-    print(f"exported {len(written)} snapshot files to {args.out}")
-    return 0
 
 
 def _demo(args) -> int:
@@ -125,19 +94,7 @@ def register(sub) -> None:
     server.add_arguments(p)
     p.set_defaults(func=_serve_hub)
 
-    p = sub.add_parser("import-archive", help="load a folder of daily YYYY-MM-DD.jsonl[.gz] files into raw partitions")
-    p.add_argument("archive", help="archive folder")
-    p.add_argument("--home", default=None, help=HOME_HELP)
-    p.add_argument("--start", type=_date, default=None, help="first date to import (default: all)")
-    p.add_argument("--end", type=_date, default=None, help="last date to import (default: all)")
-    p.add_argument("--no-dagster", action="store_true", help="do not record the partitions in the Dagster instance")
-    p.set_defaults(func=_import_archive)
-
-    p = sub.add_parser("export-archive", help="write raw partitions back out in the archive format")
-    p.add_argument("--out", required=True, help="folder to write YYYY-MM-DD.jsonl.gz files into")
-    p.add_argument("--home", default=None, help=HOME_HELP)
-    p.add_argument("--plain", action="store_true", help="write .jsonl instead of .jsonl.gz")
-    p.set_defaults(func=_export_archive)
+    imports.register(sub, home_help=HOME_HELP, home=_home)
 
     p = sub.add_parser("prepare", help="create HUBPULSE_HOME, the Dagster instance and the dbt manifest")
     p.add_argument("--home", default=None, help=HOME_HELP)
@@ -148,9 +105,9 @@ def register(sub) -> None:
     p.add_argument("--home", default=None, help=HOME_HELP)
     from orchestration.cli.demo import DEMO_WINDOW, FULL_WINDOW  # a light module: dates only, no Dagster
 
-    p.add_argument("--start", type=_date, default=None,
+    p.add_argument("--start", type=imports.date_argument, default=None,
                    help=f"first simulated date (default {DEMO_WINDOW[0]}; with --full {FULL_WINDOW[0]})")
-    p.add_argument("--end", type=_date, default=None,
+    p.add_argument("--end", type=imports.date_argument, default=None,
                    help=f"last simulated date (default {DEMO_WINDOW[1]}; with --full {FULL_WINDOW[1]})")
     p.add_argument("--full", action="store_true",
                    help=f"the whole calibrated history, {FULL_WINDOW[0]} .. {FULL_WINDOW[1]} (7-9 min instead of 2.5)")
