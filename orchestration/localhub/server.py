@@ -7,7 +7,9 @@ line. This server answers the two routes the project's ingestion uses, in the Hu
 - `GET /api/models` (query: `author`, `filter`, `search`, `pipeline_tag`, `gated`, `sort`, `limit`, `expand` /
   `expand[]`, `full`, `cardData`, `config`), paginated with a `Link: <...>; rel="next"` header and an opaque
   `cursor` parameter;
-- `GET /api/models/{repo_id}` and `GET /api/models/{repo_id}/revision/{rev}`.
+- `GET /api/models/{repo_id}` and `GET /api/models/{repo_id}/revision/{rev}`;
+- `GET /api/whoami-v2`, for the accounts a test gives (`LocalHub(accounts={token: name})`): 401 for any other
+  token or none, as the Hub answers an invalid token.
 
 Both exist at the root (the newest date of the archive) and under `/as-of/YYYY-MM-DD/` (one given date), so
 `HfApi(endpoint=hub.endpoint(day))` reads the Hub as it was on `day`.
@@ -39,7 +41,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -879,6 +881,7 @@ class LocalHub:
         verbose: bool = False,
         prefetch_next: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        accounts: Mapping[str, str] | None = None,
     ) -> None:
         if not allow_non_loopback and not is_loopback_host(host):
             raise ValueError(
@@ -899,6 +902,8 @@ class LocalHub:
         # The clock of the fixed-window rate limit (`FaultConfig.rate_limit`): a test passes a fake one, advanced
         # by the client's recorded sleeps, so that what a window allows does not depend on the machine's speed.
         self.clock = clock
+        # Tokens `/api/whoami-v2` accepts, each with its account name (kept in memory only, never logged).
+        self._accounts = dict(accounts or {})
         self._prefetching: set[dt.date] = set()
         self._faults = faults or FaultConfig()
         self._cache = _SnapshotCache(cache_dates)
@@ -1118,6 +1123,8 @@ class LocalHub:
                 handler.server.stopping.wait(slow)
             if kind == "list":
                 status, body, headers, items = self._list_models(handler, day, parts.query, path, page_faults)
+            elif kind == "whoami":
+                status, body, headers, items = self._whoami(handler)
             else:
                 status, body, headers, items = self._model_info(day, repo_id, revision, parts.query)
         except _HubError as err:
@@ -1165,6 +1172,8 @@ class LocalHub:
             if rest.rstrip("/") == "/api/models":
                 self._stats["list_requests"] += 1
                 return "list", "", None
+            if rest.rstrip("/") == "/api/whoami-v2":
+                return "whoami", "", None
             if rest.startswith("/api/models/"):
                 self._stats["info_requests"] += 1
                 repo, _, revision = rest[len("/api/models/") :].partition("/revision/")
@@ -1282,6 +1291,16 @@ class LocalHub:
             host = self._faults.link_host or handler.headers.get("Host") or f"{self.host}:{self.port}"
             headers.append(("Link", f'<http://{host}{path}?{urlencode(kept)}>; rel="next"'))
         return 200, body, headers, len(page)
+
+    def _whoami(self, handler: _Handler) -> tuple[int, bytes, list[tuple[str, str]], int]:
+        """The account of the request's bearer token, in the shape of the Hub's `whoami-v2` (a user)."""
+        scheme, _, token = (handler.headers.get("Authorization") or "").partition(" ")
+        name = self._accounts.get(token.strip()) if scheme.lower() == "bearer" else None
+        if name is None:
+            raise _HubError(401, "Invalid credentials in Authorization header")
+        account = {"type": "user", "name": name, "fullname": name, "isPro": False, "orgs": [],
+                   "auth": {"type": "access_token", "accessToken": {"displayName": "local", "role": "read"}}}
+        return 200, json.dumps(account).encode(), [], 0
 
     def _model_info(
         self, day: dt.date | None, repo_id: str, revision: str | None, query_string: str
