@@ -1,17 +1,15 @@
-"""Moving history in and out of raw partitions: `hubpulse import-archive` and `hubpulse export-archive`."""
+"""Moving history in and out of raw partitions: `hubpulse import-archive` (the Hub's JSON lines and the trackers'
+formats of `trackers.py`) and `hubpulse export-archive`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from orchestration.hub.archive import (
     default_taken_at,
-    iter_snapshot_items,
-    list_snapshots,
     meta_filename,
-    snapshot_taken_at,
     write_snapshot,
     write_snapshot_taken_at,
 )
@@ -23,6 +21,7 @@ from orchestration.hub.snapshots import (
     read_partition_items,
     write_snapshot_partition,
 )
+from orchestration.hub.trackers import detect_format, open_archive
 
 
 def import_archive(
@@ -33,29 +32,37 @@ def import_archive(
     start: dt.date | None = None,
     end: dt.date | None = None,
     log: Callable[[str], None] = print,
+    format: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> list[dict]:
-    """Load every snapshot file of an archive (optionally within [start, end]) into raw partitions.
+    """Load every snapshot date of an archive folder (optionally within [start, end]) into raw partitions.
 
-    Each file is read and validated whole before its partition is written (atomically), so a malformed
-    line fails that date with the file and line named and leaves its previous partition untouched.
-    Each partition's `fetched_at` is the instant the archive says the snapshot was taken (its
-    `YYYY-MM-DD.meta.json` sidecar; the end of the date without one, see `archive.snapshot_taken_at`).
+    `format` is one of `trackers.FORMATS` (the Hub's JSON lines, a per-model daily series, daily full-listing
+    Parquet files); None detects it from the file names, refusing a folder that mixes formats. `columns` maps a
+    series' column names (`trackers.series_columns`).
+
+    Each date is read and validated whole before its partition is written (atomically), so a bad line, row or
+    column fails that date with the file and the line, row or column named and leaves its previous partition
+    untouched; a series is validated whole, every file, before any date is written.
+    Each partition's `fetched_at` is the instant the archive says the snapshot was taken (a `fetched_at` column,
+    or its `YYYY-MM-DD.meta.json` sidecar; the end of the date without either, see `archive.snapshot_taken_at`).
     Returns one summary per imported date.
     """
-    snapshots = list_snapshots(archive_dir)
-    chosen = {d: p for d, p in snapshots.items() if (start is None or d >= start) and (end is None or d <= end)}
+    fmt = detect_format(archive_dir, format)
+    chosen = open_archive(archive_dir, fmt, start=start, end=end, columns=columns)
     if not chosen:
         raise ValueError(f"no snapshot files in {archive_dir} between {start or 'the start'} and {end or 'the end'}")
     summaries = []
-    for index, (day, path) in enumerate(chosen.items(), start=1):
-        taken_at = snapshot_taken_at(archive_dir, day)
+    for index, snapshot in enumerate(chosen, start=1):
         with gc_paused():
-            rows = build_snapshot_rows(iter_snapshot_items(path), day, taken_at)
+            items, taken_at = snapshot.load()
+            rows = build_snapshot_rows(items, snapshot.day, taken_at)
         write_snapshot_partition(raw_root, rejects_root, rows)
-        summary = {"snapshot_date": day.isoformat(), "file": path.name, **rows.summary()}
+        summary = {"snapshot_date": snapshot.day.isoformat(), "file": snapshot.source, "format": fmt, **rows.summary()}
         summaries.append(summary)
         if index % 50 == 0 or index == len(chosen):
-            log(f"imported {index}/{len(chosen)} dates (last {day}: {rows.rows} models, {rows.rejects.num_rows} rejected)")
+            log(f"imported {index}/{len(chosen)} dates (last {snapshot.day}: {rows.rows} models, "
+                f"{rows.rejects.num_rows} rejected)")
     return summaries
 
 
