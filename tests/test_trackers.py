@@ -397,3 +397,51 @@ def test_the_command_imports_a_mapped_series_and_names_a_bad_line(tmp_path, hist
     with pytest.raises(SystemExit):
         main([*argv[:5], "--column", "stars=likes"])
     assert "KEY one of date, model_id" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ built by dbt
+
+
+def test_a_series_import_builds_the_warehouse(tmp_path):
+    """A series of a small simulated history, imported and built by the same Dagster run of dbt as any archive:
+    the daily downloads are the `downloads_all_time` deltas of the series, the Hub's 30-day counts as given."""
+    import dagster as dg
+    import scenarios as sc
+
+    from orchestration.hub.archive import list_snapshots, read_snapshot
+
+    simulated = sc.simulate_archive(tmp_path, start=dt.date(2025, 1, 20), end=dt.date(2025, 1, 24), seed=34,
+                                    community_authors=6, catalogue_fraction=0.02, missing_dates=0, rename_at=None)
+    history = {day: read_snapshot(path) for day, path in list_snapshots(simulated).items()}
+    write_series_csv(tmp_path / "series" / "tracker.csv", series_rows(history))
+    home = tmp_path / "home"
+    days = sorted(history)
+    scenario = sc.Scenario("series", tmp_path, simulated, home, days[0], days[-1])
+    summaries = import_archive(tmp_path / "series", scenario.raw_root, home / "raw" / "hub_models_rejects",
+                               log=lambda _m: None)
+    assert len(summaries) == len(days)
+    with sc._environment(tmp_path, home):
+        sc._build_warehouse(scenario, dg.DagsterInstance.ephemeral())
+    assert all(result.success for result in scenario.results), sc.run_problems(scenario)
+    daily = scenario.query("select repo_id, snapshot_date, downloads_30d, downloads_all_time, daily_downloads, "
+                           "is_interpolated, is_recount from marts.fct_model_daily")
+    given = {(r["model_id"], r["date"]): r for r in series_rows(history)}
+    assert len(daily) == len(given)
+    checked = 0
+    for row in daily.itertuples():
+        day = row.snapshot_date.date()
+        source = given[(row.repo_id, day.isoformat())]
+        assert (row.downloads_30d, _none(row.downloads_all_time)) == (source["downloads"],
+                                                                      source["downloads_all_time"])
+        before = given.get((row.repo_id, (day - dt.timedelta(days=1)).isoformat()))
+        if before and before["downloads_all_time"] is not None and source["downloads_all_time"] is not None \
+                and not row.is_recount:
+            assert row.daily_downloads == source["downloads_all_time"] - before["downloads_all_time"]
+            checked += 1
+    assert checked > 50
+
+
+def _none(value):
+    import pandas as pd
+
+    return None if pd.isna(value) else int(value)
