@@ -25,8 +25,14 @@ def test_demo_bench_runs_the_demo_end_to_end(tmp_path):
     assert "phases the demo reports: simulate" in out and "warehouse" in out
     assert "target < 180s:" in out
     log = (tmp_path / "home.log").read_text()
-    for step in ("[1/4] simulating", "[2/4] ingesting", "[3/4] building the warehouse",
+    for step in ("[1/4] simulated", "[2/4] ingested", "[3/4] warehouse 2025-01-19 .. 2025-01-21: built and published",
                  "[4/4] what the warehouse says", "timings: simulate"):
         assert step in log, step
+    # A few lines and the answers (issue 16: under 60); Dagster's and dbt's logs are in the file it names.
+    assert len(log.splitlines()) < 60, log
+    assert log.splitlines()[0].startswith("hubpulse demo 2025-01-19 .. 2025-01-21"), log  # no warning before it
+    full_log = Path(log.splitlines()[0].split("full log: ")[1])
+    assert full_log.parent == tmp_path / "home" / "logs" and "STEP_START" in full_log.read_text()
+    assert "DEBUG" not in log and "dbt" not in log.split("[4/4]")[0].replace("dbt nodes", "")
     # The demo's warehouse run publishes the serving copy the dashboard and BI tools read.
     assert (tmp_path / "home" / "serving" / "current").is_symlink()

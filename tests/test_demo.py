@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
 from orchestration.cli import demo
@@ -66,20 +65,3 @@ def test_a_home_holding_another_simulated_history_is_refused_untouched(tmp_path:
     assert demo.other_history(home, dt.date(2024, 10, 1), dt.date(2026, 1, 31), 7) is None
     assert demo.other_history(home, dt.date(2024, 10, 1), dt.date(2026, 1, 31), 8) is not None
     assert demo.other_history(tmp_path / "fresh", start, end, 7) is None
-
-
-@dg.asset
-def demo_numbers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    context.log.info("numbers: 3 rows")
-    return dg.MaterializeResult(metadata={"rows": 3})
-
-
-def test_the_demos_runs_print_their_info_lines_and_store_every_event(tmp_path: Path, capfd):
-    job = dg.Definitions(assets=[demo_numbers]).resolve_implicit_global_asset_job_def()
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, run_config=demo.RUN_CONFIG)
-        stored = [entry.dagster_event_type for entry in instance.all_logs(result.run_id) if entry.is_dagster_event]
-    printed = capfd.readouterr()
-    assert result.success and dg.DagsterEventType.ASSET_MATERIALIZATION in stored
-    assert "numbers: 3 rows" in printed.out + printed.err
-    assert "ASSET_MATERIALIZATION" not in printed.out + printed.err  # Dagster's DEBUG line per event: not printed

@@ -1,5 +1,5 @@
-"""The `hubpulse` command line and the tooling behind it (demo, prepare, summary)."""
+"""The `hubpulse` command line (`main.py`) and the tooling behind it (demo, build, doctor, imports, prepare, summary).
 
-from orchestration.cli.main import main
-
-__all__ = ["main"]
+Nothing is imported here: `python -m orchestration.cli.main` then runs the module once, not a copy imported
+by the package first (runpy's warning), and `hubpulse --help` stays quick.
+"""

@@ -8,6 +8,7 @@ same instance (`DAGSTER_HOME=<HUBPULSE_HOME>/dagster`), so the UI shows the demo
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -19,12 +20,6 @@ from pathlib import Path
 # months the simulator is calibrated on, where China's 28-day download velocity overtakes the US's (7-9 min).
 DEMO_WINDOW = (dt.date(2024, 12, 9), dt.date(2025, 3, 16))
 FULL_WINDOW = (dt.date(2024, 10, 1), dt.date(2026, 1, 31))
-# The runs' terminal output: their INFO lines (progress, failing partitions), not Dagster's DEBUG line per stored
-# event (thousands of them: every materialization, planned event and check evaluation). The instance stores every
-# event either way, so the UI shows the same runs.
-RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-
-
 def demo_environment(home: Path, scope: str = "full") -> dict[str, str]:
     """The environment the demo (and `make dev` after it) runs with.
 
@@ -84,9 +79,31 @@ def other_history(home: Path, start: dt.date, end: dt.date, seed: int) -> str | 
     )
 
 
+def _archive_days(archive: Path) -> int:
+    """Snapshot files the simulator has written so far (its progress)."""
+    from orchestration.hub.archive import list_snapshots
+
+    return len(list_snapshots(archive)) if archive.is_dir() else 0
+
+
+def _ingested_since(raw: Path, dates: list[dt.date], since: float) -> int:
+    """How many of `dates` have a raw partition written after `since` (the ingest step's progress)."""
+    from orchestration.hub.snapshots import PARTITION_FILE
+
+    done = 0
+    for day in dates:
+        with contextlib.suppress(FileNotFoundError):
+            done += (raw / f"snapshot_date={day.isoformat()}" / PARTITION_FILE).stat().st_mtime >= since
+    return done
+
+
 def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate: bool = False,
-             scope: str = "full") -> int:
-    """Run the demo end to end; return a process exit code."""
+             scope: str = "full", verbose: bool = False) -> int:
+    """Run the demo end to end; return a process exit code.
+
+    The terminal gets one line per step (a progress bar on a terminal) and the answers; Dagster's and dbt's
+    logs go to a file under `<home>/logs/` (printed first), or to the terminal with `verbose`.
+    """
     problem = other_history(home, start, end, seed)
     if problem is not None:
         print(problem)
@@ -95,80 +112,78 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
     env = demo_environment(home, scope)
     os.environ.update(env)
     os.environ.setdefault("HUBPULSE_START_DATE", start.isoformat())
-    from orchestration.cli.prepare import ensure_instance, partial_parse_file, start_home_parse
+    from orchestration.cli.build import (
+        build_step,
+        execute_ranged,
+        failure_report,
+        log_file,
+        use_home,
+        where_things_are,
+    )
+    from orchestration.cli.console import DbtProgress, Step, captured_output
+    from orchestration.cli.prepare import partial_parse_file, start_home_parse
 
-    ensure_instance(Path(env["DAGSTER_HOME"]))
+    use_home(home)
     archive = Path(env["HUBPULSE_ARCHIVE"])
+    log_path = None if verbose else log_file(home, "demo")
+    print(f"hubpulse demo {start} .. {end} (seed {seed}, {scope} scope) in {home}"
+          + (f"; full log: {log_path}" if log_path else ""), flush=True)
     t0 = time.monotonic()
     # dbt parses the project once for this home, in the background while the Hub is simulated and ingested,
     # so the three dbt commands of the warehouse run start from that parse (see prepare.use_partial_parse).
     parse = None if partial_parse_file(home).is_file() else start_home_parse(home)
+    follow = DbtProgress(steps=4)
+    with captured_output(log_path, on_line=follow) as terminal:
+        days = (end - start).days + 1
+        if resimulate or not _archive_matches(archive, start, end, seed):
+            from orchestration.localhub.simulator import SimulationConfig, simulate
 
-    if resimulate or not _archive_matches(archive, start, end, seed):
-        from orchestration.localhub.simulator import SimulationConfig, simulate
+            step = Step(terminal, "[1/4] simulating the Hub", total=days, unit="days", redraw=not verbose)
+            with step.polling(lambda: _archive_days(archive)):
+                summary = simulate(SimulationConfig(start=start, end=end, seed=seed), archive)
+            step.finish(f"[1/4] simulated {summary['dates']} snapshot dates, {summary['models']:,} models "
+                        f"({summary['items_written']:,} listing items) into {archive}")
+        else:
+            Step(terminal, "", redraw=False).finish(
+                f"[1/4] simulated archive already in {archive} (same window and seed): reused")
+        t1 = time.monotonic()
 
-        print(f"[1/4] simulating the Hub from {start} to {end} (seed {seed}) into {archive} ...", flush=True)
-        simulate(SimulationConfig(start=start, end=end, seed=seed), archive, log=lambda m: print(f"      {m}"))
-    else:
-        print(f"[1/4] simulated archive already in {archive} (same start, end and seed): reusing it")
-    t1 = time.monotonic()
+        from orchestration import settings
+        from orchestration.hub.archive import list_snapshots
 
-    import dagster as dg
+        dates = [d for d in list_snapshots(archive) if start <= d <= end]
+        runs = contiguous_ranges(dates)
+        raw = settings.raw_models_dir(home)
+        step = Step(terminal, "[2/4] ingesting through the local Hub", total=len(dates), unit="dates",
+                    redraw=not verbose)
+        since = time.time() - 1
+        with step.polling(lambda: _ingested_since(raw, dates, since)):
+            for first, last in runs:
+                result = execute_ranged("ingest_hub_snapshots", first, last, trigger="demo", verbose=verbose)
+                if not result.success:
+                    step.finish(f"[2/4] ingestion of {first} .. {last} FAILED")
+                    terminal.write("\n".join(failure_report(result, log_path)) + "\n")
+                    return 1
+        step.finish(f"[2/4] ingested {len(dates)} snapshot dates through the local Hub in {len(runs)} Dagster "
+                    f"run(s), one per stretch of consecutive dates")
+        t2 = time.monotonic()
 
-    from orchestration.definitions import defs
-    from orchestration.hub.archive import list_snapshots
-
-    dates = [d for d in list_snapshots(archive) if start <= d <= end]
-    runs = contiguous_ranges(dates)
-    print(f"[2/4] ingesting {len(dates)} snapshot dates through the local Hub in {len(runs)} Dagster run(s) "
-          f"(one per stretch of consecutive dates; the archive has {len(runs) - 1} gap(s)) ...", flush=True)
-    instance = dg.DagsterInstance.get()
-    job = defs.resolve_job_def("ingest_hub_snapshots")
-    for first, last in runs:
-        result = job.execute_in_process(
-            instance=instance,
-            run_config=RUN_CONFIG,
-            tags={
-                "dagster/asset_partition_range_start": first.isoformat(),
-                "dagster/asset_partition_range_end": last.isoformat(),
-                "hubpulse/trigger": "demo",
-            },
-            raise_on_error=False,
-        )
-        if not result.success:
-            print(f"ingestion of {first} .. {last} failed: see run {result.run_id} in the Dagster UI (`make dev`)")
+        if parse is not None and parse.wait() != 0:
+            print("(the background dbt parse failed: each dbt command parses the project itself)", flush=True)
+        if partial_parse_file(home).is_file():
+            os.environ["DBT_PARTIAL_PARSE_FILE_PATH"] = str(partial_parse_file(home))
+        ok, result = build_step(terminal, "[3/4]", start, end, trigger="demo", verbose=verbose, follow=follow)
+        t3 = time.monotonic()
+        if not ok:
+            terminal.write("\n".join(failure_report(result, log_path)) + "\n")
             return 1
-        print(f"      {first} .. {last}: run {result.run_id} succeeded", flush=True)
-    t2 = time.monotonic()
-
-    if parse is not None and parse.wait() != 0:
-        print("      (the background dbt parse failed: each dbt command parses the project itself)")
-    if partial_parse_file(home).is_file():
-        os.environ["DBT_PARTIAL_PARSE_FILE_PATH"] = str(partial_parse_file(home))
-    print(f"[3/4] building the warehouse with dbt for {start} .. {end} in one Dagster run ...", flush=True)
-    warehouse = defs.resolve_job_def("build_warehouse").execute_in_process(
-        instance=instance,
-        run_config=RUN_CONFIG,
-        tags={
-            "dagster/asset_partition_range_start": start.isoformat(),
-            "dagster/asset_partition_range_end": end.isoformat(),
-            "hubpulse/trigger": "demo",
-        },
-        raise_on_error=False,
-    )
-    t3 = time.monotonic()
-    if not warehouse.success:
-        print(f"the warehouse build failed: see run {warehouse.run_id} in the Dagster UI (`make dev`)")
-        return 1
 
     from orchestration.cli.summary import print_raw_summary, print_warehouse_summary
 
     print("[4/4] what the warehouse says")
     print_raw_summary(home)
     print_warehouse_summary(home)
-    print(
-        f"\ntimings: simulate {t1 - t0:.0f}s, ingest {t2 - t1:.0f}s, warehouse {t3 - t2:.0f}s, "
-        f"total {time.monotonic() - t0:.0f}s"
-        f"\nThe runs are in DAGSTER_HOME={env['DAGSTER_HOME']}: `make dev` opens the UI on them."
-    )
+    print(f"\ntimings: simulate {t1 - t0:.0f}s, ingest {t2 - t1:.0f}s, warehouse {t3 - t2:.0f}s, "
+          f"total {time.monotonic() - t0:.0f}s")
+    print(where_things_are(home, env["DAGSTER_HOME"]))
     return 0

@@ -1,5 +1,5 @@
 """The `hubpulse` command line: simulate, serve-hub, import-archive, export-archive (cli/imports.py), prepare,
-demo, dashboard.
+demo, build (cli/build.py), doctor (cli/doctor.py), dashboard.
 
 Heavy imports stay inside the subcommands, so `hubpulse --help` is quick."""
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.cli import imports
+from orchestration.cli import build, doctor, imports
 
 HOME_HELP = "the hubpulse home folder (default: the setting HUBPULSE_HOME, ./data when unset)"
 
@@ -47,6 +47,7 @@ def _demo(args) -> int:
         seed=args.seed,
         resimulate=args.resimulate,
         scope=args.scope,
+        verbose=args.verbose,
     )
 
 
@@ -95,6 +96,7 @@ def register(sub) -> None:
     p.set_defaults(func=_serve_hub)
 
     imports.register(sub, home_help=HOME_HELP, home=_home)
+    doctor.register(sub, home_help=HOME_HELP, home=_home)
 
     p = sub.add_parser("prepare", help="create HUBPULSE_HOME, the Dagster instance and the dbt manifest")
     p.add_argument("--home", default=None, help=HOME_HELP)
@@ -117,7 +119,11 @@ def register(sub) -> None:
                    help="full: crawl the whole simulated Hub (default); default: the live default scope, the "
                         "tracked organisations (HUBPULSE_SCOPE_ORGS) + top N (HUBPULSE_TOP_N) + the children of "
                         "their models, as a live deployment runs it (use a home of its own)")
+    p.add_argument("--verbose", action="store_true",
+                   help="show Dagster's and dbt's logs live instead of writing them to <home>/logs/")
     p.set_defaults(func=_demo)
+
+    build.register(sub, home_help=HOME_HELP, home=_home, date_argument=imports.date_argument)
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard over the published marts (127.0.0.1)")
     p.add_argument("--home", default=None, help=HOME_HELP)
