@@ -52,18 +52,8 @@ def print_raw_summary(home: Path) -> None:
         [str(raw / "*" / "*.parquet")],
     ).fetchone()
     days, first, last, rows, models, authors = row
-    print(f"raw partitions: {days} snapshot dates {first} .. {last} under {raw}")
-    print(f"  {rows:,} model rows, {models:,} distinct models, {authors:,} authors")
-    per_day = con.execute(
-        """
-        select snapshot_date, count(*) as models, sum(downloads_all_time) as downloads_all_time
-        from read_parquet(?, union_by_name = true) group by all order by snapshot_date
-        """,
-        [str(raw / "*" / "*.parquet")],
-    ).fetchall()
-    for day, n, total in dict.fromkeys([per_day[0], per_day[len(per_day) // 2], per_day[-1]]):
-        known = "no cumulative downloads known" if total is None else f"{int(total):,} cumulative downloads"
-        print(f"  {day}: {n:,} models in scope, {known}")
+    print(f"raw partitions: {days} snapshot dates {first} .. {last} ({rows:,} model rows, {models:,} distinct "
+          f"models, {authors:,} authors) under {raw}")
 
 
 def _print_table(title: str, headers: list[str], rows: list[tuple], empty: str = "no rows") -> None:
@@ -258,7 +248,7 @@ def supply_chain_lines(con, month) -> list[str]:
 # ------------------------------------------------------------------------------------ attribution coverage
 
 
-def coverage_lines(con, home: Path, months: int = 4, organizations: int = 5) -> list[str]:
+def coverage_lines(con, home: Path, months: int = 2, organizations: int = 3) -> list[str]:
     """How much of every answer rests on attribution: per month, the share of downloads, releases and new
     derivatives held by organisations without a region (marts.fct_attribution_coverage), then the organisations
     to attribute first (marts.fct_unattributed_organizations) and where to add them."""
@@ -271,17 +261,20 @@ def coverage_lines(con, home: Path, months: int = 4, organizations: int = 5) -> 
     """, [months]).fetchall()
     if not rows:
         return ["  (no snapshot day in this warehouse yet)"]
-    lines = _table_lines(["month", "% downloads", "% releases", "% derivatives built", "% pairs without region"],
-                         rows)
+    lines = [f"  {month}: {downloads:.1f}% of downloads, {releases:.1f}% of releases, {derivatives:.1f}% of "
+             f"derivatives built, {pairs:.1f}% of builder-base pairs"
+             for month, downloads, releases, derivatives, pairs in rows]
     top = con.execute("""
-        select organization, region, downloads, round(100 * download_share, 2), unattributed_derivatives
+        select organization, region, round(100 * download_share, 2), unattributed_derivatives
         from marts.fct_unattributed_organizations order by attribution_rank limit ?
     """, [organizations]).fetchall()
     if top:
-        lines.append("  organisations without a region holding the most downloads and derivatives:")
-        lines.extend(_table_lines(["organisation", "region", "downloads", "% downloads", "derivatives"], top))
-        lines.append(f"  attribute them in {region_overrides_path(home)} "
-                     "(rows `namespace,region,source`); the next build uses them")
+        lines.append("  attribute first: " + ", ".join(
+            f"{organization} ({region}; {share}% of downloads, {derivatives:,} derivatives)"
+            for organization, region, share, derivatives in top))
+        lines.append(f"  in {region_overrides_path(home)} (rows `namespace,region,source`); the next build uses "
+                     "them (marts.fct_attribution_coverage and fct_unattributed_organizations hold every month and "
+                     "organisation)")
     return lines
 
 
@@ -333,7 +326,7 @@ def print_warehouse_summary(home: Path) -> None:
                 where release_date >= (select min(snapshot_date) from marts.fct_model_daily)
                   and derivatives > 0
                 order by derivatives_within_42_days desc, days_to_first_derivative asc nulls last, base_repo_id
-                limit 8
+                limit 5
             """).fetchall()
             _print_table(DERIVATIVES,
                          ["base model", "region", "released", "days to 1st", "within 42 days", "all", "% by others"],
@@ -361,7 +354,7 @@ def print_warehouse_summary(home: Path) -> None:
                        round(benchmark_score, 1), round(100 * ecosystem_score, 2)
                 from marts.fct_ecosystem_vs_benchmark
                 where month_start = ? and rank_gap is not null
-                order by abs(rank_gap) desc, organization limit 8
+                order by abs(rank_gap) desc, organization limit 5
             """, [month]).fetchall()
             title = (BENCHMARK if month is None else
                      f"3. Ecosystem vs benchmark, {_month(month)}: largest gaps (benchmark rank - ecosystem rank)")
@@ -372,8 +365,8 @@ def print_warehouse_summary(home: Path) -> None:
                 select strftime(month_start, '%Y-%m'), organizations_ranked, round(spearman_rank_correlation, 2)
                 from marts.fct_benchmark_adoption_correlation order by month_start desc limit 6
             """).fetchall()
-            _print_table(CORRELATION, ["month", "organisations", "spearman"], rows,
-                         empty="no month with organisations ranked on both")
+            months = ", ".join(f"{month} {_fmt(rho)}" for month, _n, rho in rows)
+            print(f"{CORRELATION}: {months or '(no month with organisations ranked on both)'}")
 
         _section(CADENCE, cadence)
         _section(VELOCITY, velocity)
@@ -383,7 +376,6 @@ def print_warehouse_summary(home: Path) -> None:
         _section(COVERAGE, coverage)
     finally:
         con.close()
-    print(f"\nwarehouse: {path} (schemas staging, intermediate, marts)")
 
 
 CADENCE = "1. Release cadence: releases per week by region, before and after DeepSeek-R1 (2025-01-20)"
@@ -393,5 +385,5 @@ DERIVATIVES = "4. Derivatives: fastest-adopted base models released in the windo
 SUPPLY = "5. Supply chain: new derivatives in the last complete month by builder region (rows) and base region"
 BENCHMARK = "3. Ecosystem vs benchmark: largest gaps (benchmark rank - ecosystem rank)"
 COVERAGE = ("Attribution coverage: the share held by organisations without a region (unclassified or unknown), "
-            "per month")
-CORRELATION = "   Do benchmark scores still predict adoption? Spearman rank correlation per month"
+            "latest months")
+CORRELATION = "  Do benchmark scores still predict adoption? Spearman rank correlation per month"
