@@ -15,26 +15,27 @@ DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name 
 .PHONY: install prepare demo demo-full test dev lint clean dashboard browser bench
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "installing hubpulse and its pinned dependencies into $(VENV) (constraints.txt) ..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 # The dbt manifest the code location loads (never parsed on load), plus HUBPULSE_HOME and the Dagster instance.
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	$(VENV)/bin/hubpulse prepare --home $(HUBPULSE_HOME)
+	@$(VENV)/bin/hubpulse prepare --home $(HUBPULSE_HOME)
 
 prepare: $(MANIFEST)
 
 demo: prepare
-	$(VENV)/bin/hubpulse demo --home $(HUBPULSE_HOME)
+	@$(VENV)/bin/hubpulse demo --home $(HUBPULSE_HOME)
 
 # The sixteen months the simulator is calibrated on (7-9 min), in a home of its own: the two simulated histories
 # differ day by day and must not be mixed. `make dev HUBPULSE_HOME=$(CURDIR)/data-full` opens its runs.
 demo-full: prepare
-	$(VENV)/bin/hubpulse demo --full --home $(CURDIR)/data-full
+	@$(VENV)/bin/hubpulse demo --full --home $(CURDIR)/data-full
 
 test: prepare browser
 	$(PY) -m pytest -q -n 2 --dist loadfile
