@@ -12,7 +12,7 @@ DASHBOARD_PORT ?= 8501
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v '/target/')
 
-.PHONY: install prepare demo demo-full test dev lint clean dashboard browser bench
+.PHONY: install prepare demo demo-full test dev lint clean dashboard browser bench docs
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "installing hubpulse and its pinned dependencies into $(VENV) (constraints.txt) ..."
@@ -44,6 +44,11 @@ dev: prepare
 	@$(VENV)/bin/hubpulse prepare --home $(HUBPULSE_HOME) --no-manifest
 	HUBPULSE_ARCHIVE=$${HUBPULSE_ARCHIVE:-$(HUBPULSE_HOME)/archive} \
 	  $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+
+# The dbt docs (models, columns, tests, lineage: one static page) and the Great Expectations Data Docs, offline,
+# under $(HUBPULSE_HOME)/dbt_docs and $(HUBPULSE_HOME)/quality/data_docs; the Dagster assets link to them.
+docs: prepare
+	@$(VENV)/bin/hubpulse docs --home $(HUBPULSE_HOME)
 
 # Chromium and chromedriver for the dashboard's browser test (Debian packages, installed when missing).
 browser:

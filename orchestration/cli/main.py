@@ -1,5 +1,5 @@
 """The `hubpulse` command line: simulate, serve-hub, import-archive, export-archive (cli/imports.py), prepare,
-demo, build (cli/build.py), doctor (cli/doctor.py), dashboard.
+demo, build (cli/build.py), doctor (cli/doctor.py), docs (cli/docs.py), dashboard.
 
 Heavy imports stay inside the subcommands, so `hubpulse --help` is quick."""
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.cli import build, doctor, imports
+from orchestration.cli import build, docs, doctor, imports
 
 HOME_HELP = "the hubpulse home folder (default: the setting HUBPULSE_HOME, ./data when unset)"
 
@@ -124,6 +124,7 @@ def register(sub) -> None:
     p.set_defaults(func=_demo)
 
     build.register(sub, home_help=HOME_HELP, home=_home, date_argument=imports.date_argument)
+    docs.register(sub, home_help=HOME_HELP, home=_home)
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard over the published marts (127.0.0.1)")
     p.add_argument("--home", default=None, help=HOME_HELP)
