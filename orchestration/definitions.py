@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts
+from orchestration.dbt.assets import dbt_daily_models, dbt_inputs, dbt_marts, external_source_specs
 from orchestration.dbt.jobs import automation_sensor, warehouse_job
 from orchestration.dbt.project import dbt_cli_from_env
 from orchestration.hub.assets import hub_model_snapshots
@@ -17,7 +17,7 @@ from orchestration.serving.assets import published_marts
 from orchestration.serving.jobs import publish_job
 
 defs = dg.Definitions(
-    assets=[hub_model_snapshots, dbt_inputs, dbt_daily_models, dbt_marts, published_marts],
+    assets=[hub_model_snapshots, *external_source_specs(), dbt_inputs, dbt_daily_models, dbt_marts, published_marts],
     # Great Expectations suites as asset checks: they run in the same run as their asset (the jobs' asset
     # selections include them), and the blocking ones stop downstream assets on bad data.
     asset_checks=[*raw_asset_checks, raw_freshness],

@@ -93,12 +93,15 @@ def test_the_three_dbt_sets_select_their_models_and_share_the_warehouse_pool():
 
 def test_the_translator_gives_kinds_automation_and_the_raw_dependency():
     graph = defs.resolve_asset_graph()
-    dbt_keys = [k for k in graph.get_all_asset_keys() if "dbt" in graph.get(k).kinds]
+    dbt_keys = [k for k in graph.get_all_asset_keys() if "dbt" in graph.get(k).kinds and graph.get(k).is_materializable]
     assert len(dbt_keys) > 20
     for key in dbt_keys:
         node = graph.get(key)
         assert node.kinds >= {"dbt", "duckdb"}
-        assert node.group_name in {"seeds", "staging", "intermediate", "marts"}
+        assert node.group_name in {"raw", "staging", "intermediate", "marts"}
+        assert node.group_name != "raw" or key.path[0] in ("seeds", "benchmarks")
+        # Each dbt asset links to its page in the static dbt docs (`hubpulse docs`).
+        assert node.metadata["dbt_docs"].url.endswith(node.metadata["dagster_dbt/unique_id"]), key
         label = node.automation_condition.get_label()
         if node.partitions_def is not None:
             # Every day requested by its raw days, not only the latest one.

@@ -10,12 +10,15 @@ steps, and dbt's test selection would run a test before one of its models exists
 # No `from __future__ import annotations` here: Dagster inspects the context annotation at definition time.
 import contextlib
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.dbt.conditions import RAW_ASSET_KEY
 from orchestration.dbt.metadata import with_warehouse_metadata
 from orchestration.dbt.project import hubpulse_dbt_project, manifest_path
 from orchestration.dbt.translator import HubpulseDbtTranslator
@@ -23,13 +26,27 @@ from orchestration.hub.partitions import daily_snapshot_partitions
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.quality import GX_CHECKED_MODELS
 from orchestration.resources import HubpulsePaths
+from orchestration.settings import get_settings
 
 DAILY_SELECT = "tag:daily_partitioned"
 INPUTS_SELECT = "+tag:daily_partitioned"
 WINDOW_ENV = ("HUBPULSE_WINDOW_START", "HUBPULSE_WINDOW_END")
 
-TRANSLATOR = HubpulseDbtTranslator(gx_checked_models=GX_CHECKED_MODELS)
+TRANSLATOR = HubpulseDbtTranslator(gx_checked_models=GX_CHECKED_MODELS, docs_home=get_settings().home)
 MANIFEST = manifest_path()
+
+
+def external_source_specs(manifest_file: Path = MANIFEST) -> list[dg.AssetSpec]:
+    """The dbt sources that no Dagster asset writes (reference files dbt reads in place, the leaderboard) as
+    external assets: in the raw group with their dbt description, columns and docs link, instead of the bare
+    stubs Dagster would create for them."""
+    manifest = json.loads(Path(manifest_file).read_text())
+    specs = []
+    for unique_id in sorted(manifest.get("sources", {})):
+        spec = TRANSLATOR.get_asset_spec(manifest, unique_id, hubpulse_dbt_project)
+        if spec.key != RAW_ASSET_KEY:
+            specs.append(spec.replace_attributes(automation_condition=None))
+    return specs
 
 
 def window_env(start: dt.date, end: dt.date) -> dict[str, str]:

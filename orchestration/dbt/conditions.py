@@ -18,6 +18,7 @@ RAW_ASSET_KEY = dg.AssetKey("hub_model_snapshots")
 RAW_SOURCE_TO_ASSET = {("hub", "hub_model_snapshots"): RAW_ASSET_KEY}
 
 LAYERS = ("staging", "intermediate", "marts")
+RAW_GROUP = "raw"  # the asset group of what comes in as it is: raw snapshots, seeds, files read in place
 DAILY_TAG = "daily_partitioned"
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from orchestration.cli.docs import dbt_docs_url
 from orchestration.dbt.conditions import (
     DAILY_TAG,
     RAW_ASSET_KEY,
+    RAW_GROUP,
     RAW_SOURCE_TO_ASSET,
     daily_partition_automation,
     follow_parents_automation,
@@ -23,9 +26,10 @@ class HubpulseDbtTranslator(DagsterDbtTranslator):
     makes every model follow its parents declaratively, and adds the `great_expectations` kind to the models
     that carry Great Expectations checks."""
 
-    def __init__(self, gx_checked_models: frozenset[str] = frozenset()) -> None:
+    def __init__(self, gx_checked_models: frozenset[str] = frozenset(), docs_home: Path | None = None) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self.gx_checked_models = gx_checked_models
+        self.docs_home = docs_home  # whose static dbt docs (`hubpulse docs`) each asset links to
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
@@ -41,6 +45,10 @@ class HubpulseDbtTranslator(DagsterDbtTranslator):
                 # A model or seed of the marts set waits for the daily models (built once, none in progress),
                 # so that the set builds together: see `follow_parents_automation`.
                 spec = spec.replace_attributes(automation_condition=follow_parents_automation(wait_for=daily))
+        resource = node or manifest.get("sources", {}).get(unique_id) or {}
+        if self.docs_home is not None and resource.get("resource_type") in ("model", "seed", "snapshot", "source"):
+            spec = spec.merge_attributes(metadata={"dbt_docs": dg.MetadataValue.url(
+                dbt_docs_url(self.docs_home, unique_id, resource["resource_type"]))})
         if node.get("name") in self.gx_checked_models:
             spec = spec.merge_attributes(kinds={"great_expectations"})
         return spec
@@ -82,4 +90,8 @@ class HubpulseDbtTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """The layer: `raw` for what comes in as it is (the seeds' reference tables, the files read in place),
+        else the model's folder (staging, intermediate, marts)."""
+        if dbt_resource_props.get("resource_type") in ("seed", "source"):
+            return RAW_GROUP
         return layer_of(dbt_resource_props) or super().get_group_name(dbt_resource_props)
