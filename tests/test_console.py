@@ -44,7 +44,7 @@ def test_on_a_terminal_a_step_redraws_one_line_with_counts_and_time_left(monkeyp
     now[0] = 110.0
     step.update(1)  # 10 s for one of four: 30 s left
     drawn = out.getvalue().split("\r")
-    assert drawn[-1].startswith("[2/4] ingesting  [######------------------] 1/4 dates  0:10, ~0:30 left")
+    assert drawn[-1].startswith("[2/4] ingesting  [#####---------------] 1/4 dates  0:10, ~0:30 left")
     assert "\n" not in out.getvalue()  # redrawn in place, never a new line before the end
     now[0] = 120.0
     step.finish("[2/4] ingested 4 dates")
@@ -78,7 +78,7 @@ def test_the_dbt_progress_follows_steps_and_node_counts():
     follow('... - dbt_daily_models - STEP_START - Started execution of step "dbt_daily_models".')
     follow("02:00:09  2 of 9 ERROR creating sql incremental model intermediate.int_b ... [ERROR in 1s]")
     assert follow.nodes == 5 and follow.started_steps == ["dbt_inputs", "dbt_daily_models"]
-    assert step.detail == "step 2/4: dbt_daily_models" and step.done_count == 5
+    assert step.detail == "2/4 dbt_daily_models" and step.done_count == 5
 
 
 @dg.asset

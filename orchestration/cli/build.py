@@ -99,11 +99,28 @@ def execute_ranged(job_name: str, first: dt.date, last: dt.date, *, trigger: str
     )
 
 
+def expected_dbt_nodes() -> int | None:
+    """About how many nodes the three `dbt build` steps run (models, seeds, data and unit tests of the manifest):
+    the progress line's total, for its time left (a test that no set selects makes it end a little short)."""
+    import json
+
+    from orchestration.dbt.project import manifest_path
+
+    try:
+        manifest = json.loads(manifest_path().read_text())
+    except (OSError, ValueError):
+        return None
+    built = ("model", "seed", "snapshot", "test")
+    return (sum(node.get("resource_type") in built for node in manifest.get("nodes", {}).values())
+            + len(manifest.get("unit_tests", {}))) or None
+
+
 def build_step(terminal: TextIO, label: str, first: dt.date, last: dt.date, *, trigger: str, verbose: bool,
                follow: DbtProgress) -> tuple[bool, object]:
     """Run `build_warehouse` for first .. last with a progress line that `follow` (reading the run's log lines)
     keeps up to date; returns (success, result)."""
-    step = Step(terminal, f"{label} building the warehouse {first} .. {last}", unit="dbt nodes", redraw=not verbose)
+    step = Step(terminal, f"{label} building", total=expected_dbt_nodes(),
+                unit="nodes", redraw=not verbose)
     follow.step = step
     result = execute_ranged("build_warehouse", first, last, trigger=trigger, verbose=verbose)
     nodes = f", {follow.nodes} dbt nodes" if follow.nodes else ""

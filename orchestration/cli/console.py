@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-BAR_WIDTH = 24
+BAR_WIDTH = 20
 REDRAW_SECONDS = 0.25
 
 
@@ -204,7 +204,7 @@ class DbtProgress:
             self.finished_before += self.current[0]
             self.current = (0, 0)
             self.started_steps.append(started.group(1))
-            self.step.update(detail=f"step {len(self.started_steps)}/{self.steps}: {started.group(1)}")
+            self.step.update(detail=f"{len(self.started_steps)}/{self.steps} {started.group(1)}")
             return
         node = DBT_NODE_DONE.search(line)
         if node:

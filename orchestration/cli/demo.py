@@ -138,7 +138,7 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
         if resimulate or not _archive_matches(archive, start, end, seed):
             from orchestration.localhub.simulator import SimulationConfig, simulate
 
-            step = Step(terminal, "[1/4] simulating the Hub", total=days, unit="days", redraw=not verbose)
+            step = Step(terminal, "[1/4] simulating", total=days, unit="days", redraw=not verbose)
             with step.polling(lambda: _archive_days(archive)):
                 summary = simulate(SimulationConfig(start=start, end=end, seed=seed), archive)
             step.finish(f"[1/4] simulated {summary['dates']} snapshot dates, {summary['models']:,} models "
@@ -154,7 +154,7 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
         dates = [d for d in list_snapshots(archive) if start <= d <= end]
         runs = contiguous_ranges(dates)
         raw = settings.raw_models_dir(home)
-        step = Step(terminal, "[2/4] ingesting through the local Hub", total=len(dates), unit="dates",
+        step = Step(terminal, "[2/4] ingesting", total=len(dates), unit="dates",
                     redraw=not verbose)
         since = time.time() - 1
         with step.polling(lambda: _ingested_since(raw, dates, since)):
@@ -183,7 +183,7 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
     print("[4/4] what the warehouse says")
     print_raw_summary(home)
     print_warehouse_summary(home)
-    print(f"\ntimings: simulate {t1 - t0:.0f}s, ingest {t2 - t1:.0f}s, warehouse {t3 - t2:.0f}s, "
+    print(f"timings: simulate {t1 - t0:.0f}s, ingest {t2 - t1:.0f}s, warehouse {t3 - t2:.0f}s, "
           f"total {time.monotonic() - t0:.0f}s")
     print(where_things_are(home, env["DAGSTER_HOME"]))
     return 0
