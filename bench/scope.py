@@ -38,14 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WINDOW_SECONDS = 300
-BUDGETS = (("anonymous", 500), ("free", 1_000), ("PRO", 2_500))
+from orchestration.hub.limits import RATE_LIMITS, least_run_seconds
 
-
-def min_wall_seconds(requests: int, per_window: int, seconds_per_request: float) -> float:
-    """Least time `requests` take when at most `per_window` fit in a 5-minute window (the last one partly used)."""
-    full_windows = max(0, math.ceil(requests / per_window) - 1)
-    return full_windows * WINDOW_SECONDS + (requests - full_windows * per_window) * seconds_per_request
+BUDGETS = tuple((plan, RATE_LIMITS[plan]) for plan in ("anonymous", "free", "PRO"))
 
 
 def kind_of(listing: str) -> str:
@@ -158,7 +153,7 @@ def report_day(day, items, stats, seconds, served, full_items, tracked_ns, legac
               f"{c['requests']:>6,} requests {c['items']:>7,} items")
     per_request = seconds / max(stats.requests, 1)
     for label, limit in BUDGETS:
-        wall = min_wall_seconds(stats.requests, limit, per_request)
+        wall = least_run_seconds(stats.requests, limit, seconds_per_request=per_request)
         print(f"  {label:<9} budget {limit:>5,} / 5 min: at least {wall / 60:5.1f} min a day "
               f"({math.ceil(stats.requests / limit)} window(s), {100 * stats.requests / (limit * 288):.2f}% of "
               "the day's calls)")

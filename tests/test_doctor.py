@@ -15,6 +15,7 @@ import pytest
 from orchestration.cli import doctor
 from orchestration.cli.main import build_parser
 from orchestration.hub.client import HubClient
+from orchestration.hub.limits import least_run_seconds
 from orchestration.hub.scope import Scope
 from orchestration.hub.snapshots import (
     PARTITION_FILE,
@@ -144,8 +145,8 @@ def test_assumed_scope_without_a_partition():
     assert estimate.by_kind == {"author": 2, "top": 3, "children": 2 * per_org * 2}
     assert doctor.assumed_requests(Scope(full=True), page_size=1000).requests == 2500
     # Quick requests wait out two full windows; slow ones never exhaust a window.
-    assert doctor.least_run_seconds(1200, 500, seconds_per_request=0.1) == pytest.approx(2 * 300 + 200 * 0.1)
-    assert doctor.least_run_seconds(1200, 500, seconds_per_request=1.0) == pytest.approx(1200)
+    assert least_run_seconds(1200, 500, seconds_per_request=0.1) == pytest.approx(2 * 300 + 200 * 0.1)
+    assert least_run_seconds(1200, 500, seconds_per_request=1.0) == pytest.approx(1200)
 
 
 def _dagster_schedule(action: str, env: dict) -> None:

@@ -39,19 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from orchestration.hub.limits import RATE_LIMITS, RATE_WINDOW_SECONDS, least_run_seconds
+
 if TYPE_CHECKING:
     from orchestration.hub.scope import Scope
     from orchestration.settings import Settings
 
 Status = Literal["OK", "WARN", "FAIL"]
 
-# Per 5-minute fixed window (../shared/HUB_API.md, "Rate limits and errors"). The Hub's own `RateLimit-Policy`
-# header, when an answer carries one, wins over these.
-RATE_WINDOW_SECONDS = 300
-RATE_LIMITS = {"anonymous": 500, "free": 1_000, "PRO": 2_500, "Team": 3_000, "Enterprise": 6_000}
-# Assumed time of one request to the real Hub (a page of up to ~1,000 expanded items; an empty listing is
-# quicker): the run's duration below is a floor computed from it and the windows the client waits out.
-SECONDS_PER_REQUEST = 1.0
+# The limits per 5-minute window and the run's least duration live in orchestration/hub/limits.py; the Hub's own
+# `RateLimit-Policy` header, when an answer carries one, wins over the published limits.
 # The whole Hub (HUB_API.md: ~2.5M models), for a full crawl with no raw partition to count.
 FULL_HUB_MODELS = 2_500_000
 # With no raw partition yet: models per tracked organisation. The default scope over the seed's organisations
@@ -175,15 +172,6 @@ def newest_partition_items(raw_root: Path) -> tuple[dt.date | None, list[dict]]:
         return None, []
     table = pq.read_table(partition_dir(raw_root, days[-1]) / PARTITION_FILE, columns=["id", "tags"])
     return days[-1], table.to_pylist()
-
-
-def least_run_seconds(requests: int, per_window: int, window_seconds: int = RATE_WINDOW_SECONDS,
-                      seconds_per_request: float = SECONDS_PER_REQUEST) -> float:
-    """Least time `requests` take when at most `per_window` fit in a window: the client waits out each exhausted
-    window (it paces by the `RateLimit` headers), the last one partly used (bench/scope.py)."""
-    full_windows = max(0, math.ceil(requests / per_window) - 1)
-    busy = max(window_seconds, per_window * seconds_per_request)
-    return full_windows * busy + (requests - full_windows * per_window) * seconds_per_request
 
 
 # --------------------------------------------------------------------------------------------- endpoint
