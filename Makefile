@@ -1,4 +1,5 @@
-# Every target does its own set-up: a fresh clone needs only `make demo` or `make test`.
+# Every target does its own set-up: a fresh clone needs only `make demo` or `make test`. pip runs with -qq
+# (errors only: the registry and build-backend warnings would fill a screen of `make demo`).
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -17,8 +18,8 @@ DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "installing hubpulse and its pinned dependencies into $(VENV) (constraints.txt) ..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	@$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@$(PY) -m pip install --quiet --quiet --disable-pip-version-check --upgrade "pip>=24"
+	@$(PY) -m pip install --quiet --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
