@@ -173,3 +173,25 @@ def test_build_refuses_an_empty_window_and_a_start_before_the_partitions(importe
     assert result.returncode == 2
     assert "raw partitions start at 2025-01-19, before the first daily partition 2025-01-20" in result.stderr
     assert "HUBPULSE_START_DATE=2025-01-19" in result.stderr
+
+
+def test_a_failed_build_prints_its_run_the_step_error_and_the_log(imported_home):
+    """A dbt step that fails (DuckDB given 2 MB: every relation fails to build): exit 1, the run id, the step and
+    dbt's own errors, the log's path; the run is failed in the instance too."""
+    home, env = imported_home
+    result = _hubpulse("build", "--home", str(home), env={**env, "HUBPULSE_DUCKDB_MEMORY_LIMIT": "2MB"})
+    assert result.returncode == 1, result.stdout[-3000:]
+    out = result.stdout
+    run_id = next(line for line in out.splitlines() if line.endswith(" failed") and line.startswith("run ")).split()[1]
+    assert "  step dbt_inputs: dagster_dbt.errors.DagsterDbtCliRuntimeError" in out and " ERROR " in out
+    assert "\x1b[" not in out and f"  full log: {home / 'logs'}" in out
+    instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+    assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+def test_verbose_captures_nothing_and_draws_no_bar(capfd):
+    with console.captured_output(None) as terminal:
+        print("live", flush=True)
+        step = console.Step(terminal, "[1/1] building", total=3, redraw=False)
+        step.update(2)
+    assert terminal is sys.stdout and capfd.readouterr().out == "live\n"

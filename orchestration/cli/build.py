@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 from pathlib import Path
 from typing import TextIO
@@ -24,6 +25,7 @@ LIVE_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 # The steps of `build_warehouse`: the three dbt sets and the published copy.
 WAREHOUSE_STEPS = 4
 FAILURE_LINES = 12
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # dbt colours its ERROR/FAIL words, even in captured output
 
 
 def log_file(home: Path, command: str) -> Path:
@@ -74,7 +76,8 @@ def failure_report(result, log_path: Path | None) -> list[str]:
     lines = [f"run {result.run_id} failed"]
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            message = root_cause(event.step_failure_data.error).strip().splitlines()
+            text = ANSI_COLOUR.sub("", root_cause(event.step_failure_data.error))
+            message = [line.rstrip() for line in text.splitlines() if line.strip()]
             lines.append(f"  step {event.step_key}: " + "\n    ".join(message[:FAILURE_LINES]))
     if len(lines) == 1:
         lines.append("  (no step failed: the run itself did; see its events)")
