@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from huggingface_hub.hf_api import ModelInfo
 
 from orchestration.hub import archive
+from orchestration.localhub import simulator
 from orchestration.localhub.simulator import (
     PLACEHOLDER_CREATED_AT,
     R1_RELEASE,
@@ -88,6 +90,23 @@ def test_same_arguments_give_byte_identical_files(tmp_path):
     assert any(name.endswith(".jsonl.gz") for name in ha)
     assert "ground_truth/daily_downloads.csv.gz" in ha
     assert a["items_written"] == b["items_written"] > 0
+
+
+def test_writers_beside_other_threads_start_fresh_and_write_the_same_bytes(tmp_path):
+    """A process running other threads (this test runner's worker, Dagster, the demo's progress line) is never
+    forked: a forked child inherits the locks other threads hold, and one hung a test worker forever. Its
+    writers start from a fork server with the world pickled, and write the same bytes."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert simulator.writer_start_method() == "forkserver"
+        simulate(SimulationConfig(**TINY, seed=3, workers=2), tmp_path / "b", log=lambda _m: None)
+    finally:
+        stop.set()
+        other.join()
+    simulate(SimulationConfig(**TINY, seed=3, workers=1), tmp_path / "a", log=lambda _m: None)
+    assert _hashes(tmp_path / "a") == _hashes(tmp_path / "b")
 
 
 def test_different_seed_gives_different_history(tmp_path):

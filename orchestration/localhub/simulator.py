@@ -129,6 +129,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import threading
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -1587,6 +1588,37 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _init_writer(world: _World) -> None:
+    """A writer process started fresh (not forked): the world arrives pickled, once per process."""
+    global _WORKER_WORLD, _WORKER_LINES
+    _WORKER_WORLD = world
+    _WORKER_LINES = _lines_parts(world)
+
+
+def _writer_pool(workers: int, world: _World):
+    """The processes that write the snapshot files.
+
+    Forked from this process when it runs no other Python thread: they share the world copy-on-write. A process
+    with other threads (a test runner's worker, Dagster, the demo's progress line) is never forked: a child
+    inherits every lock another thread held at that instant, and one such child hung a test worker forever
+    (seen under load). There the writers start from a fork server (or spawned) and receive the world once each.
+    (Native libraries' own threads, e.g. the BLAS pool, are ready for fork: they register fork handlers.)
+    """
+    method = writer_start_method()
+    if method == "fork":
+        return multiprocessing.get_context(method).Pool(workers)
+    return multiprocessing.get_context(method).Pool(workers, initializer=_init_writer, initargs=(world,))
+
+
+def writer_start_method() -> str:
+    """How the writer processes start here and now: `fork` when this process runs no other Python thread, else
+    `forkserver` (or `spawn` where there is none); see `_writer_pool`."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
 def _write_day(args: tuple[Path, int]) -> tuple[int, int, str]:
     out, w = args
     world = _WORKER_WORLD
@@ -1884,9 +1916,8 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
     try:
         # Auto mode forks only when there is enough to write to pay for the pool; an explicit count always does.
         big_enough = config.workers > 1 or n_items_est > 100_000
-        if workers > 1 and big_enough and "fork" in multiprocessing.get_all_start_methods():
-            # Forked writers share the world copy-on-write; the parent writes the ground truth meanwhile.
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+        if workers > 1 and big_enough:
+            with _writer_pool(workers, world) as pool:  # the parent writes the ground truth meanwhile
                 pending = pool.map_async(_write_day, tasks, chunksize=2)
                 counts = _write_ground_truth(world, gt)
                 results = pending.get()
