@@ -28,8 +28,9 @@ def test_demo_bench_runs_the_demo_end_to_end(tmp_path):
     for step in ("[1/4] simulated", "[2/4] ingested", "[3/4] warehouse 2025-01-19 .. 2025-01-21: built and published",
                  "[4/4] what the warehouse says", "timings: simulate"):
         assert step in log, step
-    # A few lines and the answers (issue 16: under 60); Dagster's and dbt's logs are in the file it names.
-    assert len(log.splitlines()) < 60, log
+    # A few lines and the answers (issue 16: a fresh clone's `make demo` under 60, with make's one install
+    # line); Dagster's and dbt's logs are in the file it names.
+    assert len(log.splitlines()) < 59, log
     assert log.splitlines()[0].startswith("hubpulse demo 2025-01-19 .. 2025-01-21"), log  # no warning before it
     full_log = Path(log.splitlines()[0].split("full log: ")[1])
     assert full_log.parent == tmp_path / "home" / "logs" and "STEP_START" in full_log.read_text()

@@ -178,10 +178,9 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
             terminal.write("\n".join(failure_report(result, log_path)) + "\n")
             return 1
 
-    from orchestration.cli.summary import print_raw_summary, print_warehouse_summary
+    from orchestration.cli.summary import print_warehouse_summary, raw_summary
 
-    print("[4/4] what the warehouse says")
-    print_raw_summary(home)
+    print(f"[4/4] what the warehouse says, over {raw_summary(home)}")
     print_warehouse_summary(home)
     print(f"timings: simulate {t1 - t0:.0f}s, ingest {t2 - t1:.0f}s, warehouse {t3 - t2:.0f}s, "
           f"total {time.monotonic() - t0:.0f}s")

@@ -34,14 +34,13 @@ NO_DOWNLOADS = "no known downloads yet"
 DEMO_FULL_HINT = "`make demo-full` runs sixteen months"
 
 
-def print_raw_summary(home: Path) -> None:
-    """Print the raw layer: dates, models per day, organisations, rejects (read in place with DuckDB)."""
+def raw_summary(home: Path) -> str:
+    """The raw layer in one line: dates, rows, models, authors (read in place with DuckDB)."""
     import duckdb
 
     raw = settings.raw_models_dir(home)
     if not any(raw.glob("*/*.parquet")):
-        print(f"raw partitions: none under {raw}")
-        return
+        return f"raw partitions: none under {raw}"
     con = duckdb.connect()
     row = con.execute(
         """
@@ -52,8 +51,13 @@ def print_raw_summary(home: Path) -> None:
         [str(raw / "*" / "*.parquet")],
     ).fetchone()
     days, first, last, rows, models, authors = row
-    print(f"raw partitions: {days} snapshot dates {first} .. {last} ({rows:,} model rows, {models:,} distinct "
-          f"models, {authors:,} authors) under {raw}")
+    return (f"raw partitions: {days} snapshot dates {first} .. {last} ({rows:,} model rows, {models:,} distinct "
+            f"models, {authors:,} authors) under {raw}")
+
+
+def print_raw_summary(home: Path) -> None:
+    """Print the raw layer's line (`raw_summary`)."""
+    print(raw_summary(home))
 
 
 def _print_table(title: str, headers: list[str], rows: list[tuple], empty: str = "no rows") -> None:
