@@ -411,3 +411,20 @@ def test_trajectories_of_an_empty_mart_and_of_a_warehouse_without_it(tmp_path, c
     section = out.split("6. Trajectories")[1].split("\nAttribution coverage")[0]
     assert "cannot read it from this warehouse" in section and "fct_organization_milestones" in section
     assert "Attribution coverage" in out and "china-lab/model" in out
+
+
+def test_coverage_with_unknown_shares_says_unknown(tmp_path):
+    """A trimmed archive: no downloads known, so no download share; the month's line says so instead of failing."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("""create table marts.fct_attribution_coverage as select 'month' as period_type,
+                   date '2025-01-01' as period_start, false as is_period_fully_observed,
+                   cast(null as double) as unattributed_download_share, 0.25 as unattributed_release_share,
+                   cast(null as double) as unattributed_derivative_share, cast(null as double) as unattributed_pair_share""")
+    con.execute("""create table marts.fct_unattributed_organizations (organization varchar, region varchar,
+                   download_share double, unattributed_derivatives bigint, attribution_rank bigint)""")
+    assert summary.coverage_lines(con, tmp_path) == [
+        ("  2025-01 part: unknown of downloads, 25.0% of releases, unknown of derivatives built, unknown of "
+         "builder-base pairs")]

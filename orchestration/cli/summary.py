@@ -97,6 +97,11 @@ def _percent(share) -> str:
     return "unknown" if share is None or math.isnan(share) else f"{100 * share:.1f}%"
 
 
+def _rounded_percent(value) -> str:
+    """A share already in percent: 74.0 -> '74.0%'; unknown (no downloads known, nothing to share) says so."""
+    return "unknown" if value is None or math.isnan(value) else f"{value:.1f}%"
+
+
 def _month(value) -> str:
     return "no month" if value is None else f"{value:%Y-%m}"
 
@@ -265,8 +270,8 @@ def coverage_lines(con, home: Path, months: int = 2, organizations: int = 3) -> 
     """, [months]).fetchall()
     if not rows:
         return ["  (no snapshot day in this warehouse yet)"]
-    lines = [f"  {month}: {downloads:.1f}% of downloads, {releases:.1f}% of releases, {derivatives:.1f}% of "
-             f"derivatives built, {pairs:.1f}% of builder-base pairs"
+    lines = [f"  {month}: {_rounded_percent(downloads)} of downloads, {_rounded_percent(releases)} of releases, "
+             f"{_rounded_percent(derivatives)} of derivatives built, {_rounded_percent(pairs)} of builder-base pairs"
              for month, downloads, releases, derivatives, pairs in rows]
     top = con.execute("""
         select organization, region, round(100 * download_share, 2), unattributed_derivatives
@@ -399,7 +404,7 @@ def print_warehouse_summary(home: Path) -> None:
                 select strftime(month_start, '%Y-%m'), organizations_ranked, round(spearman_rank_correlation, 2)
                 from marts.fct_benchmark_adoption_correlation order by month_start desc limit 6
             """).fetchall()
-            months = ", ".join(f"{month} {_fmt(rho)}" for month, _n, rho in rows)
+            months = ", ".join(f"{month} {_fmt(rho) or 'unknown'}" for month, _n, rho in rows)
             print(f"{CORRELATION}: {months or '(no month with organisations ranked on both)'}")
 
         _section(CADENCE, cadence)
