@@ -129,7 +129,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import threading
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -1576,7 +1575,7 @@ def _write_lines(archive_dir: Path, day: dt.date, lines: list[str]) -> Path:
     return archive.write_snapshot_lines(archive_dir, day, payload, gz=True)
 
 
-_WORKER_WORLD: _World | None = None  # set in the parent before forking writers (copy-on-write, no pickling)
+_WORKER_WORLD: _World | None = None  # the world `_write_day` writes from: set in the parent, or per writer process
 _WORKER_LINES: _Lines | None = None
 
 
@@ -1596,27 +1595,22 @@ def _init_writer(world: _World) -> None:
 
 
 def _writer_pool(workers: int, world: _World):
-    """The processes that write the snapshot files.
+    """The processes that write the snapshot files: started from a fork server (spawned where there is none),
+    each receiving the world once, pickled.
 
-    Forked from this process when it runs no other Python thread: they share the world copy-on-write. A process
-    with other threads (a test runner's worker, Dagster, the demo's progress line) is never forked: a child
-    inherits every lock another thread held at that instant, and one such child hung a test worker forever
-    (seen under load). There the writers start from a fork server (or spawned) and receive the world once each.
-    (Native libraries' own threads, e.g. the BLAS pool, are ready for fork: they register fork handlers.)
+    Never forked from this process: a forked child inherits every lock another thread held at that instant,
+    and native thread pools (pyarrow's, DuckDB's, the BLAS pool) are running in any process that has read a
+    Parquet file or a warehouse. Twice a double run of the suite hung for good that way: a test worker forked
+    the pool and the child sat on a futex from the fork on, the worker waiting for it. (Python-level threads were
+    none the first time: counting them is not enough.)
     """
     method = writer_start_method()
-    if method == "fork":
-        return multiprocessing.get_context(method).Pool(workers)
     return multiprocessing.get_context(method).Pool(workers, initializer=_init_writer, initargs=(world,))
 
 
 def writer_start_method() -> str:
-    """How the writer processes start here and now: `fork` when this process runs no other Python thread, else
-    `forkserver` (or `spawn` where there is none); see `_writer_pool`."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return "fork"
-    return "forkserver" if "forkserver" in methods else "spawn"
+    """How the writer processes start: `forkserver`, or `spawn` where there is no fork server."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def _write_day(args: tuple[Path, int]) -> tuple[int, int, str]:
@@ -1914,7 +1908,8 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
     workers = config.workers or min(2, os.cpu_count() or 1)
     tasks = [(out, w) for w in file_days]
     try:
-        # Auto mode forks only when there is enough to write to pay for the pool; an explicit count always does.
+        # Auto mode starts writer processes only when there is enough to write to pay for them; an explicit count
+        # always does.
         big_enough = config.workers > 1 or n_items_est > 100_000
         if workers > 1 and big_enough:
             with _writer_pool(workers, world) as pool:  # the parent writes the ground truth meanwhile
