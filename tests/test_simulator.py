@@ -15,7 +15,6 @@ import pytest
 from huggingface_hub.hf_api import ModelInfo
 
 from orchestration.hub import archive
-from orchestration.localhub import simulator
 from orchestration.localhub.simulator import (
     PLACEHOLDER_CREATED_AT,
     R1_RELEASE,
@@ -82,9 +81,8 @@ def _item_frame(items: dict[dt.date, list[dict]]) -> pd.DataFrame:
 
 
 def test_same_arguments_give_byte_identical_files(tmp_path):
-    a = simulate(SimulationConfig(**TINY, seed=3, workers=1), tmp_path / "a", log=lambda _m: None)
-    # The writer processes (2) and the sequential path (1) must give the same bytes.
-    b = simulate(SimulationConfig(**TINY, seed=3, workers=2), tmp_path / "b", log=lambda _m: None)
+    a = simulate(SimulationConfig(**TINY, seed=3), tmp_path / "a", log=lambda _m: None)
+    b = simulate(SimulationConfig(**TINY, seed=3), tmp_path / "b", log=lambda _m: None)
     ha, hb = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
     assert ha == hb
     assert any(name.endswith(".jsonl.gz") for name in ha)
@@ -92,21 +90,20 @@ def test_same_arguments_give_byte_identical_files(tmp_path):
     assert a["items_written"] == b["items_written"] > 0
 
 
-def test_writers_start_fresh_beside_other_threads_and_write_the_same_bytes(tmp_path):
-    """The writer processes are never forked from the caller (a forked child inherits the locks other threads
-    and native thread pools hold; two suite runs hung for good that way): they start from a fork server with the
-    world pickled, here beside another thread, and write the sequential path's bytes."""
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert simulator.writer_start_method() in ("forkserver", "spawn")
-        simulate(SimulationConfig(**TINY, seed=3, workers=2), tmp_path / "b", log=lambda _m: None)
-    finally:
-        stop.set()
-        other.join()
-    simulate(SimulationConfig(**TINY, seed=3, workers=1), tmp_path / "a", log=lambda _m: None)
-    assert _hashes(tmp_path / "a") == _hashes(tmp_path / "b")
+def test_the_simulator_starts_no_process_and_no_thread(tmp_path, monkeypatch):
+    """The snapshot files are written in the calling process: a pool of writer processes hung suite runs for good
+    (a forked child on a lock inherited from another thread; a pool worker gone with its task)."""
+    import multiprocessing
+    import subprocess
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the simulator started a process")
+
+    monkeypatch.setattr(multiprocessing.Process, "start", refuse)
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    before = threading.active_count()
+    simulate(SimulationConfig(**TINY, seed=3), tmp_path / "a", log=lambda _m: None)
+    assert threading.active_count() == before
 
 
 def test_different_seed_gives_different_history(tmp_path):

@@ -125,8 +125,6 @@ import hashlib
 import io
 import json
 import math
-import multiprocessing
-import os
 import re
 import shutil
 import time
@@ -168,7 +166,6 @@ class SimulationConfig:
     `missing_dates` is a count of window dates left without a file (chosen by the seed), or an explicit tuple.
     `rename_at` places the THUDM -> zai-org rename at that fraction of the window (None: no rename).
     Shares are fractions of the models existing in the window (at least one event each when > 0).
-    `workers` only changes speed (0 = up to 2 processes), never the output.
     """
 
     start: dt.date
@@ -195,7 +192,6 @@ class SimulationConfig:
     gate_org_hidden: bool = False  # the gated models vanish from listings meanwhile (a private switch)
     trimmed: bool = False  # items carry only `id, downloads, likes, createdAt, pipeline_tag, library_name`
     fetch_at: dt.time | None = None  # UTC time of day each snapshot is taken at (None: the end of the day)
-    workers: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.start, dt.date) or not isinstance(self.end, dt.date):
@@ -244,11 +240,9 @@ class SimulationConfig:
                     raise ValueError(f"missing date {day} is outside the window")
 
     def to_json(self) -> dict:
-        """The config as JSON-ready values (dates as ISO strings), without the speed-only `workers`."""
+        """The config as JSON-ready values (dates as ISO strings)."""
         out = {}
         for f in dataclasses.fields(self):
-            if f.name == "workers":
-                continue
             value = getattr(self, f.name)
             if f.name in SCENARIO_OPTIONS and value == f.default:
                 continue  # scenario options appear only when used, so default manifests stay byte-identical
@@ -282,7 +276,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--missing-dates", type=int, default=2, help="window dates left without a file")
     parser.add_argument("--rename-at", type=float, default=0.6,
                         help="THUDM -> zai-org rename position in the window (0-1); negative disables it")
-    parser.add_argument("--workers", type=int, default=0, help="writer processes (0 = auto, at most 2)")
 
 
 def config_from_args(args: argparse.Namespace) -> SimulationConfig:
@@ -298,7 +291,6 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
         community_originals=getattr(args, "community_originals", 0.5),
         missing_dates=getattr(args, "missing_dates", 2),
         rename_at=None if rename_at is None or rename_at <= 0 else rename_at,
-        workers=getattr(args, "workers", 0),
     )
 
 
@@ -1575,10 +1567,6 @@ def _write_lines(archive_dir: Path, day: dt.date, lines: list[str]) -> Path:
     return archive.write_snapshot_lines(archive_dir, day, payload, gz=True)
 
 
-_WORKER_WORLD: _World | None = None  # the world `_write_day` writes from: set in the parent, or per writer process
-_WORKER_LINES: _Lines | None = None
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -1587,39 +1575,15 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _init_writer(world: _World) -> None:
-    """A writer process started fresh (not forked): the world arrives pickled, once per process."""
-    global _WORKER_WORLD, _WORKER_LINES
-    _WORKER_WORLD = world
-    _WORKER_LINES = _lines_parts(world)
+def _write_day(world: _World, parts: _Lines | None, out: Path, w: int) -> tuple[int, int, str]:
+    """Write day `w`'s snapshot file; return (w, items, sha256).
 
-
-def _writer_pool(workers: int, world: _World):
-    """The processes that write the snapshot files: started from a fork server (spawned where there is none),
-    each receiving the world once, pickled.
-
-    Never forked from this process: a forked child inherits every lock another thread held at that instant,
-    and native thread pools (pyarrow's, DuckDB's, the BLAS pool) are running in any process that has read a
-    Parquet file or a warehouse. Twice a double run of the suite hung for good that way: a test worker forked
-    the pool and the child sat on a futex from the fork on, the worker waiting for it. (Python-level threads were
-    none the first time: counting them is not enough.)
+    In this process, one day after the other: a pool of writer processes saved about two seconds on the demo-sized
+    archive (4 s in all) and hung test runs for good three times (a forked child on an inherited lock twice, then a
+    fork-server worker that vanished with its task, `Pool` waiting for it forever).
     """
-    method = writer_start_method()
-    return multiprocessing.get_context(method).Pool(workers, initializer=_init_writer, initargs=(world,))
-
-
-def writer_start_method() -> str:
-    """How the writer processes start: `forkserver`, or `spawn` where there is no fork server."""
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
-def _write_day(args: tuple[Path, int]) -> tuple[int, int, str]:
-    out, w = args
-    world = _WORKER_WORLD
-    assert world is not None
-    if _WORKER_LINES is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        lines = _lines_for_day(world, _WORKER_LINES, w)
+    if parts is not None:
+        lines = _lines_for_day(world, parts, w)
         try:
             path = _write_lines(out, world.days[w], lines)
             return w, len(lines), _sha256(path)
@@ -1900,27 +1864,9 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
     gt = out / "ground_truth"
     if gt.exists():
         shutil.rmtree(gt)
-    global _WORKER_WORLD, _WORKER_LINES
-    _WORKER_WORLD = world
-    _WORKER_LINES = _lines_parts(world)
-    file_days = [w for w in range(len(world.days)) if w not in world.missing]
-    n_items_est = sum(len(_present(world, w)) for w in file_days[-1:]) * len(file_days)
-    workers = config.workers or min(2, os.cpu_count() or 1)
-    tasks = [(out, w) for w in file_days]
-    try:
-        # Auto mode starts writer processes only when there is enough to write to pay for them; an explicit count
-        # always does.
-        big_enough = config.workers > 1 or n_items_est > 100_000
-        if workers > 1 and big_enough:
-            with _writer_pool(workers, world) as pool:  # the parent writes the ground truth meanwhile
-                pending = pool.map_async(_write_day, tasks, chunksize=2)
-                counts = _write_ground_truth(world, gt)
-                results = pending.get()
-        else:
-            results = [_write_day(task) for task in tasks]
-            counts = _write_ground_truth(world, gt)
-    finally:
-        _WORKER_WORLD = _WORKER_LINES = None
+    parts = _lines_parts(world)
+    results = [_write_day(world, parts, out, w) for w in range(len(world.days)) if w not in world.missing]
+    counts = _write_ground_truth(world, gt)
     results.sort()
     if config.fetch_at is not None:  # the archive states each snapshot's instant (none: the default, end of day)
         for w, _, _ in results:
