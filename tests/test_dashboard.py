@@ -830,3 +830,80 @@ def test_freshness_line_says_how_old_the_publish_is():
     line = freshness_line(release, now=published + dt.timedelta(hours=3, minutes=5))
     assert "Snapshots 2024-10-01 → **2026-01-31**" in line and "published 2026-02-01 06:30 UTC (3 h ago)" in line
     assert "version `v1`" in line and "run `01234567`" in line
+
+
+# ------------------------------------------------------------------------------------- 6. trajectories
+
+
+def expected_trajectories(marts, regions=None, limit=8) -> dict:
+    """The trajectory page's headline and its charts' organisations, from the published milestones mart."""
+    milestones = marts["fct_organization_milestones"]
+    if regions is not None:
+        milestones = milestones[milestones["region"].isin(regions)]
+    ranked = milestones.dropna(subset=["growth_rank_since_r1"]).sort_values(["growth_rank_since_r1", "organization"])
+    crossed = milestones.dropna(subset=["month_crossed_100_releases"]).assign(
+        month=lambda f: dates(f["month_crossed_100_releases"])).sort_values(["month", "organization"])
+    return {
+        "fastest": ranked["organization"].iloc[0],
+        "fastest_since_r1": int(ranked["releases_since_r1"].iloc[0]),
+        "releases_since_r1": int(milestones["releases_since_r1"].sum()),
+        "releases": int(milestones["releases"].sum()),
+        "derivatives_since_r1": int(milestones["derivatives_since_r1"].sum()),
+        "crossed_10": int(milestones["month_crossed_10_releases"].notna().sum()),
+        "crossed_100": len(crossed),
+        "first_100": None if crossed.empty else (crossed["organization"].iloc[0], crossed["month"].iloc[0]),
+        "top": list(ranked["organization"].head(limit)),
+        "rows": len(milestones),
+    }
+
+
+def assert_trajectories(at, expected) -> None:
+    fastest = metric(at, "Fastest-growing since R1")
+    assert fastest.value == expected["fastest"]
+    assert fastest.delta == f"{expected['fastest_since_r1']:,} releases since R1"
+    since = metric(at, "Releases since R1")
+    assert number(since) == expected["releases_since_r1"] and since.delta == f"of {expected['releases']:,} in all"
+    crossed = metric(at, "Crossed 100 releases")
+    assert number(crossed) == expected["crossed_100"]
+    assert crossed.delta == (f"{expected['crossed_10']:,} crossed 10" if expected["first_100"] is None else
+                             f"first: {expected['first_100'][0]} in {expected['first_100'][1]:%Y-%m}")
+    assert number(metric(at, "Derivatives since R1")) == expected["derivatives_since_r1"]
+    assert len(at.dataframe[0].value) == expected["rows"]
+
+
+def test_trajectories_headline_equals_the_marts(app, marts):
+    at = app("trajectories.py")
+    expected = expected_trajectories(marts)
+    assert expected["releases_since_r1"] > 0 and expected["crossed_10"] > 0
+    assert_trajectories(at, expected)
+    # The cumulative chart draws the fastest-growing organisations' months, as the mart holds them.
+    lines = next(f for c in charts(at) for f in chart_frames(c) if "cumulative_releases" in f.columns)
+    assert set(lines["organization"]) == set(expected["top"])
+    trajectories = marts["fct_organization_trajectories"]
+    mart = trajectories[trajectories["organization"].isin(expected["top"])]
+    assert sorted(zip(lines["organization"], dates(lines["month_start"]), lines["cumulative_releases"],
+                      strict=True)) == sorted(zip(mart["organization"], dates(mart["month_start"]),
+                                                  mart["cumulative_releases"], strict=True))
+
+    at.multiselect(key="trajectories_regions").set_value(["china"])
+    at.slider(key="trajectories_limit").set_value(3)
+    at.run()
+    assert_clean(at)
+    narrowed = expected_trajectories(marts, regions=["china"], limit=3)
+    assert narrowed["rows"] < expected["rows"]
+    assert_trajectories(at, narrowed)
+    lines = next(f for c in charts(at) for f in chart_frames(c) if "cumulative_releases" in f.columns)
+    assert set(lines["organization"]) == set(narrowed["top"])
+
+
+def test_trajectories_of_empty_marts_and_of_a_version_without_them(tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "older").mkdir()
+    at = open_shape(tmp_path / "empty", monkeypatch, "trajectories.py", days=0)
+    assert "fct_organization_milestones" in at.info[0].value and not at.metric
+    monkeypatch.setenv("HUBPULSE_HOME", str(published_shape(tmp_path / "older",
+                                                            without=("fct_organization_milestones",))))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.switch_page("views/trajectories.py").run()
+    assert not at.exception and not at.metric
+    assert "has no `fct_organization_milestones` mart" in at.error[0].value and "make demo" in at.error[0].value

@@ -37,6 +37,7 @@ CHARTS = {
     "ecosystem-vs-benchmark": 2,
     "derivatives": 3,
     "supply-chain": 3,
+    "trajectories": 2,
 }
 STARTUP_SECONDS = 90
 PAGE_SECONDS = 90

@@ -129,6 +129,10 @@ def test_every_chart_says_so_on_empty_marts(tmp_path: Path):
         ("fct_attribution_coverage (period_type varchar, period_start date, unattributed_download_share double, "
          "unattributed_velocity_28d_share double, unattributed_release_share double, "
          "unattributed_derivative_share double, unattributed_pair_share double)"),
+        ("fct_organization_trajectories (organization varchar, month_start date, month_end date, "
+         "cumulative_releases int)"),
+        ("fct_organization_milestones (organization varchar, region varchar, releases_since_r1 bigint, "
+         "growth_rank_since_r1 double)"),
     ):
         con.execute(f"create table marts.{ddl}")
     for mart in CHARTS:
@@ -178,3 +182,25 @@ def test_the_velocity_chart_marks_the_overtakes_of_the_mart(tmp_path: Path):
     marked, note = velocity_overtakes(con, "velocity_28d", day(39))
     assert marked == [] and note == "overtakes not marked: marts.fct_velocity_overtakes is not built yet"
     con.close()
+
+
+def test_the_trajectory_chart_draws_the_fastest_growing_organisations(tmp_path: Path):
+    """The organisations ranked by fct_organization_milestones, in rank order, each with its region and releases
+    since R1; a warehouse without the milestones mart (yet) gets a PNG saying so."""
+    from test_summary import build_warehouse
+
+    from orchestration.dbt.charts import trajectories_chart
+
+    con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb", days=40)), read_only=True)
+    try:
+        png = trajectories_chart(con)
+        assert png.startswith(PNG) and len(png) > 20_000  # a chart with three lines, not a one-line message
+        assert trajectories_chart(con, limit=1) != png  # the limit picks the top of the ranking
+    finally:
+        con.close()
+    con = duckdb.connect(str(build_warehouse(tmp_path / "o.duckdb", without=("fct_organization_milestones",))))
+    try:
+        assert trajectories_chart(con).startswith(PNG)
+        assert len(trajectories_chart(con)) < len(png)
+    finally:
+        con.close()

@@ -81,6 +81,16 @@ MART_COLUMNS = {
         "release_pipeline_tags varchar[]"),
     "fct_benchmark_adoption_correlation": (
         "month_start date, organizations_ranked bigint, spearman_rank_correlation double"),
+    "fct_organization_trajectories": (
+        "organization varchar, region varchar, month_start date, month_end date, releases bigint, "
+        "cumulative_releases integer, cumulative_releases_since_r1 integer, new_derivatives bigint, "
+        "cumulative_derivatives integer, cumulative_derivatives_since_r1 integer"),
+    "fct_organization_milestones": (
+        "organization varchar, region varchar, is_region_attributed boolean, first_release_date date, "
+        "last_release_date date, releases bigint, releases_before_r1 bigint, releases_since_r1 bigint, "
+        "month_crossed_10_releases date, month_crossed_100_releases date, first_derivative_date date, "
+        "derivatives bigint, derivatives_before_r1 bigint, derivatives_since_r1 bigint, derivatives_undated bigint, "
+        "growth_rank_since_r1 double"),
 }
 
 # Per region: (28-day velocity, reported 30-day downloads) on day i of the history.
@@ -214,6 +224,36 @@ def _fill(con, days: int, velocity: bool, downloads_30d: bool, activity: bool, w
         insert into marts.fct_derivatives values
         ('m-china', 'china-lab/model', 'china-lab', 'china', date '{FIRST}', false, 3, 2, 1, 0, 0, 1, 2, 0.6667,
          2, 1, 1, 0.5, date '{day(1)}', 1, 3)""")
+    if "fct_organization_milestones" not in without:
+        # china-lab crossed 100 releases in 2025-01 (100 of its 120 since R1); the unclassified lab is ranked
+        # like any other; eu-lab has no release and no rank.
+        con.execute("""
+            insert into marts.fct_organization_milestones values
+            ('china-lab', 'china', true, date '2024-06-03', date '2025-02-10', 120, 20, 100, date '2024-09-01',
+             date '2025-01-01', date '2024-07-01', 50, 10, 40, 0, 1.0),
+            ('unclassified-lab', 'unclassified', false, date '2024-12-02', date '2025-02-03', 12, 0, 12,
+             date '2025-01-01', null, null, 3, 0, 3, 0, 2.0),
+            ('us-lab', 'us', true, date '2023-01-02', date '2025-01-27', 30, 28, 2, date '2023-06-01', null,
+             date '2023-02-01', 9, 9, 0, 0, 3.0),
+            ('eu-lab', 'eu', true, null, null, 0, 0, 0, null, null, null, 0, 0, 0, 0, null)""")
+    if "fct_organization_trajectories" not in without:
+        # Cumulative releases per month: china-lab 20 before R1, then 40, 60 and 40 more a month.
+        con.execute("""
+            insert into marts.fct_organization_trajectories
+            select organization, region, month_start, last_day(month_start), releases,
+                   sum(releases) over w, sum(since) over w, derivatives, sum(derivatives) over w,
+                   sum(derivatives) over w
+            from (values
+                ('china-lab', 'china', date '2024-12-01', 20, 0, 10),
+                ('china-lab', 'china', date '2025-01-01', 40, 40, 10),
+                ('china-lab', 'china', date '2025-02-01', 60, 60, 30),
+                ('unclassified-lab', 'unclassified', date '2024-12-01', 0, 0, 0),
+                ('unclassified-lab', 'unclassified', date '2025-01-01', 12, 12, 3),
+                ('unclassified-lab', 'unclassified', date '2025-02-01', 0, 0, 0),
+                ('us-lab', 'us', date '2025-01-01', 30, 2, 9),
+                ('us-lab', 'us', date '2025-02-01', 0, 0, 0)
+            ) v(organization, region, month_start, releases, since, derivatives)
+            window w as (partition by organization order by month_start)""")
     con.execute(f"""
         insert into marts.fct_supply_chain values
         (date '{FIRST.replace(day=1)}', 'us', 'china', 'finetune', true, true, false, 2, 2, 20),
@@ -346,6 +386,31 @@ def test_the_summary_prints_coverage_and_whom_to_attribute_first(tmp_path, capsy
     assert str(tmp_path / "reference" / "organization_region_overrides.csv") in section
     (tmp_path / "empty").mkdir()
     assert "(no snapshot day in this warehouse yet)" in summary_of(tmp_path / "empty", capsys, days=0)
+
+
+# ------------------------------------------------------------------------------------------ trajectories
+
+
+def test_the_summary_prints_the_fastest_growing_organisations_since_r1(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=40)
+    line = next(line for line in out.splitlines() if line.startswith("6. Trajectories"))
+    assert line == (
+        f"{summary.TRAJECTORIES}: china-lab (china; 100 releases since R1, 120 in all, crossed 100 in 2025-01, "
+        "40 derivatives on its models since R1), unclassified-lab (unclassified; 12 releases since R1, 12 in all, "
+        "crossed 10 in 2025-01, 3 derivatives on its models since R1), us-lab (us; 2 releases since R1, 30 in all, "
+        "crossed 10 in 2023-06, 0 derivatives on its models since R1)")
+    assert "eu-lab" not in line  # no release since R1: no rank
+    assert out.index("3. Ecosystem vs benchmark") < out.index("6. Trajectories") < out.index("Attribution coverage")
+
+
+def test_trajectories_of_an_empty_mart_and_of_a_warehouse_without_it(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=0)
+    assert f"\n{summary.TRAJECTORIES}: (no organisation released a model since R1)\n" in out
+    (tmp_path / "older").mkdir()
+    out = summary_of(tmp_path / "older", capsys, without=("fct_organization_milestones",))
+    section = out.split("6. Trajectories")[1].split("\nAttribution coverage")[0]
+    assert "cannot read it from this warehouse" in section and "fct_organization_milestones" in section
+    assert "Attribution coverage" in out and "china-lab/model" in out
 
 
 def test_coverage_with_unknown_shares_says_unknown(tmp_path):

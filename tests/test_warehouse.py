@@ -64,6 +64,8 @@ RELATIONS = {
     "int_organization_regions_overridden": ("intermediate", ["hf_org"]),
     "fct_attribution_coverage": ("marts", ["period_type", "period_start"]),
     "fct_unattributed_organizations": ("marts", ["organization"]),
+    "fct_organization_trajectories": ("marts", ["organization", "month_start"]),
+    "fct_organization_milestones": ("marts", ["organization"]),
 }
 
 

@@ -1054,6 +1054,107 @@ def benchmark_adoption_correlation(eco: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------------------------ trajectories
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, month = [], first
+    while month <= max(first, last):
+        out.append(month)
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return out
+
+
+def _dated(value) -> dt.date | None:
+    return None if value is None or pd.isna(value) else value
+
+
+def _org_regions(orgs: pd.DataFrame) -> dict[str, tuple[str, bool]]:
+    return {o.organization: (o.region, bool(o.is_region_attributed)) for o in orgs.itertuples()}
+
+
+def organization_trajectories(release_frame: pd.DataFrame, edges: pd.DataFrame, orgs: pd.DataFrame,
+                              latest_snapshot_date: dt.date) -> pd.DataFrame:
+    """Per organisation and month, from its first dated release or derivative to the latest snapshot's month:
+    releases (in the month of their creation) and derivative edges built on its models (in the month the
+    child was created), each with its running total from the first month and from R1."""
+    regions = _org_regions(orgs)
+    events: dict[str, list[tuple[dt.date, str, bool]]] = defaultdict(list)  # org -> (date, kind, since R1)
+    for r in release_frame.itertuples() if len(release_frame) else ():
+        events[r.organization].append((r.release_date, "release", r.release_date >= R1))
+    for e in edges.itertuples() if len(edges) else ():
+        child_date = _dated(e.child_created_date)
+        if child_date is not None:
+            events[e.parent_organization].append((child_date, "derivative", child_date >= R1))
+    rows = []
+    for org in sorted(events):
+        totals = {"release": 0, "derivative": 0, "release_r1": 0, "derivative_r1": 0}
+        for month in _months(_month(min(d for d, _k, _r in events[org])), _month(latest_snapshot_date)):
+            in_month = [(kind, since) for d, kind, since in events[org] if _month(d) == month]
+            for kind, since in in_month:
+                totals[kind] += 1
+                totals[f"{kind}_r1"] += since
+            rows.append({
+                "organization": org,
+                "region": regions.get(org, ("unclassified", False))[0],
+                "month_start": month,
+                "month_end": _month_end(month),
+                "releases": sum(kind == "release" for kind, _s in in_month),
+                "cumulative_releases": totals["release"],
+                "cumulative_releases_since_r1": totals["release_r1"],
+                "new_derivatives": sum(kind == "derivative" for kind, _s in in_month),
+                "cumulative_derivatives": totals["derivative"],
+                "cumulative_derivatives_since_r1": totals["derivative_r1"],
+            })
+    columns = ["organization", "region", "month_start", "month_end", "releases", "cumulative_releases",
+               "cumulative_releases_since_r1", "new_derivatives", "cumulative_derivatives",
+               "cumulative_derivatives_since_r1"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def organization_milestones(release_frame: pd.DataFrame, edges: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
+    """Per organisation (the dimension's and every base's owner): releases and derivatives before and since R1,
+    the months of its 10th and 100th release, and its rank by releases since R1 (ties averaged)."""
+    regions = _org_regions(orgs)
+    by_org: dict[str, list] = defaultdict(list)
+    for r in release_frame.itertuples() if len(release_frame) else ():
+        by_org[r.organization].append((r.created_at, r.model_id, r.release_date))
+    children: dict[str, list] = defaultdict(list)
+    for e in edges.itertuples() if len(edges) else ():
+        children[e.parent_organization].append(_dated(e.child_created_date))
+    rows = []
+    for org in sorted(set(regions) | set(children)):
+        ordered = [d for _c, _m, d in sorted(by_org.get(org, []))]
+        kids = children.get(org, [])
+        dated = [d for d in kids if d is not None]
+        rows.append({
+            "organization": org,
+            "region": regions.get(org, ("unclassified", False))[0],
+            "is_region_attributed": regions.get(org, ("unclassified", False))[1],
+            "first_release_date": min(ordered) if ordered else None,
+            "last_release_date": max(ordered) if ordered else None,
+            "releases": len(ordered),
+            "releases_before_r1": sum(d < R1 for d in ordered),
+            "releases_since_r1": sum(d >= R1 for d in ordered),
+            "month_crossed_10_releases": _month(ordered[9]) if len(ordered) >= 10 else None,
+            "month_crossed_100_releases": _month(ordered[99]) if len(ordered) >= 100 else None,
+            "first_derivative_date": min(dated) if dated else None,
+            "derivatives": len(kids),
+            "derivatives_before_r1": sum(d < R1 for d in dated),
+            "derivatives_since_r1": sum(d >= R1 for d in dated),
+            "derivatives_undated": len(kids) - len(dated),
+        })
+    frame = pd.DataFrame(rows)
+    growing = {i: float(r) for i, r in zip(frame.index, frame["releases_since_r1"], strict=True) if r > 0}
+    ranks = _average_ranks(growing)
+    frame["growth_rank_since_r1"] = [ranks.get(i) for i in frame.index]
+    return frame
+
+
 # -------------------------------------------------------------------------------------------- all
 
 
@@ -1093,6 +1194,8 @@ def compute(raw_root: Path, project_dir: Path, overrides: Path | None = None) ->
         "fct_unattributed_organizations": unattributed_organizations(orgs, daily, edges),
         "fct_ecosystem_vs_benchmark": eco,
         "fct_benchmark_adoption_correlation": benchmark_adoption_correlation(eco),
+        "fct_organization_trajectories": organization_trajectories(rel, edges, orgs, last_snapshot),
+        "fct_organization_milestones": organization_milestones(rel, edges, orgs),
     }
 
 

@@ -278,20 +278,47 @@ def coverage_lines(con, home: Path, months: int = 2, organizations: int = 3) -> 
         from marts.fct_unattributed_organizations order by attribution_rank limit ?
     """, [organizations]).fetchall()
     if top:
+        # One line with where to add them: the demo's output stays under 60 lines.
         lines.append("  attribute first: " + ", ".join(
             f"{organization} ({region}; {share}% of downloads, {derivatives:,} derivatives)"
-            for organization, region, share, derivatives in top))
-        lines.append(f"  in {region_overrides_path(home)} (rows `namespace,region,source`); the next build uses "
-                     "them (marts.fct_attribution_coverage and fct_unattributed_organizations hold every month and "
-                     "organisation)")
+            for organization, region, share, derivatives in top)
+            + f"; in {region_overrides_path(home)} (rows `namespace,region,source`); the next build uses "
+            "them (marts.fct_attribution_coverage and fct_unattributed_organizations hold every month and "
+            "organisation)")
     return lines
+
+
+# ------------------------------------------------------------------------------------------ 6. trajectories
+
+
+def trajectory_line(con, organizations: int = 3) -> str:
+    """Claim 6 (issue 17) in one line: the organisations that grew fastest since DeepSeek-R1, by their releases
+    since R1 (marts.fct_organization_milestones.growth_rank_since_r1), each with its region, those releases, all
+    its releases and the last milestone it reached (the month it crossed 100, else 10, releases)."""
+    rows = con.execute("""
+        select organization, region, releases_since_r1, releases, month_crossed_10_releases,
+               month_crossed_100_releases, derivatives_since_r1
+        from marts.fct_organization_milestones
+        where growth_rank_since_r1 is not null
+        order by growth_rank_since_r1, organization limit ?
+    """, [organizations]).fetchall()
+    if not rows:
+        return f"{TRAJECTORIES}: (no organisation released a model since R1)"
+    parts = []
+    for organization, region, since, releases, crossed_10, crossed_100, derivatives in rows:
+        crossed = (f", crossed 100 in {_month(crossed_100)}" if crossed_100 is not None
+                   else f", crossed 10 in {_month(crossed_10)}" if crossed_10 is not None else "")
+        parts.append(f"{organization} ({region}; {since:,} releases since R1, {releases:,} in all{crossed}, "
+                     f"{derivatives:,} derivatives on its models since R1)")
+    return f"{TRAJECTORIES}: " + ", ".join(parts)
 
 
 # ------------------------------------------------------------------------------------------ the summary
 
 
 def print_warehouse_summary(home: Path) -> None:
-    """Answer the five questions of the SPEC from the marts, one small table each."""
+    """Answer the five questions of the SPEC from the marts, one small table each, and the seed's trajectory
+    claim in a line."""
     import duckdb
 
     path = settings.warehouse_path(home)
@@ -351,6 +378,9 @@ def print_warehouse_summary(home: Path) -> None:
             print(f"\n{title}")
             print("\n".join(lines))
 
+        def trajectories() -> None:
+            print(f"\n{trajectory_line(con)}")
+
         def coverage() -> None:
             print(f"\n{COVERAGE}")
             print("\n".join(coverage_lines(con, home)))
@@ -382,6 +412,7 @@ def print_warehouse_summary(home: Path) -> None:
         _section(DERIVATIVES, derivatives)
         _section(SUPPLY, supply)
         _section(BENCHMARK, benchmark)
+        _section(TRAJECTORIES, trajectories)
         _section(COVERAGE, coverage)
     finally:
         con.close()
@@ -395,4 +426,5 @@ SUPPLY = "5. Supply chain: new derivatives in the last complete month by builder
 BENCHMARK = "3. Ecosystem vs benchmark: largest gaps (benchmark rank - ecosystem rank)"
 COVERAGE = ("Attribution coverage: the share held by organisations without a region (unclassified or unknown), "
             "latest months")
+TRAJECTORIES = "6. Trajectories: fastest-growing organisations since DeepSeek-R1 (by releases since 2025-01-20)"
 CORRELATION = "  Do benchmark scores still predict adoption? Spearman rank correlation per month"

@@ -23,11 +23,12 @@ class Page(NamedTuple):
     icon: str
 
 
-# In the order of the SPEC's questions; the first is the default page (served at "/").
+# In the order of the SPEC's questions, then the seed's claims; the first is the default page (served at "/").
 PAGES = (
     Page("release_cadence.py", "Release cadence", "release-cadence", ":material/calendar_month:"),
     Page("download_velocity.py", "Download velocity", "download-velocity", ":material/trending_up:"),
     Page("ecosystem_vs_benchmark.py", "Ecosystem vs benchmark", "ecosystem-vs-benchmark", ":material/leaderboard:"),
     Page("derivatives.py", "Derivatives", "derivatives", ":material/account_tree:"),
     Page("supply_chain.py", "Supply chain", "supply-chain", ":material/hub:"),
+    Page("trajectories.py", "Trajectories", "trajectories", ":material/stacked_line_chart:"),
 )

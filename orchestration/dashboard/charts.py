@@ -372,3 +372,42 @@ def cross_share_line(shares: pd.DataFrame, *, height: int = 220):
         ))
     first, last = frame["month_start"].min(), frame["month_start"].max()
     return _finish(alt.layer(*layers, *r1_marker(first, last)), height)
+
+
+# ------------------------------------------------------------------------------------------ 6. trajectories
+
+
+def cumulative_lines(trajectories: pd.DataFrame, measure: str, title: str, order: Sequence[str], *,
+                     height: int = 380):
+    """One step line per organisation: `measure` (a cumulative count) at each month's end, R1 marked."""
+    frame = trajectories.assign(month_end=pd.to_datetime(trajectories["month_end"]))
+    first, last = frame["month_end"].min(), frame["month_end"].max()
+    lines = alt.Chart(frame).mark_line(interpolate="step-before", strokeWidth=2).encode(
+        x=alt.X("month_end:T", scale=_UTC, title="month end", axis=time_axis(first, last)),
+        y=alt.Y(f"{measure}:Q", title=title),
+        color=alt.Color("organization:N", sort=list(order), title=None),
+        tooltip=[
+            alt.Tooltip("organization:N", title="organisation"),
+            alt.Tooltip("region:N"),
+            alt.Tooltip(f"{_MONTH}(month_start):T", title="month"),
+            alt.Tooltip(f"{measure}:Q", format=",", title=title),
+        ],
+    )
+    return _finish(alt.layer(lines, *r1_marker(first, last)), height)
+
+
+def growth_bars(top: pd.DataFrame, *, height: int | None = None):
+    """Releases before and since R1 of the fastest-growing organisations, stacked, in growth order."""
+    order = list(top["organization"])
+    long = top[["organization", "region", "releases_before_r1", "releases_since_r1"]].melt(
+        id_vars=["organization", "region"], var_name="period", value_name="releases")
+    long["period"] = long["period"].map({"releases_before_r1": "before R1", "releases_since_r1": "since R1"})
+    bars = alt.Chart(long).mark_bar().encode(
+        x=alt.X("sum(releases):Q", title="releases", axis=alt.Axis(format="d", tickMinStep=1)),
+        y=alt.Y("organization:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
+        color=alt.Color("period:N", scale=alt.Scale(domain=["before R1", "since R1"], range=["#9ecae1", "#d62728"])),
+        order=alt.Order("period:N"),
+        tooltip=[alt.Tooltip("organization:N", title="organisation"), alt.Tooltip("region:N"),
+                 alt.Tooltip("period:N"), alt.Tooltip("releases:Q", format=",")],
+    )
+    return _finish(bars, height or alt.Step(22))

@@ -33,6 +33,8 @@ MARTS = (
     "fct_supply_chain",
     "fct_ecosystem_vs_benchmark",
     "fct_benchmark_adoption_correlation",
+    "fct_organization_trajectories",
+    "fct_organization_milestones",
 )
 
 
@@ -356,4 +358,44 @@ def _attribution_coverage(path: str) -> pd.DataFrame:
         from read_parquet(?)
         """,
         [path],
+    )
+
+
+def organization_milestones(release: Release) -> pd.DataFrame:
+    """fct_organization_milestones: one row per organisation (first release, 10/100 crossings, growth rank)."""
+    return _organization_milestones(release.parquet("fct_organization_milestones"))
+
+
+@st.cache_data(**_CACHE)
+def _organization_milestones(path: str) -> pd.DataFrame:
+    return _query(
+        """
+        select organization, region, is_region_attributed, first_release_date, last_release_date, releases,
+               releases_before_r1, releases_since_r1, month_crossed_10_releases, month_crossed_100_releases,
+               first_derivative_date, derivatives, derivatives_before_r1, derivatives_since_r1,
+               derivatives_undated, growth_rank_since_r1
+        from read_parquet(?)
+        order by growth_rank_since_r1 nulls last, organization
+        """,
+        [path],
+    )
+
+
+def organization_trajectories(release: Release, organizations: tuple[str, ...]) -> pd.DataFrame:
+    """fct_organization_trajectories' months of `organizations` (organisation x month, cumulative counts)."""
+    return _organization_trajectories(release.parquet("fct_organization_trajectories"), organizations)
+
+
+@st.cache_data(**_CACHE)
+def _organization_trajectories(path: str, organizations: tuple[str, ...]) -> pd.DataFrame:
+    return _query(
+        """
+        select organization, region, month_start, month_end, releases, cumulative_releases,
+               cumulative_releases_since_r1, new_derivatives, cumulative_derivatives,
+               cumulative_derivatives_since_r1
+        from read_parquet(?)
+        where list_contains(?, organization)
+        order by organization, month_start
+        """,
+        [path, list(organizations)],
     )

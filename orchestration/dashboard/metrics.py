@@ -538,3 +538,40 @@ def coverage_summary(coverage: pd.DataFrame | None) -> dict | None:
         "derivatives": value(month, "unattributed_derivative_share"),
         "pairs": value(month, "unattributed_pair_share"),
     }
+
+
+# ------------------------------------------------------------------------------------------ 6. trajectories
+
+
+def milestones_in(milestones: pd.DataFrame, regions: Sequence[str]) -> pd.DataFrame:
+    """The organisations of `regions`, in the mart's growth order (growth_rank_since_r1, then name; the
+    organisations without a release since R1 last)."""
+    rows = milestones[milestones["region"].isin(regions)]
+    return rows.sort_values(["growth_rank_since_r1", "organization"], na_position="last").reset_index(drop=True)
+
+
+def fastest_growing(milestones: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The first `limit` organisations ranked by the mart's growth_rank_since_r1 (releases since R1)."""
+    ranked = milestones[milestones["growth_rank_since_r1"].notna()]
+    return ranked.sort_values(["growth_rank_since_r1", "organization"]).head(limit).reset_index(drop=True)
+
+
+def trajectory_headline(milestones: pd.DataFrame) -> dict:
+    """The page's headline over the chosen organisations: the fastest-growing since R1 (lowest growth rank, ties
+    by name) and its releases since R1; releases and derivatives since R1 beside all of them; how many crossed
+    10 and 100 releases, and the first to cross 100 (earliest month, ties by name)."""
+    top = fastest_growing(milestones, 1)
+    crossed = milestones[milestones["month_crossed_100_releases"].notna()].copy()
+    crossed["month"] = crossed["month_crossed_100_releases"].map(as_date)
+    crossed = crossed.sort_values(["month", "organization"])
+    return {
+        "fastest": None if top.empty else top["organization"].iloc[0],
+        "fastest_since_r1": None if top.empty else int(top["releases_since_r1"].iloc[0]),
+        "releases_since_r1": int(milestones["releases_since_r1"].sum()),
+        "releases": int(milestones["releases"].sum()),
+        "derivatives_since_r1": int(milestones["derivatives_since_r1"].sum()),
+        "derivatives": int(milestones["derivatives"].sum()),
+        "crossed_10": int(milestones["month_crossed_10_releases"].notna().sum()),
+        "crossed_100": len(crossed),
+        "first_100": None if crossed.empty else (crossed["organization"].iloc[0], crossed["month"].iloc[0]),
+    }

@@ -389,6 +389,48 @@ def attribution_coverage_chart(con) -> bytes:
 # mart -> (question, chart). The velocity chart is drawn for both velocity marts: fct_download_velocity's is
 # drawn when the daily models are built, before fct_velocity_overtakes is rebuilt for them (its overtakes are
 # then marked only if the mart already covers the same last day); fct_velocity_overtakes' is drawn after it.
+
+def trajectories_chart(con, limit: int = 6) -> bytes:
+    """Cumulative releases per month of the organisations that grew fastest since DeepSeek-R1
+    (fct_organization_milestones.growth_rank_since_r1), coloured in rank order, R1 marked."""
+    title = "Cumulative releases of the fastest-growing organisations since DeepSeek-R1"
+    if not _has_relation(con, "marts", "fct_organization_milestones"):
+        return message_chart(title, "marts.fct_organization_milestones is not built yet")
+    rows = con.execute(
+        """
+        select trajectories.organization, milestones.region, milestones.releases_since_r1,
+               trajectories.month_end, trajectories.cumulative_releases
+        from marts.fct_organization_trajectories as trajectories
+        inner join (
+            select organization, region, releases_since_r1, growth_rank_since_r1
+            from marts.fct_organization_milestones
+            where growth_rank_since_r1 is not null
+            order by growth_rank_since_r1, organization limit ?
+        ) as milestones on trajectories.organization = milestones.organization
+        order by milestones.growth_rank_since_r1, trajectories.organization, trajectories.month_start
+        """,
+        [limit],
+    ).fetchall()
+    if not rows:
+        return message_chart(title, "no organisation released a model since R1 in this history")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    series: dict[tuple, list[tuple]] = {}
+    for organization, region, since, month_end, cumulative in rows:
+        series.setdefault((organization, region, since), []).append((month_end, cumulative))
+    for index, ((organization, region, since), points) in enumerate(series.items()):
+        ax.step([d for d, _ in points], [v for _, v in points], where="post", linewidth=1.5,
+                label=f"{index + 1}. {organization} ({region}; +{since:,} since R1)")
+    for threshold in (10, 100):
+        ax.axhline(threshold, color="#999999", linewidth=0.8, linestyle=":")
+    _mark_r1(ax)
+    _date_axis(ax, [r[3] for r in rows])
+    ax.set_title(title)
+    ax.set_ylabel("releases, cumulative (month end)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
 CHARTS: dict[str, tuple[str, Callable]] = {
     "fct_release_cadence": ("release cadence", release_cadence_chart),
     "fct_download_velocity": ("download velocity", download_velocity_chart),
@@ -397,6 +439,7 @@ CHARTS: dict[str, tuple[str, Callable]] = {
     "fct_derivatives": ("derivatives", derivatives_chart),
     "fct_supply_chain": ("supply chain", supply_chain_chart),
     "fct_attribution_coverage": ("attribution coverage", attribution_coverage_chart),
+    "fct_organization_trajectories": ("trajectories", trajectories_chart),
 }
 
 
