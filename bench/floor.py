@@ -36,6 +36,8 @@ MART_GRAINS: dict[str, tuple[str, ...]] = {
     "fct_unattributed_organizations": ("organization",),
     "fct_ecosystem_vs_benchmark": ("organization", "month_start"),
     "fct_benchmark_adoption_correlation": ("month_start",),
+    "fct_organization_trajectories": ("organization", "month_start"),
+    "fct_organization_milestones": ("organization",),
 }
 
 
@@ -62,7 +64,7 @@ def _child(raw_root: Path, out: Path, threads: int, memory_limit: str) -> None:
     for sql in statements(raw_root):
         t0 = time.perf_counter()
         con.execute(sql)
-        name = next((line for line in sql.splitlines() if not line.startswith("--")), "")[:70]
+        name = next((line for line in sql.splitlines() if line.strip() and not line.startswith("--")), "")[:70]
         timings.append((name, round(time.perf_counter() - t0, 3)))
     con.close()
     print(json.dumps(timings))

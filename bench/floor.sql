@@ -1216,3 +1216,124 @@ select
 from marts.fct_ecosystem_vs_benchmark
 group by month_start
 ;
+-- 18. Organisation trajectories, written independently of the dbt model: each month's cumulative counts are
+--     counted directly (every release / dated derivative up to the month's end), not summed month by month.
+create table marts.fct_organization_trajectories as
+with activity as (
+    select organization, release_month as month_start from releases
+    union all
+    select parent_organization, cast(date_trunc('month', child_created_date) as date)
+    from lineage where child_created_date is not null
+),
+spans as (
+    select organization, min(month_start) as first_month,
+        greatest(min(month_start), (select cast(date_trunc('month', max(snapshot_date)) as date) from snap))
+            as last_month
+    from activity group by organization
+),
+calendar as (
+    select organization, cast(month_start as date) as month_start
+    from spans, lateral (select unnest(generate_series(first_month, last_month, interval 1 month)) as month_start)
+),
+release_counts as (
+    select
+        calendar.organization,
+        calendar.month_start,
+        count(releases.model_id) filter (where releases.release_month = calendar.month_start) as releases,
+        count(releases.model_id) as cumulative_releases,
+        count(releases.model_id) filter (where releases.release_date >= date '2025-01-20')
+            as cumulative_releases_since_r1
+    from calendar
+    left join releases
+        on releases.organization = calendar.organization and releases.release_month <= calendar.month_start
+    group by all
+),
+derivative_counts as (
+    select
+        calendar.organization,
+        calendar.month_start,
+        count(lineage.child_model_id)
+            filter (where date_trunc('month', lineage.child_created_date) = calendar.month_start) as new_derivatives,
+        count(lineage.child_model_id) as cumulative_derivatives,
+        count(lineage.child_model_id) filter (where lineage.child_created_date >= date '2025-01-20')
+            as cumulative_derivatives_since_r1
+    from calendar
+    left join lineage
+        on lineage.parent_organization = calendar.organization
+        and lineage.child_created_date is not null
+        and lineage.child_created_date <= last_day(calendar.month_start)
+    group by all
+)
+select
+    calendar.organization,
+    coalesce(dims.region, 'unclassified') as region,
+    calendar.month_start,
+    cast(last_day(calendar.month_start) as date) as month_end,
+    cast(r.releases as bigint) as releases,
+    cast(r.cumulative_releases as integer) as cumulative_releases,
+    cast(r.cumulative_releases_since_r1 as integer) as cumulative_releases_since_r1,
+    cast(d.new_derivatives as bigint) as new_derivatives,
+    cast(d.cumulative_derivatives as integer) as cumulative_derivatives,
+    cast(d.cumulative_derivatives_since_r1 as integer) as cumulative_derivatives_since_r1
+from calendar
+inner join release_counts as r using (organization, month_start)
+inner join derivative_counts as d using (organization, month_start)
+left join marts.dim_organizations as dims on calendar.organization = dims.organization
+;
+-- 19. Organisation milestones: the month an organisation crossed 10 / 100 releases is the first month whose
+--     cumulative count (above) reaches it; the growth rank is 1 + the organisations with more releases since R1
+--     + half the others tied with it.
+create table marts.fct_organization_milestones as
+with names as (
+    select organization from marts.dim_organizations
+    union
+    select parent_organization from lineage
+),
+released as (
+    select organization, min(release_date) as first_release_date, max(release_date) as last_release_date,
+        count(*) as releases,
+        count(*) filter (where release_date < date '2025-01-20') as releases_before_r1,
+        count(*) filter (where release_date >= date '2025-01-20') as releases_since_r1
+    from releases group by organization
+),
+crossed as (
+    select organization,
+        min(month_start) filter (where cumulative_releases >= 10) as month_crossed_10_releases,
+        min(month_start) filter (where cumulative_releases >= 100) as month_crossed_100_releases
+    from marts.fct_organization_trajectories group by organization
+),
+derived as (
+    select parent_organization as organization, min(child_created_date) as first_derivative_date,
+        count(*) as derivatives,
+        count(*) filter (where child_created_date < date '2025-01-20') as derivatives_before_r1,
+        count(*) filter (where child_created_date >= date '2025-01-20') as derivatives_since_r1,
+        count(*) filter (where child_created_date is null) as derivatives_undated
+    from lineage group by parent_organization
+)
+select
+    names.organization,
+    coalesce(dims.region, 'unclassified') as region,
+    coalesce(dims.is_region_attributed, false) as is_region_attributed,
+    released.first_release_date,
+    released.last_release_date,
+    coalesce(released.releases, 0) as releases,
+    coalesce(released.releases_before_r1, 0) as releases_before_r1,
+    coalesce(released.releases_since_r1, 0) as releases_since_r1,
+    crossed.month_crossed_10_releases,
+    crossed.month_crossed_100_releases,
+    derived.first_derivative_date,
+    coalesce(derived.derivatives, 0) as derivatives,
+    coalesce(derived.derivatives_before_r1, 0) as derivatives_before_r1,
+    coalesce(derived.derivatives_since_r1, 0) as derivatives_since_r1,
+    coalesce(derived.derivatives_undated, 0) as derivatives_undated,
+    case when released.releases_since_r1 > 0 then
+        1.0 + (select count(*) from released as other where other.releases_since_r1 > released.releases_since_r1)
+        + ((select count(*) from released as other where other.releases_since_r1 = released.releases_since_r1) - 1)
+        / 2.0
+    end as growth_rank_since_r1
+from names
+left join marts.dim_organizations as dims on names.organization = dims.organization
+left join released on names.organization = released.organization
+left join crossed on names.organization = crossed.organization
+left join derived on names.organization = derived.organization
+;
