@@ -15,6 +15,7 @@ import pytest
 from huggingface_hub.hf_api import ModelInfo
 
 from orchestration.hub import archive
+from orchestration.localhub import simulator
 from orchestration.localhub.simulator import (
     PLACEHOLDER_CREATED_AT,
     R1_RELEASE,
@@ -147,12 +148,17 @@ def test_items_have_the_hub_shape_and_parse_with_huggingface_hub(medium):
     items = medium["items"][last_day]
     assert len(items) > 500
     assert [it["id"] for it in items] == sorted(it["id"] for it in items)
+    licences = dict(zip(medium["models"]["object_id"], medium["models"]["license"], strict=True))
     for it in items:
         assert len(it["_id"]) == 24 and int(it["_id"], 16) >= 0
+        # One `license:` tag, the card's licence; none where the ground truth says none was declared.
+        declared = [t.split(":", 1)[1] for t in it["tags"] if t.startswith("license:")]
+        assert declared == ([licences[it["_id"]]] if licences[it["_id"]] else [])
+        assert it["cardData"].get("license") == (licences[it["_id"]] or None)
         assert it["id"] == it["modelId"] and it["author"] == it["id"].split("/")[0]
         assert it["private"] is False and it["disabled"] is False and it["gated"] in (False, "auto", "manual")
         assert it["createdAt"].endswith(".000Z") and it["createdAt"] <= f"{last_day.isoformat()}T23:59:59.999Z"
-        assert "region:us" in it["tags"] and any(t.startswith("license:") for t in it["tags"])
+        assert "region:us" in it["tags"]
         assert it["downloads"] >= 0 and it["likes"] >= 0 and it["trendingScore"] >= 0
         if "safetensors" in it:
             assert it["safetensors"]["total"] == sum(it["safetensors"]["parameters"].values())
@@ -441,3 +447,24 @@ def test_trimmed_items_carry_only_the_trimmed_keys(tmp_path):
                for items in s["items"].values() for i in items)
     assert s["daily"]["reported_downloads_all_time"].isna().all()
     assert s["manifest"]["trimmed"]["keys"] == list(TRIMMED_KEYS)
+
+
+def test_licences_and_languages_shift_after_r1_as_the_ground_truth_records(medium):
+    """Claims 7 and 8: the ground truth records each model's licence, custom licence name and languages, and the
+    shift after R1 the manifest states (Chinese releases: custom licences become MIT, more languages declared)."""
+    manifest = json.loads((medium["out"] / "ground_truth" / "manifest.json").read_text())
+    assert manifest["licence_language_shift"] == json.loads(json.dumps(simulator.LICENCE_LANGUAGE_SHIFT))
+    models = medium["models"]
+    originals = models[(models["is_catalogue"].astype(str).str.lower() == "true") & (models["region"] == "china")]
+    since = originals["created_at"] >= R1_RELEASE.isoformat()
+    many = originals["languages"].str.count(";") >= 2  # three or more languages
+    assert many[since].mean() > many[~since].mean() + 0.15
+    custom = originals["license"] == "other"
+    assert custom[since].mean() < custom[~since].mean()
+    # A custom licence is named on the card where the organisation has one; none without `other`.
+    assert (models.loc[models["license"] != "other", "license_name"] == "").all()
+    assert set(models.loc[models["license"] == "other", "license_name"]) - {""} <= set(
+        simulator._OTHER_LICENSE_NAME.values())
+    # Community originals may declare no licence (the unknown family) or no language.
+    community = models[(models["is_catalogue"].astype(str).str.lower() == "false") & (models["relation"] == "original")]
+    assert (community["license"] == "").any() and (community["languages"] == "").any()

@@ -92,7 +92,10 @@ Ground truth, `out/ground_truth/` (CSV with a header, `true`/`false` booleans, e
   shown), gated_initial, gated_final, gated_on (date of a false -> gated change inside the window), deleted_on
   (first date absent because deleted), renamed_from, renamed_on (first date shown under the new id),
   first_date / last_date (first / last snapshot file holding it; empty if never in a file),
-  downloads_all_time_end (true cumulative at the end of the window or at deletion), has_eval_results.
+  downloads_all_time_end (true cumulative at the end of the window or at deletion), has_eval_results, license
+  (the `license:` tag and card licence; empty: none declared), license_name (the card's name of a custom `other`
+  licence), languages (`;`-separated codes the tags and card declare; empty: none). Licences and languages shift
+  after R1 as `LICENCE_LANGUAGE_SHIFT` says (the manifest repeats it); derivatives carry their parent's.
 * `daily_downloads.csv.gz`, one row per (model, window date) while the model exists, including missing
   dates, ordered by date then id: snapshot_date, model_id (id as shown that day), object_id,
   true_daily_downloads, true_downloads_all_time, reported_downloads_all_time (empty when the field was omitted
@@ -335,7 +338,8 @@ class _Model:
     pipeline: str | None = "text-generation"
     library: str = "transformers"
     arch: str | None = None
-    license: str = "apache-2.0"
+    license: str = "apache-2.0"  # the `license:` tag ("" = none: no tag, no card licence)
+    license_name: str = ""  # the card's `license_name` of a custom (`other`) licence
     langs: tuple[str, ...] = ("en",)
     params: int | None = None
     dtype: str = "BF16"
@@ -520,6 +524,53 @@ def _license_for(org: str, name: str) -> str:
     if org == "Qwen" and any(s in low for s in ("-72b", "-3b", "qwen-")):
         return "other"
     return _ORG_LICENSE.get(org, "apache-2.0")
+
+
+# The card's `license_name` of each organisation's custom (`other`) licence, as their cards name it.
+_OTHER_LICENSE_NAME = {
+    "Qwen": "qwen-research", "nvidia": "nvidia-open-model-license", "tencent": "tencent-hunyuan-community",
+    "moonshotai": "modified-mit", "tiiuae": "falcon-llm-license", "ai21labs": "jamba-open-model-license",
+    "baichuan-inc": "baichuan-community-license", "LiquidAI": "lfm1.0",
+}
+
+# The licence and language shift after R1 (SPEC, claims 7 and 8), drawn per release from its own random stream so
+# that every other draw of the world is unchanged. Per region, before and since R1: the chance a release with a
+# custom licence is released under MIT instead, and the chance it declares languages beyond its region's usual ones
+# (then 2 to 8 more, from `_EXTRA_LANGUAGES`). The ground truth's models.csv records each model's outcome.
+LICENCE_LANGUAGE_SHIFT = {
+    "to_mit": {"china": (0.0, 0.6), "us": (0.0, 0.0), "eu": (0.0, 0.1), "other": (0.0, 0.1)},
+    "more_languages": {"china": (0.08, 0.45), "us": (0.08, 0.12), "eu": (0.2, 0.25), "other": (0.08, 0.1)},
+}
+_EXTRA_LANGUAGES = ("ar", "de", "es", "fr", "id", "it", "ja", "ko", "pt", "ru", "th", "vi")
+# Community originals: (licence, share); "" = no licence declared (the unknown family).
+_COMMUNITY_LICENSES = (("apache-2.0", 0.45), ("mit", 0.25), ("other", 0.08), ("cc-by-nc-4.0", 0.07),
+                       ("llama3.1", 0.05), ("openrail", 0.04), ("", 0.06))
+
+
+def _licences_and_languages(cfg: SimulationConfig, catalogue: list[_Model], community: list[_Model]) -> None:
+    """Licence, card licence name and languages of the catalogue and the community originals (called before the
+    community derivatives exist: `_derive` copies its parent's)."""
+    rng = _rng(cfg.seed, "licences-languages")
+    r1_ts = _ts(R1_RELEASE)
+    for m in sorted(catalogue, key=lambda m: m.final_id):
+        since = int(m.created_ts >= r1_ts)
+        region = m.region if m.region in LICENCE_LANGUAGE_SHIFT["to_mit"] else "other"
+        if m.license == "other" and rng.random() < LICENCE_LANGUAGE_SHIFT["to_mit"][region][since]:
+            m.license = "mit"
+        if rng.random() < LICENCE_LANGUAGE_SHIFT["more_languages"][region][since] and len(m.langs) < 3:
+            extra = rng.choice(len(_EXTRA_LANGUAGES), int(rng.integers(2, 9)), replace=False)
+            m.langs = m.langs + tuple(sorted(_EXTRA_LANGUAGES[k] for k in extra if _EXTRA_LANGUAGES[k] not in m.langs))
+    for m in community:
+        u, acc = rng.random(), 0.0
+        for lic, share in _COMMUNITY_LICENSES:
+            acc += share
+            if u < acc:
+                break
+        m.license = lic
+        m.langs = ("en",) if rng.random() < 0.85 else (() if rng.random() < 0.5 else ("en", "zh"))
+    for m in catalogue + community:
+        if m.license == "other":
+            m.license_name = _OTHER_LICENSE_NAME.get(m.author, "")
 
 
 def _arch_for(name: str) -> str | None:
@@ -908,6 +959,7 @@ def _community(cfg: SimulationConfig, catalogue: list[_Model], lo_ts: int, end_t
         m.like_coef = float(np.exp(rng.normal(np.log(0.25), 0.7)))
         models.append(m)
     models.sort(key=lambda m: (m.created_ts, m.final_id))
+    _licences_and_languages(cfg, catalogue, models)
 
     r1_ts = _ts(R1_RELEASE)
     text_gen = sorted((m for m in catalogue + models if m.pipeline == "text-generation" and m.library != "gguf"
@@ -974,6 +1026,7 @@ def _community(cfg: SimulationConfig, catalogue: list[_Model], lo_ts: int, end_t
         child = _Model(name=unique(author, name), author=author, region="unclassified", catalogue=False)
         child.created_ts, child.parents, child.relation = created, parents, relation
         child.pipeline, child.arch, child.license = parent.pipeline, parent.arch, parent.license
+        child.license_name = parent.license_name
         child.langs, child.conversational, child.dtype = parent.langs, parent.conversational, "BF16"
         rel_factor = {"finetune": 1.0, "quantized": 1.6, "adapter": 0.4, "merge": 0.5}[relation]
         child.popularity = float(np.exp(rng.normal(np.log(_COMMUNITY_POP[0]), _COMMUNITY_POP[1])) * rel_factor
@@ -1373,7 +1426,8 @@ def _tags(m: _Model, tagged: list[str]) -> list[str]:
     tags += list(m.langs)
     for pid in tagged:
         tags += [f"base_model:{pid}", f"base_model:{m.relation}:{pid}"]
-    tags.append(f"license:{m.license}")
+    if m.license:
+        tags.append(f"license:{m.license}")
     if m.library == "transformers" and m.pipeline == "text-generation":
         tags += ["autotrain_compatible", "text-generation-inference"]
     tags += ["endpoints_compatible", "region:us"]
@@ -1419,7 +1473,11 @@ def _static_parts(world: _World) -> None:
                 tail["safetensors"] = {"parameters": {m.dtype: m.params}, "total": m.params}
         if tagged:
             tail["baseModels"] = {"relation": m.relation, "models": [{"id": pid} for pid in tagged]}
-        card: dict = {"license": m.license}
+        card: dict = {"license": m.license} if m.license else {}
+        if m.license_name:
+            card["license_name"] = m.license_name
+        if m.langs:
+            card["language"] = list(m.langs)
         if tagged:
             card["base_model"] = tagged[0] if len(tagged) == 1 else list(tagged)
             card["base_model_relation"] = m.relation
@@ -1648,12 +1706,14 @@ def _write_ground_truth(world: _World, gt: Path) -> dict[str, int]:
             world.ids_before[i] if world.renamed[i] else "",
             dates[world.rename_w] if world.renamed[i] and world.rename_w is not None else "",
             first, last, int(world.cum_true[i, last_t]) if last_t >= 0 else 0, _fmt(bool(m.evals)),
+            m.license, m.license_name, ";".join(m.langs),
         ])
     _write_csv(gt / "models.csv", [
         "object_id", "model_id", "author", "region", "is_catalogue", "created_at", "reported_created_at",
         "is_placeholder_created_at", "base_model_id", "base_model_ids", "relation", "origin", "pipeline_tag",
         "library_name", "gated_initial", "gated_final", "gated_on", "deleted_on", "renamed_from", "renamed_on",
-        "first_date", "last_date", "downloads_all_time_end", "has_eval_results",
+        "first_date", "last_date", "downloads_all_time_end", "has_eval_results", "license", "license_name",
+        "languages",
     ], model_rows)
 
     release_rows, edge_rows = [], []
@@ -1896,6 +1956,7 @@ def simulate(config: SimulationConfig, out: Path, *, log: Callable[[str], None] 
         "rename": ({"from": RENAME_FROM, "to": RENAME_TO, "date": world.days[world.rename_w].isoformat()}
                    if world.rename_w is not None else None),
         **_scenario_manifest(world),
+        "licence_language_shift": LICENCE_LANGUAGE_SHIFT,
         "missing_dates": [world.days[w].isoformat() for w in sorted(world.missing)],
         "snapshots": {world.days[w].isoformat(): sha for w, _, sha in results},
         "ground_truth": {p.name: _sha256(p) for p in sorted(gt.iterdir()) if p.is_file()},

@@ -21,6 +21,7 @@ final as (
     select
         model_id,
         tags,
+        card_license_name,
         base_models_json,
         eval_results_json,
         model_index_json,
@@ -28,7 +29,7 @@ final as (
         max(snapshot_date) as last_seen_date,
         count(*) as snapshots_seen
     from model_snapshots
-    group by model_id, tags, base_models_json, eval_results_json, model_index_json
+    group by model_id, tags, card_license_name, base_models_json, eval_results_json, model_index_json
 
 )
 

@@ -88,6 +88,7 @@ final as not materialized (
         deduplicated.sha,
         deduplicated.parameter_count,
         deduplicated.tags,
+        deduplicated.card_license_name,
         deduplicated.base_models_json,
         deduplicated.eval_results_json,
         deduplicated.model_index_json

@@ -48,6 +48,11 @@ final as not materialized (
         sha,
         safetensors_total as parameter_count,
         tags,
+        -- A custom licence's name (`license: other`, the card's `license_name`): parsed only on those rows.
+        case
+            when list_contains(tags, 'license:other')
+                then json_extract_string(item_json, '$.cardData.license_name')
+        end as card_license_name,
         base_models_json,
         eval_results_json,
         model_index_json
