@@ -38,6 +38,10 @@ MART_GRAINS: dict[str, tuple[str, ...]] = {
     "fct_benchmark_adoption_correlation": ("month_start",),
     "fct_organization_trajectories": ("organization", "month_start"),
     "fct_organization_milestones": ("organization",),
+    "fct_release_licences": ("region", "month_start", "license_family"),
+    "fct_release_languages": ("region", "month_start"),
+    "fct_language_family_downloads": ("region", "month_start", "language_family"),
+    "fct_rankings": ("period_type", "period_start", "ranking_measure", "top_n", "region"),
 }
 
 

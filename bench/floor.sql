@@ -3,7 +3,8 @@
 -- the marts of both row by row. Most of it was written by following the dbt models' rules closely, so where it
 -- follows them its "marts equal" is a regression check of the dbt project, not an independent oracle (that is
 -- tests/warehouse_reference.py); the sections written independently are named in BENCHMARKS.md (the velocity's
--- out-of-scope rows and 30-day measure, the overtakes, the snapshot-instant rule, the attribution marts).
+-- out-of-scope rows and 30-day measure, the overtakes, the snapshot-instant rule, the attribution marts, the
+-- organisation trajectories and milestones, and sections 20-24: the licence, language and ranking marts).
 --
 -- How it differs from the dbt project, where that makes it faster: the raw rows are typed and deduplicated once
 -- into one narrow table (the staging views are read again by every model that refers to them); the daily
@@ -1336,4 +1337,258 @@ left join marts.dim_organizations as dims on names.organization = dims.organizat
 left join released on names.organization = released.organization
 left join crossed on names.organization = crossed.organization
 left join derived on names.organization = derived.organization
+;
+-- 20. Licences and languages, written independently of the dbt models (int_models_licences_languages and the
+--     four marts below): one row per model of its latest snapshot's licence family and languages. The card's
+--     custom licence name is read from the raw item JSON of the latest snapshot rows tagged `license:other` only,
+--     kept by step 1's rule (the row step 1 kept for the model and date). The family is looked up twice: the
+--     card's name (lower case) when the licence is `other`, then the licence itself (lower case); neither found
+--     (or no licence) is `unknown`.
+create temp table licensing as
+with cards as (
+    select
+        coalesce(raw.object_id, raw.id) as model_id,
+        raw.snapshot_date,
+        raw.id as repo_id,
+        raw.item_json ->> '$.cardData.license_name' as card_license_name
+    from read_parquet('__RAW__', hive_partitioning = true, hive_types = {'snapshot_date': 'date'}) as raw
+    where list_contains(raw.tags, 'license:other')
+        -- Only the partitions some `other`-licensed model's latest snapshot is in (DuckDB skips the other files).
+        and raw.snapshot_date in (
+            select distinct models.snapshot_date
+            from models
+            inner join marts.dim_models as dims on models.model_id = dims.model_id
+            where dims.license = 'other'
+        )
+),
+latest_cards as (
+    select cards.model_id, max(cards.card_license_name) as card_license_name
+    from cards
+    inner join models
+        on cards.model_id = models.model_id
+        and cards.snapshot_date = models.snapshot_date
+        and cards.repo_id = models.repo_id
+    group by cards.model_id
+),
+families as (
+    select lower(license_id) as license_id, license_family
+    from read_csv('__SEEDS__/license_families.csv', header = true, all_varchar = true)
+)
+select
+    dims.model_id,
+    dims.license,
+    coalesce(
+        (select families.license_family from families
+         where dims.license = 'other' and families.license_id = lower(latest_cards.card_license_name)),
+        (select families.license_family from families where families.license_id = lower(dims.license)),
+        'unknown'
+    ) as license_family
+from marts.dim_models as dims
+left join latest_cards on dims.model_id = latest_cards.model_id
+;
+-- Each model's declared language codes (its latest snapshot's language tags, `multilingual` included) and their
+-- families: a code the seed lacks is `unclassified`.
+create temp table speaking as
+with codes as (
+    select model_id, unnest(languages) as language_code
+    from marts.dim_models
+    where languages is not null
+),
+seed as (
+    select language_code, language_family
+    from read_csv('__SEEDS__/language_families.csv', header = true, all_varchar = true)
+)
+select
+    codes.model_id,
+    codes.language_code,
+    coalesce(seed.language_family, 'unclassified') as language_family
+from codes
+left join seed on codes.language_code = seed.language_code
+;
+-- 21. Releases and downloads per region, month and licence family: the releases (step 11) in their release
+--     month, the daily downloads (step 4) of every model by its latest licence family; the shares divide by the
+--     region's month counted straight from the releases and the daily downloads (every model has one family).
+create table marts.fct_release_licences as
+with facts as (
+    select releases.region, releases.release_month as month_start, licensing.license_family,
+        1 as released, releases.release_date < date '2025-01-20' as released_before_r1,
+        cast(null as double) as downloads, cast(null as date) as download_date
+    from releases
+    inner join licensing on releases.model_id = licensing.model_id
+    union all
+    select daily.region, cast(date_trunc('month', daily.download_date) as date), licensing.license_family,
+        0, null, daily.daily_downloads, daily.download_date
+    from daily
+    inner join licensing on daily.model_id = licensing.model_id
+    -- A cell is a family with a release or known downloads in the region's month: a day without a known count
+    -- (a model entering the scope) makes none.
+    where daily.daily_downloads is not null
+),
+cells as (
+    select
+        region,
+        month_start,
+        license_family,
+        count(*) filter (where released = 1) as releases,
+        count(*) filter (where released = 1 and released_before_r1) as releases_before_r1,
+        count(*) filter (where released = 1 and not released_before_r1) as releases_since_r1,
+        sum(downloads) as downloads,
+        sum(downloads) filter (where download_date < date '2025-01-20') as downloads_before_r1,
+        sum(downloads) filter (where download_date >= date '2025-01-20') as downloads_since_r1
+    from facts
+    group by region, month_start, license_family
+),
+region_releases as (
+    select region, release_month as month_start, count(*) as releases from releases group by all
+),
+region_downloads as (
+    select region, cast(date_trunc('month', download_date) as date) as month_start, sum(daily_downloads) as downloads
+    from daily group by all
+)
+select
+    cells.region,
+    cells.month_start,
+    cells.license_family,
+    cells.month_start >= date '2025-01-20' as is_post_r1,
+    cells.releases,
+    cells.releases_before_r1,
+    cells.releases_since_r1,
+    cells.releases / nullif(region_releases.releases, 0) as release_share,
+    cells.downloads,
+    cells.downloads_before_r1,
+    cells.downloads_since_r1,
+    cells.downloads / nullif(region_downloads.downloads, 0) as download_share
+from cells
+left join region_releases using (region, month_start)
+left join region_downloads using (region, month_start)
+;
+-- 22. Releases per region and month with the languages they declare: counted from each release's list of codes
+--     (beyond English: any code but `en`; the named codes: all but `multilingual`).
+create table marts.fct_release_languages as
+with declared as (
+    select
+        releases.region,
+        releases.release_month,
+        releases.release_date,
+        coalesce(len(dims.languages), 0) as codes,
+        coalesce(len(list_filter(dims.languages, lambda code: code <> 'multilingual')), 0) as named,
+        coalesce(len(list_filter(dims.languages, lambda code: code <> 'en')), 0) > 0 as beyond_english
+    from releases
+    inner join marts.dim_models as dims on releases.model_id = dims.model_id
+)
+select
+    region,
+    release_month as month_start,
+    release_month >= date '2025-01-20' as is_post_r1,
+    count(*) as releases,
+    count(*) filter (where release_date < date '2025-01-20') as releases_before_r1,
+    count(*) filter (where release_date >= date '2025-01-20') as releases_since_r1,
+    count(*) filter (where codes > 0) as releases_declaring_languages,
+    count(*) filter (where beyond_english) as releases_beyond_english,
+    count(*) filter (where beyond_english and release_date < date '2025-01-20') as releases_beyond_english_before_r1,
+    count(*) filter (where beyond_english and release_date >= date '2025-01-20') as releases_beyond_english_since_r1,
+    (count(*) filter (where beyond_english)) / count(*) as share_beyond_english,
+    sum(named) filter (where named > 0) / count(*) filter (where named > 0) as mean_languages_declared,
+    max(named) as max_languages_declared
+from declared
+group by region, release_month
+;
+-- 23. Downloads per region, month and language family: each model's month in the region once per family it
+--     declares (`none` without languages); the share divides by the region's month of the daily downloads.
+create table marts.fct_language_family_downloads as
+with model_families as (
+    select distinct model_id, language_family from speaking
+    union all
+    select model_id, 'none' from marts.dim_models where model_id not in (select model_id from speaking)
+),
+region_downloads as (
+    select region, cast(date_trunc('month', download_date) as date) as month_start, sum(daily_downloads) as downloads
+    from daily group by all
+),
+cells as (
+    select
+        daily.region,
+        cast(date_trunc('month', daily.download_date) as date) as month_start,
+        model_families.language_family,
+        count(distinct daily.model_id) as models,
+        sum(daily.daily_downloads) as downloads
+    from daily
+    inner join model_families on daily.model_id = model_families.model_id
+    group by all
+)
+select
+    cells.region,
+    cells.month_start,
+    cells.language_family,
+    cells.month_start >= date '2025-01-20' as is_post_r1,
+    cells.models,
+    cells.downloads,
+    cells.downloads / nullif(region_downloads.downloads, 0) as download_share
+from cells
+inner join region_downloads using (region, month_start)
+;
+-- 24. Rankings: per period (release month / week cohorts of the live releases on their latest snapshot, and each
+--     month's last snapshot), measure and region, the region's places among the top 10 and top 50. A model's
+--     place is the number of the period's models ahead of it or level with it and a smaller-or-equal model id
+--     (a running count in that order). The sizes are the dbt var `ranking_top_n` ([10, 50] in
+--     dbt_project/dbt_project.yml), hard-coded here.
+create table marts.fct_rankings as
+with cohorts as (
+    select 'release_month' as period_type, releases.release_month as period_start, models.model_id,
+        releases.region, models.likes, models.downloads_30d
+    from releases
+    inner join models on releases.model_id = models.model_id
+    where not models.is_deleted
+    union all
+    select 'release_week', releases.release_week, models.model_id, releases.region, models.likes, models.downloads_30d
+    from releases
+    inner join models on releases.model_id = models.model_id
+    where not models.is_deleted
+    union all
+    select 'live_month', cast(date_trunc('month', facts.snapshot_date) as date), facts.model_id, facts.region,
+        facts.likes, facts.downloads_30d
+    from marts.fct_model_daily as facts
+    where facts.snapshot_date in (
+        select max(snapshot_date) from marts.fct_model_daily group by date_trunc('month', snapshot_date)
+    )
+),
+measured as (
+    select period_type, period_start, model_id, region, 'likes' as ranking_measure, cast(likes as double) as v
+    from cohorts where likes is not null
+    union all
+    select period_type, period_start, model_id, region, 'downloads_30d', cast(downloads_30d as double)
+    from cohorts where downloads_30d is not null
+),
+placed as (
+    select
+        *,
+        count(*) over (
+            partition by period_type, period_start, ranking_measure order by v desc, model_id
+            rows between unbounded preceding and current row
+        ) as place
+    from measured
+),
+periods as (
+    select period_type, period_start, ranking_measure, count(*) as period_models from measured group by all
+),
+sizes as (
+    select * from (values (10), (50)) as sizes(top_n)
+)
+select
+    placed.period_type,
+    placed.period_start,
+    placed.ranking_measure,
+    sizes.top_n,
+    placed.region,
+    placed.period_start >= date '2025-01-20' as is_post_r1,
+    periods.period_models,
+    count(*) as region_models,
+    count(*) filter (where placed.place <= sizes.top_n) as models_in_top,
+    count(*) filter (where placed.place <= sizes.top_n) / least(sizes.top_n, periods.period_models) as share_of_top,
+    min(placed.place) as best_rank
+from placed
+inner join periods using (period_type, period_start, ranking_measure)
+cross join sizes
+group by placed.period_type, placed.period_start, placed.ranking_measure, sizes.top_n, placed.region,
+    periods.period_models
 ;
