@@ -907,3 +907,207 @@ def test_trajectories_of_empty_marts_and_of_a_version_without_them(tmp_path, mon
     at.switch_page("views/trajectories.py").run()
     assert not at.exception and not at.metric
     assert "has no `fct_organization_milestones` mart" in at.error[0].value and "make demo" in at.error[0].value
+
+
+# ------------------------------------------------------------------------------------------ 7. claims
+
+CLAIM_MARTS = ("fct_rankings", "fct_release_licences", "fct_release_languages", "fct_language_family_downloads")
+
+
+def percent_text(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value * 100:,.1f}%"
+
+
+def expected_claims(marts, focus="china", regions=None, period_type="release_month", measure="likes",
+                    n=None) -> dict:
+    """The claims page's headline, charts and tables, from the published marts (the shares are the marts')."""
+    regions = list(regions or REGION_ORDER)
+    rankings = marts["fct_rankings"]
+    n = n or int(rankings["top_n"].min())
+    ranked = rankings[(rankings["period_type"] == period_type) & (rankings["ranking_measure"] == measure)
+                      & (rankings["top_n"] == n)]
+    latest = ranked["period_start"].max()
+    period = ranked[ranked["period_start"] == latest]
+    mine = period[period["region"] == focus]
+    led = {True: 0, False: 0}
+    periods = {True: 0, False: 0}
+    for _start, group in ranked.groupby("period_start"):
+        post = bool(group["is_post_r1"].iloc[0])
+        periods[post] += 1
+        best = group["share_of_top"].max()
+        if best > 0 and focus in set(group.loc[group["share_of_top"] == best, "region"]):
+            led[post] += 1
+
+    licences = marts["fct_release_licences"]
+    released = licences[(licences["region"] == focus) & licences["release_share"].notna()]
+    month = released["month_start"].max()
+    in_month = released[released["month_start"] == month]
+
+    languages = marts["fct_release_languages"]
+    own = languages[languages["region"] == focus].sort_values("month_start")
+    last = own.iloc[-1]
+    families = marts["fct_language_family_downloads"]
+    downloaded = families[(families["region"] == focus) & families["download_share"].notna()]
+    family_month = downloaded["month_start"].max()
+    return {
+        "n": n,
+        "period": dates(pd.Series([latest])).iloc[0],
+        "share": None if mine.empty else float(mine["share_of_top"].iloc[0]),
+        "in_top": 0 if mine.empty else int(mine["models_in_top"].iloc[0]),
+        "best_rank": None if mine.empty else int(mine["best_rank"].iloc[0]),
+        "period_models": int(period["period_models"].iloc[0]),
+        "led": led,
+        "periods": periods,
+        "ranking_rows": ranked[ranked["region"].isin(regions)],
+        "licence_month": dates(pd.Series([month])).iloc[0],
+        "licence_releases": int(in_month["releases"].sum()),
+        "licence_families": {f: (float(s), int(r)) for f, s, r in
+                             zip(in_month["license_family"], in_month["release_share"], in_month["releases"],
+                                 strict=True)},
+        "licence_rows": licences[licences["region"] == focus],
+        "language_month": dates(pd.Series([last["month_start"]])).iloc[0],
+        "beyond_share": float(last["share_beyond_english"]),
+        "beyond": int(last["releases_beyond_english"]),
+        "releases": int(last["releases"]),
+        "mean_languages": last["mean_languages_declared"],
+        "beyond_since_r1": int(own["releases_beyond_english_since_r1"].sum()),
+        "releases_since_r1": int(own["releases_since_r1"].sum()),
+        "language_rows": languages[languages["region"].isin(regions)],
+        "family_rows": downloaded[downloaded["month_start"] == family_month],
+    }
+
+
+REGION_ORDER = ("china", "us", "eu", "other", "unknown", "unclassified")
+
+
+def chart_with(at, *columns) -> pd.DataFrame:
+    """The data set of the page's chart carrying every one of `columns`."""
+    found = [f for c in charts(at) for f in chart_frames(c) if set(columns) <= set(f.columns)]
+    assert found, f"no chart draws {columns}"
+    return found[0]
+
+
+def assert_claims(at, expected, focus="china", period_type="release_month") -> None:
+    n = expected["n"]
+    when = (f"the week of {expected['period']:%Y-%m-%d}" if period_type == "release_week"
+            else f"{expected['period']:%Y-%m}")
+    share = metric(at, f"Share of the top {n}")
+    assert share.value == percent_text(expected["share"])
+    assert share.delta == (f"{focus}: no ranked model in {when}" if expected["share"] is None else
+                           f"{focus}: {expected['in_top']} of the top {n} in {when}")
+    led = metric(at, "Periods led since R1")
+    assert number(led) == expected["led"][True]
+    assert led.delta == (f"of {expected['periods'][True]:,}; {expected['led'][False]:,} of "
+                         f"{expected['periods'][False]:,} before R1")
+    best = metric(at, "Best rank, latest period")
+    assert best.value == ("—" if expected["best_rank"] is None else str(expected["best_rank"]))
+    assert best.delta == f"of {expected['period_models']:,} models ranked in {when}"
+
+    for family in ("permissive", "restricted", "unknown"):
+        value, count = expected["licence_families"].get(family, (0.0, 0))
+        shown = metric(at, f"{family.capitalize()} licence share")
+        assert shown.value == percent_text(value)
+        assert shown.delta == (f"{focus}: {count:,} of {expected['licence_releases']:,} releases in "
+                               f"{expected['licence_month']:%Y-%m}")
+
+    beyond = metric(at, "Beyond English, latest month")
+    assert beyond.value == percent_text(expected["beyond_share"])
+    assert beyond.delta == (f"{focus}: {expected['beyond']:,} of {expected['releases']:,} releases in "
+                            f"{expected['language_month']:%Y-%m}")
+    mean = expected["mean_languages"]
+    assert metric(at, "Languages declared").value == ("—" if pd.isna(mean) else f"{mean:,.1f}")
+    since = metric(at, "Beyond English since R1")
+    assert number(since) == expected["beyond_since_r1"]
+    assert since.delta == f"of {expected['releases_since_r1']:,} releases since R1"
+
+    # The charts draw the marts' own shares, selected, never recomputed.
+    def keyed(frame, *columns):
+        return sorted(zip(*(dates(frame[c]) if c.endswith("_start") else frame[c].round(12) if
+                            frame[c].dtype.kind == "f" else frame[c] for c in columns), strict=True))
+
+    rows = expected["ranking_rows"]
+    assert keyed(chart_with(at, "share_of_top", "period_end"), "period_start", "region", "share_of_top") == keyed(
+        rows, "period_start", "region", "share_of_top")
+    licences = expected["licence_rows"]
+    releases = licences[licences["release_share"].notna()]
+    drawn = chart_with(at, "license_family", "release_share")
+    drawn = drawn[drawn["release_share"].notna()]
+    assert keyed(drawn, "month_start", "license_family", "release_share") == keyed(
+        releases, "month_start", "license_family", "release_share")
+    lines = chart_with(at, "share_beyond_english")
+    assert keyed(lines, "month_start", "region", "share_beyond_english") == keyed(
+        expected["language_rows"], "month_start", "region", "share_beyond_english")
+    bars = chart_with(at, "language_family", "download_share")
+    assert keyed(bars, "language_family", "download_share") == keyed(
+        expected["family_rows"], "language_family", "download_share")
+
+    # The tables behind them: rankings and languages of the chosen regions, licences of the region in focus.
+    assert [len(d.value) for d in at.dataframe] == [len(rows), len(licences), len(expected["language_rows"])]
+
+
+def test_claims_headline_and_charts_equal_the_marts(app, marts):
+    at = app("claims.py")
+    expected = expected_claims(marts)
+    assert len(expected["ranking_rows"]) > 0 and expected["releases"] > 0 and len(expected["family_rows"]) > 0
+    assert_claims(at, expected)
+    assert len(charts(at)) == 5
+
+    sizes = sorted(int(n) for n in marts["fct_rankings"]["top_n"].unique())
+    at.selectbox(key="claims_focus").set_value("us")
+    at.multiselect(key="claims_regions").set_value(["china", "us"])
+    at.segmented_control(key="claims_period").set_value("live_month")
+    at.segmented_control(key="claims_measure").set_value("downloads_30d")
+    at.selectbox(key="claims_top_n").set_value(sizes[-1])
+    at.run()
+    assert_clean(at)
+    narrowed = expected_claims(marts, focus="us", regions=["china", "us"], period_type="live_month",
+                               measure="downloads_30d", n=sizes[-1])
+    assert len(narrowed["ranking_rows"]) < len(marts["fct_rankings"])
+    assert_claims(at, narrowed, focus="us", period_type="live_month")
+
+    at.segmented_control(key="claims_period").set_value("release_week").run()
+    assert_clean(at)
+    weekly = expected_claims(marts, focus="us", regions=["china", "us"], period_type="release_week",
+                             measure="downloads_30d", n=sizes[-1])
+    assert_claims(at, weekly, focus="us", period_type="release_week")
+
+
+def test_claims_of_empty_marts_and_of_a_version_without_them(tmp_path, monkeypatch):
+    from test_summary import build_warehouse
+
+    # A version published before the claim marts: each section says so, nothing fails.
+    (tmp_path / "older").mkdir()
+    monkeypatch.setenv("HUBPULSE_HOME", str(published_shape(tmp_path / "older", without=CLAIM_MARTS)))
+    at = open_page("claims.py")
+    assert not at.metric and not charts(at)
+    notes = [i.value for i in at.info]
+    for mart in ("fct_rankings", "fct_release_licences", "fct_release_languages"):
+        assert any(f"has no `{mart}` mart yet" in note and "make demo" in note for note in notes), mart
+
+    # The marts built over an empty history: each section says there is nothing yet.
+    warehouse = build_warehouse(tmp_path / "empty.duckdb", days=0, without=CLAIM_MARTS)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table marts.fct_rankings (period_type varchar, period_start date, ranking_measure varchar, "
+                "top_n integer, region varchar, is_post_r1 boolean, period_models bigint, region_models bigint, "
+                "models_in_top bigint, share_of_top double, best_rank bigint)")
+    con.execute("create table marts.fct_release_licences (region varchar, month_start date, license_family varchar, "
+                "is_post_r1 boolean, releases bigint, releases_before_r1 bigint, releases_since_r1 bigint, "
+                "release_share double, downloads hugeint, downloads_before_r1 hugeint, downloads_since_r1 hugeint, "
+                "download_share double)")
+    con.execute("create table marts.fct_release_languages (region varchar, month_start date, is_post_r1 boolean, "
+                "releases bigint, releases_before_r1 bigint, releases_since_r1 bigint, "
+                "releases_declaring_languages bigint, releases_beyond_english bigint, "
+                "releases_beyond_english_before_r1 bigint, releases_beyond_english_since_r1 bigint, "
+                "share_beyond_english double, mean_languages_declared double, max_languages_declared bigint)")
+    con.execute("create table marts.fct_language_family_downloads (region varchar, month_start date, "
+                "language_family varchar, is_post_r1 boolean, models bigint, downloads hugeint, "
+                "download_share double)")
+    con.close()
+    home = tmp_path / "empty_home"
+    serving.publish(warehouse, serving.serving_dir(home))
+    monkeypatch.setenv("HUBPULSE_HOME", str(home))
+    at = open_page("claims.py")
+    assert not at.metric and not charts(at) and not at.dataframe
+    notes = " ".join(i.value for i in at.info)
+    assert "No model is ranked in the published `fct_rankings` yet" in notes
+    assert "`fct_release_licences` yet" in notes and "`fct_release_languages` yet" in notes

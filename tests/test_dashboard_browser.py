@@ -38,6 +38,7 @@ CHARTS = {
     "derivatives": 3,
     "supply-chain": 3,
     "trajectories": 2,
+    "claims": 5,
 }
 STARTUP_SECONDS = 90
 PAGE_SECONDS = 90

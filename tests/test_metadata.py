@@ -109,6 +109,13 @@ def test_an_unreadable_warehouse_costs_the_metadata_not_the_step(tmp_path: Path)
 
 
 PNG = b"\x89PNG\r\n\x1a\n"
+# The claim marts' columns the charts read.
+CLAIM_DDL = (
+    ("fct_rankings (period_type varchar, period_start date, ranking_measure varchar, top_n integer, "
+     "region varchar, share_of_top double)"),
+    "fct_release_licences (region varchar, month_start date, license_family varchar, release_share double)",
+    "fct_release_languages (region varchar, month_start date, share_beyond_english double)",
+)
 
 
 def test_every_chart_says_so_on_empty_marts(tmp_path: Path):
@@ -133,6 +140,7 @@ def test_every_chart_says_so_on_empty_marts(tmp_path: Path):
          "cumulative_releases int)"),
         ("fct_organization_milestones (organization varchar, region varchar, releases_since_r1 bigint, "
          "growth_rank_since_r1 double)"),
+        *CLAIM_DDL,
     ):
         con.execute(f"create table marts.{ddl}")
     for mart in CHARTS:
@@ -204,3 +212,61 @@ def test_the_trajectory_chart_draws_the_fastest_growing_organisations(tmp_path: 
         assert len(trajectories_chart(con)) < len(png)
     finally:
         con.close()
+
+
+def _claim_marts(con) -> None:
+    """Claim marts over five months around R1: china's share of the top places and of releases beyond English
+    rising since R1, its licences turning permissive."""
+    con.execute("create schema if not exists marts")
+    for ddl in CLAIM_DDL:
+        con.execute(f"create table marts.{ddl}")
+    months = [dt.date(2024, 11, 1), dt.date(2024, 12, 1), dt.date(2025, 1, 1), dt.date(2025, 2, 1),
+              dt.date(2025, 3, 1)]
+    for index, month in enumerate(months):
+        china = 0.2 * index
+        for measure in ("likes", "downloads_30d"):
+            for top_n in (10, 50):
+                con.executemany("insert into marts.fct_rankings values ('release_month', ?, ?, ?, ?, ?)",
+                                [(month, measure, top_n, "china", china), (month, measure, top_n, "us", 1 - china)])
+        con.executemany("insert into marts.fct_release_licences values (?, ?, ?, ?)",
+                        [("china", month, "permissive", china), ("china", month, "restricted", 1 - china),
+                         ("us", month, "permissive", 0.5), ("us", month, "unknown", 0.5),
+                         ("unclassified", month, "permissive", None)])
+        con.executemany("insert into marts.fct_release_languages values (?, ?, ?)",
+                        [("china", month, china), ("us", month, 0.1), ("eu", month, 0.9)])
+
+
+def test_the_claim_charts_draw_their_marts(tmp_path: Path):
+    """Rankings, licences and languages: each chart draws its mart's shares (a change in the mart changes the
+    PNG), the rankings chart the ranking size asked for; a warehouse without the mart gets a PNG saying so."""
+    from orchestration.dbt.charts import languages_chart, licences_chart, message_chart, rankings_chart
+
+    missing = duckdb.connect()
+    message = len(message_chart("a title", "marts.fct_rankings is not built yet"))
+    con = duckdb.connect(str(tmp_path / "claims.duckdb"))
+    try:
+        _claim_marts(con)
+        for mart, chart in (("fct_rankings", rankings_chart), ("fct_release_licences", licences_chart),
+                            ("fct_release_languages", languages_chart)):
+            png = chart(con)
+            assert png.startswith(PNG) and len(png) > 2 * message, mart  # a chart, not a one-line message
+            assert render_mart_chart(con, mart)[0] == png
+            empty = chart(missing)
+            assert empty.startswith(PNG) and len(empty) < len(png), mart
+        top_50 = rankings_chart(con, top_n=50)
+        assert top_50.startswith(PNG) and top_50 != rankings_chart(con)  # its own title
+        before = (rankings_chart(con), licences_chart(con), languages_chart(con))
+        con.execute("update marts.fct_rankings set share_of_top = 1 - share_of_top where top_n = 10")
+        con.execute("update marts.fct_release_licences set release_share = 1 - release_share")
+        con.execute("update marts.fct_release_languages set share_beyond_english = 1 - share_beyond_english")
+        after = (rankings_chart(con), licences_chart(con), languages_chart(con))
+        assert all(b != a for b, a in zip(before, after, strict=True))
+        assert rankings_chart(con, top_n=50) == top_50  # the top 50 was left as it was
+        assert CHARTS["fct_rankings"][0] == "rankings" and CHARTS["fct_release_licences"][0] == "licences"
+        assert CHARTS["fct_release_languages"][0] == "languages"
+        # Rows the mart holds but the chart does not draw: no share (no release), other period types.
+        con.execute("insert into marts.fct_rankings values ('live_month', date '2025-03-01', 'likes', 10, 'eu', 1)")
+        assert rankings_chart(con) == after[0]
+    finally:
+        con.close()
+        missing.close()

@@ -31,4 +31,5 @@ PAGES = (
     Page("derivatives.py", "Derivatives", "derivatives", ":material/account_tree:"),
     Page("supply_chain.py", "Supply chain", "supply-chain", ":material/hub:"),
     Page("trajectories.py", "Trajectories", "trajectories", ":material/stacked_line_chart:"),
+    Page("claims.py", "Claims", "claims", ":material/fact_check:"),
 )

@@ -411,3 +411,94 @@ def growth_bars(top: pd.DataFrame, *, height: int | None = None):
                  alt.Tooltip("period:N"), alt.Tooltip("releases:Q", format=",")],
     )
     return _finish(bars, height or alt.Step(22))
+
+
+# ------------------------------------------------------------------------------------------ 7. claims
+
+LICENSE_COLOURS = {"permissive": "#2ca02c", "copyleft": "#1f77b4", "restricted": "#d62728", "unknown": "#bbbbbb"}
+
+
+def share_of_top_bars(rankings: pd.DataFrame, n: int, *, height: int = 320):
+    """Each region's share of the top-n places per period (the mart's share_of_top), stacked, R1 marked."""
+    frame = rankings.assign(period_start=pd.to_datetime(rankings["period_start"]),
+                            period_end=pd.to_datetime(rankings["period_end"]))
+    first, last = frame["period_start"].min(), frame["period_end"].max()
+    bars = alt.Chart(frame).mark_bar(stroke="white", strokeWidth=0.6).encode(
+        x=alt.X("period_start:T", scale=_UTC, title="period", axis=time_axis(first, last)),
+        x2="period_end:T",
+        y=alt.Y("share_of_top:Q", title=f"share of the top-{n} places", stack="zero",
+                axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("region:N", scale=region_scale(frame["region"].unique())),
+        order=alt.Order("region:N"),
+        tooltip=[
+            alt.Tooltip(f"{_DAY}(period_start):T", title="period from"),
+            alt.Tooltip("region:N"),
+            alt.Tooltip("share_of_top:Q", format=".1%", title=f"share of the top {n}"),
+            alt.Tooltip("models_in_top:Q", title=f"models in the top {n}"),
+            alt.Tooltip("best_rank:Q", title="best rank"),
+            alt.Tooltip("period_models:Q", format=",", title="models ranked"),
+        ],
+    )
+    return _finish(alt.layer(bars, *r1_marker(first, last)), height)
+
+
+def licence_share_bars(licences: pd.DataFrame, share: str, title: str, *, height: int = 280):
+    """One region's `share` (release_share or download_share) by licence family per month, stacked, R1 marked."""
+    frame = licences[licences[share].notna()]
+    frame = frame.assign(month_start=pd.to_datetime(frame["month_start"]))
+    frame = frame.assign(month_end=frame["month_start"] + pd.offsets.MonthBegin(1))
+    first, last = frame["month_start"].min(), frame["month_end"].max()
+    domain = list(LICENSE_COLOURS)
+    bars = alt.Chart(frame).mark_bar(stroke="white", strokeWidth=0.6).encode(
+        x=alt.X("month_start:T", scale=_UTC, title="month", axis=time_axis(first, last)),
+        x2="month_end:T",
+        y=alt.Y(f"{share}:Q", title=title, stack="zero", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("license_family:N", scale=alt.Scale(domain=domain, range=[LICENSE_COLOURS[f] for f in domain]),
+                        title="licence family"),
+        order=alt.Order("license_family:N"),
+        tooltip=[
+            alt.Tooltip(f"{_MONTH}(month_start):T", title="month"),
+            alt.Tooltip("license_family:N", title="licence family"),
+            alt.Tooltip(f"{share}:Q", format=".1%", title=title),
+            alt.Tooltip("releases:Q", format=","),
+            alt.Tooltip("downloads:Q", format=","),
+        ],
+    )
+    return _finish(alt.layer(bars, *r1_marker(first, last)), height)
+
+
+def beyond_english_lines(languages: pd.DataFrame, *, height: int = 320):
+    """The share of each region's releases declaring languages beyond English, per month, R1 marked."""
+    frame = languages.assign(month_start=pd.to_datetime(languages["month_start"]))
+    first, last = frame["month_start"].min(), frame["month_start"].max()
+    lines = alt.Chart(frame).mark_line(point=True, strokeWidth=2).encode(
+        x=alt.X("month_start:T", scale=_UTC, title="release month", axis=time_axis(first, last)),
+        y=alt.Y("share_beyond_english:Q", title="share beyond English", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("region:N", scale=region_scale(frame["region"].unique())),
+        tooltip=[
+            alt.Tooltip(f"{_MONTH}(month_start):T", title="month"),
+            alt.Tooltip("region:N"),
+            alt.Tooltip("share_beyond_english:Q", format=".1%", title="beyond English"),
+            alt.Tooltip("releases_beyond_english:Q", format=",", title="releases beyond English"),
+            alt.Tooltip("releases:Q", format=","),
+            alt.Tooltip("mean_languages_declared:Q", format=".1f", title="mean languages declared"),
+        ],
+    )
+    return _finish(alt.layer(lines, *r1_marker(first, last)), height)
+
+
+def family_share_bars(families: pd.DataFrame, *, height: int | None = None):
+    """Download share per language family (one region's month), largest first."""
+    order = list(families["language_family"])
+    bars = alt.Chart(families).mark_bar(color="#4c78a8").encode(
+        x=alt.X("download_share:Q", title="share of the month's downloads", axis=alt.Axis(format="%")),
+        y=alt.Y("language_family:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        tooltip=[
+            alt.Tooltip("language_family:N", title="language family"),
+            alt.Tooltip("download_share:Q", format=".1%", title="download share"),
+            alt.Tooltip("downloads:Q", format=","),
+            alt.Tooltip("models:Q", format=","),
+        ],
+    )
+    return _finish(bars, height or alt.Step(20))

@@ -35,6 +35,10 @@ MARTS = (
     "fct_benchmark_adoption_correlation",
     "fct_organization_trajectories",
     "fct_organization_milestones",
+    "fct_rankings",
+    "fct_release_licences",
+    "fct_release_languages",
+    "fct_language_family_downloads",
 )
 
 
@@ -398,4 +402,88 @@ def _organization_trajectories(path: str, organizations: tuple[str, ...]) -> pd.
         order by organization, month_start
         """,
         [path, list(organizations)],
+    )
+
+
+def rankings(release: Release, period_type: str, ranking_measure: str, top_n: int) -> pd.DataFrame:
+    """fct_rankings' rows of one period type, ranking measure and ranking size (region x period)."""
+    return _rankings(release.parquet("fct_rankings"), period_type, ranking_measure, top_n)
+
+
+@st.cache_data(**_CACHE)
+def _rankings(path: str, period_type: str, ranking_measure: str, top_n: int) -> pd.DataFrame:
+    return _query(
+        """
+        select period_type, period_start, ranking_measure, top_n, region, is_post_r1, period_models,
+               region_models, models_in_top, share_of_top, best_rank
+        from read_parquet(?)
+        where period_type = ? and ranking_measure = ? and top_n = ?
+        order by period_start, region
+        """,
+        [path, period_type, ranking_measure, top_n],
+    )
+
+
+def ranking_sizes(release: Release) -> list[int]:
+    """The ranking sizes (top_n) fct_rankings holds, smallest first."""
+    return _ranking_sizes(release.parquet("fct_rankings"))
+
+
+@st.cache_data(**_CACHE)
+def _ranking_sizes(path: str) -> list[int]:
+    return [int(n) for n in _query("select distinct top_n from read_parquet(?) order by top_n", [path])["top_n"]]
+
+
+def release_licences(release: Release) -> pd.DataFrame:
+    """fct_release_licences: region x month x licence family (releases, downloads and their shares)."""
+    return _release_licences(release.parquet("fct_release_licences"))
+
+
+@st.cache_data(**_CACHE)
+def _release_licences(path: str) -> pd.DataFrame:
+    return _query(
+        """
+        select region, month_start, license_family, is_post_r1, releases, releases_before_r1, releases_since_r1,
+               release_share, downloads, downloads_before_r1, downloads_since_r1, download_share
+        from read_parquet(?)
+        order by month_start, region, license_family
+        """,
+        [path],
+    )
+
+
+def release_languages(release: Release) -> pd.DataFrame:
+    """fct_release_languages: region x month (releases declaring languages beyond English, languages declared)."""
+    return _release_languages(release.parquet("fct_release_languages"))
+
+
+@st.cache_data(**_CACHE)
+def _release_languages(path: str) -> pd.DataFrame:
+    return _query(
+        """
+        select region, month_start, is_post_r1, releases, releases_before_r1, releases_since_r1,
+               releases_declaring_languages, releases_beyond_english, releases_beyond_english_before_r1,
+               releases_beyond_english_since_r1, share_beyond_english, mean_languages_declared,
+               max_languages_declared
+        from read_parquet(?)
+        order by month_start, region
+        """,
+        [path],
+    )
+
+
+def language_family_downloads(release: Release) -> pd.DataFrame:
+    """fct_language_family_downloads: region x month x language family (models, downloads, download share)."""
+    return _language_family_downloads(release.parquet("fct_language_family_downloads"))
+
+
+@st.cache_data(**_CACHE)
+def _language_family_downloads(path: str) -> pd.DataFrame:
+    return _query(
+        """
+        select region, month_start, language_family, is_post_r1, models, downloads, download_share
+        from read_parquet(?)
+        order by month_start, region, language_family
+        """,
+        [path],
     )

@@ -575,3 +575,90 @@ def trajectory_headline(milestones: pd.DataFrame) -> dict:
         "crossed_100": len(crossed),
         "first_100": None if crossed.empty else (crossed["organization"].iloc[0], crossed["month"].iloc[0]),
     }
+
+
+# ------------------------------------------------------------------------------------------ 7. claims
+# Rankings, licences and languages: every share is the mart's own column, selected here, never recomputed.
+
+def period_end(period_type: str, start) -> pd.Timestamp:
+    """The first day after a period of fct_rankings (a month, or an ISO week of `release_week`)."""
+    start = pd.Timestamp(start)
+    return start + pd.Timedelta(days=7) if period_type == "release_week" else start + pd.offsets.MonthBegin(1)
+
+
+def in_regions(frame: pd.DataFrame, regions: Sequence[str]) -> pd.DataFrame:
+    """The rows of `regions`, in the mart's order."""
+    return frame[frame["region"].isin(list(regions))].reset_index(drop=True)
+
+
+def ranking_headline(rankings: pd.DataFrame, region: str) -> dict:
+    """The region in the latest period of `rankings` (one period type, measure and size, every region): its
+    share_of_top, models_in_top and best_rank (None / 0 when it has no ranked model there); and the periods it
+    led (the highest share_of_top of the period, ties included, above 0) before and since R1."""
+    if rankings.empty:
+        return {"period": None, "share": None, "in_top": 0, "best_rank": None, "period_models": None,
+                "led_since_r1": 0, "periods_since_r1": 0, "led_before_r1": 0, "periods_before_r1": 0}
+    latest = rankings["period_start"].max()
+    period = rankings[rankings["period_start"] == latest]
+    mine = period[period["region"] == region]
+    leaders = rankings[rankings["share_of_top"] > 0]
+    top = leaders.groupby("period_start")["share_of_top"].transform("max")
+    led = leaders[(leaders["share_of_top"] == top) & (leaders["region"] == region)]
+    post = rankings.drop_duplicates("period_start")["is_post_r1"].astype(bool)
+    return {
+        "period": as_date(latest),
+        "share": None if mine.empty else float(mine["share_of_top"].iloc[0]),
+        "in_top": 0 if mine.empty else int(mine["models_in_top"].iloc[0]),
+        "best_rank": None if mine.empty else int(mine["best_rank"].iloc[0]),
+        "period_models": int(period["period_models"].iloc[0]),
+        "led_since_r1": int(led["is_post_r1"].astype(bool).sum()),
+        "periods_since_r1": int(post.sum()),
+        "led_before_r1": int((~led["is_post_r1"].astype(bool)).sum()),
+        "periods_before_r1": int((~post).sum()),
+    }
+
+
+def licence_headline(licences: pd.DataFrame, region: str) -> dict:
+    """The region's latest month with a release: each licence family's release_share and releases (a family
+    without a row there had none: 0), and the month's releases."""
+    rows = licences[(licences["region"] == region) & licences["release_share"].notna()]
+    if rows.empty:
+        return {"month": None, "releases": 0, "families": {}}
+    latest = rows["month_start"].max()
+    month = rows[rows["month_start"] == latest]
+    return {
+        "month": as_date(latest),
+        "releases": int(month["releases"].sum()),
+        "families": {family: (float(share), int(releases)) for family, share, releases in
+                     zip(month["license_family"], month["release_share"], month["releases"], strict=True)},
+    }
+
+
+def language_headline(languages: pd.DataFrame, region: str) -> dict:
+    """The region's latest month with a release (share_beyond_english, its releases, the mean and most named
+    languages declared), and its releases beyond English since R1 beside all its releases since R1."""
+    rows = languages[languages["region"] == region]
+    if rows.empty:
+        return {"month": None, "share": None, "beyond": 0, "releases": 0, "mean_languages": None,
+                "max_languages": None, "beyond_since_r1": 0, "releases_since_r1": 0}
+    last = rows.loc[rows["month_start"] == rows["month_start"].max()].iloc[0]
+    mean = last["mean_languages_declared"]
+    return {
+        "month": as_date(last["month_start"]),
+        "share": float(last["share_beyond_english"]),
+        "beyond": int(last["releases_beyond_english"]),
+        "releases": int(last["releases"]),
+        "mean_languages": None if pd.isna(mean) else float(mean),
+        "max_languages": None if pd.isna(last["max_languages_declared"]) else int(last["max_languages_declared"]),
+        "beyond_since_r1": int(rows["releases_beyond_english_since_r1"].sum()),
+        "releases_since_r1": int(rows["releases_since_r1"].sum()),
+    }
+
+
+def latest_family_downloads(families: pd.DataFrame, region: str) -> pd.DataFrame:
+    """The region's language families in its latest month with downloads, by download share (largest first)."""
+    rows = families[(families["region"] == region) & families["download_share"].notna()]
+    if rows.empty:
+        return rows.reset_index(drop=True)
+    rows = rows[rows["month_start"] == rows["month_start"].max()]
+    return rows.sort_values(["download_share", "language_family"], ascending=[False, True]).reset_index(drop=True)

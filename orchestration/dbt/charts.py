@@ -431,6 +431,133 @@ def trajectories_chart(con, limit: int = 6) -> bytes:
     ax.grid(alpha=0.3)
     return _png(fig)
 
+
+# ------------------------------------------------------------------------------------------ the claims
+# Each draws its mart's own columns (shares and counts computed once, in dbt): selected and pivoted, never
+# recomputed here.
+
+LICENSE_FAMILIES = ("permissive", "copyleft", "restricted", "unknown")
+LICENSE_COLOURS = {"permissive": "#2ca02c", "copyleft": "#1f77b4", "restricted": "#d62728", "unknown": "#bbbbbb"}
+RANKING_MEASURES = {"likes": "likes", "downloads_30d": "30-day downloads"}
+
+
+def _month_bars(ax, stacks: dict[str, dict], colours: dict[str, str]) -> None:
+    """Stacked monthly bars: stacks = {series: {month_start: value}}, in the order given."""
+    months = sorted({m for values in stacks.values() for m in values})
+    bottom = dict.fromkeys(months, 0.0)
+    for name, values in stacks.items():
+        heights = [values.get(m) or 0.0 for m in months]
+        ax.bar(months, heights, bottom=[bottom[m] for m in months], width=24, align="edge", label=name,
+               color=colours[name], linewidth=0)
+        for month, height in zip(months, heights, strict=True):
+            bottom[month] += height
+
+
+def _ordered(names) -> list[str]:
+    order = list(REGION_COLOURS)
+    return sorted(set(names), key=lambda n: (order.index(n) if n in order else len(order), n))
+
+
+def rankings_chart(con, top_n: int = 10) -> bytes:
+    """Each region's share of the top-`top_n` places of each release month's cohort (fct_rankings.share_of_top,
+    period_type release_month), ranked by likes and by 30-day downloads, one panel each, R1 marked."""
+    title = f"Share of the top-{top_n} places by region, models ranked within their release month"
+    if not _has_relation(con, "marts", "fct_rankings"):
+        return message_chart(title, "marts.fct_rankings is not built yet")
+    rows = con.execute(
+        "select ranking_measure, region, period_start, share_of_top from marts.fct_rankings "
+        "where period_type = 'release_month' and top_n = ? order by ranking_measure, region, period_start",
+        [top_n],
+    ).fetchall()
+    if not rows:
+        return message_chart(title, "no ranked release in this history yet")
+    plt = _pyplot()
+    measures = [m for m in RANKING_MEASURES if any(r[0] == m for r in rows)]
+    fig, axes = plt.subplots(len(measures), 1, figsize=(9, 3.2 * len(measures)), sharex=True, squeeze=False)
+    regions = _ordered(r[1] for r in rows)
+    colours = {region: _colour(region, index) for index, region in enumerate(regions)}
+    for ax, measure in zip(axes[:, 0], measures, strict=True):
+        stacks: dict[str, dict] = {region: {} for region in regions}
+        for _measure, region, month, share in (r for r in rows if r[0] == measure):
+            stacks[region][month] = share
+        _month_bars(ax, {r: v for r, v in stacks.items() if v}, colours)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("share of the top places", fontsize=8)
+        ax.set_title(f"ranked by {RANKING_MEASURES[measure]} (latest snapshot)", fontsize=10)
+        ax.grid(alpha=0.3, axis="y")
+        _mark_r1(ax)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), fontsize=8, ncols=len(regions), loc="upper center",
+               bbox_to_anchor=(0.5, 0.955), frameon=False)
+    _date_axis(axes[-1, 0], [r[2] for r in rows])
+    fig.suptitle(title)
+    return _png(fig)
+
+
+def licences_chart(con, limit: int = 4) -> bytes:
+    """The monthly share of releases by licence family (fct_release_licences.release_share), one panel per
+    region (the first `limit` classified regions in the house order; the unattributed ones only when no region
+    is classified), R1 marked: the months before and since R1 side by side."""
+    title = "Share of releases by licence family, per region and release month"
+    if not _has_relation(con, "marts", "fct_release_licences"):
+        return message_chart(title, "marts.fct_release_licences is not built yet")
+    rows = con.execute(
+        "select region, month_start, license_family, release_share from marts.fct_release_licences "
+        "where release_share is not null order by region, month_start, license_family"
+    ).fetchall()
+    if not rows:
+        return message_chart(title, "no release in this history yet")
+    present = _ordered(r[0] for r in rows)
+    regions = [r for r in present if r not in NOT_REGIONS][:limit] or present[:limit]
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(regions), 1, figsize=(9, 2.4 * len(regions) + 0.6), sharex=True, squeeze=False)
+    for ax, region in zip(axes[:, 0], regions, strict=True):
+        stacks: dict[str, dict] = {family: {} for family in LICENSE_FAMILIES}
+        for _region, month, family, share in (r for r in rows if r[0] == region):
+            stacks.setdefault(family, {})[month] = share
+        colours = {f: LICENSE_COLOURS.get(f, FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)])
+                   for i, f in enumerate(stacks)}
+        _month_bars(ax, stacks, colours)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(region, fontsize=9)
+        ax.grid(alpha=0.3, axis="y")
+        _mark_r1(ax)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=LICENSE_COLOURS[f]) for f in LICENSE_FAMILIES]
+    fig.legend(handles, LICENSE_FAMILIES, fontsize=8, ncols=4, loc="upper center", bbox_to_anchor=(0.5, 0.955),
+               frameon=False)
+    _date_axis(axes[-1, 0], [r[1] for r in rows])
+    fig.suptitle(title)
+    return _png(fig)
+
+
+def languages_chart(con) -> bytes:
+    """The monthly share of releases declaring a language beyond English, per region
+    (fct_release_languages.share_beyond_english), R1 marked."""
+    title = "Share of releases declaring languages beyond English, per region and release month"
+    if not _has_relation(con, "marts", "fct_release_languages"):
+        return message_chart(title, "marts.fct_release_languages is not built yet")
+    rows = con.execute(
+        "select region, month_start, share_beyond_english from marts.fct_release_languages "
+        "where share_beyond_english is not null order by region, month_start"
+    ).fetchall()
+    if not rows:
+        return message_chart(title, "no release in this history yet")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    series = _series(rows)
+    for index, region in enumerate(_ordered(series)):
+        points = series[region]
+        ax.plot([d for d, _ in points], [v for _, v in points], label=region, color=_colour(region, index),
+                marker="o", markersize=3, linewidth=1.5)
+    _mark_r1(ax)
+    _date_axis(ax, [r[1] for r in rows])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("share of the month's releases")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, ncols=3)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
 CHARTS: dict[str, tuple[str, Callable]] = {
     "fct_release_cadence": ("release cadence", release_cadence_chart),
     "fct_download_velocity": ("download velocity", download_velocity_chart),
@@ -440,6 +567,9 @@ CHARTS: dict[str, tuple[str, Callable]] = {
     "fct_supply_chain": ("supply chain", supply_chain_chart),
     "fct_attribution_coverage": ("attribution coverage", attribution_coverage_chart),
     "fct_organization_trajectories": ("trajectories", trajectories_chart),
+    "fct_rankings": ("rankings", rankings_chart),
+    "fct_release_licences": ("licences", licences_chart),
+    "fct_release_languages": ("languages", languages_chart),
 }
 
 
