@@ -1155,6 +1155,228 @@ def organization_milestones(release_frame: pd.DataFrame, edges: pd.DataFrame, or
     return frame
 
 
+# ------------------------------------------------------------------------------- licences, languages, rankings
+
+
+def _card_license_names(raw: list[dict]) -> dict[str, str | None]:
+    """Per model, the card's `license_name` on its latest snapshot (the later name of a rename seen twice)."""
+    latest: dict[str, dict] = {}
+    for row in raw:
+        model_id = row["object_id"] or row["id"]
+        kept = latest.get(model_id)
+        if kept is None or (row["snapshot_date"], row["id"]) > (kept["snapshot_date"], kept["id"]):
+            latest[model_id] = row
+    out = {}
+    for model_id, row in latest.items():
+        card = json.loads(row["item_json"]).get("cardData") if row.get("item_json") else None
+        name = card.get("license_name") if isinstance(card, dict) else None
+        out[model_id] = name if isinstance(name, str) else None
+    return out
+
+
+def licence_seeds(project_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """license_families (licence id -> family) and language_families (code -> family), as the seeds say."""
+    seeds = Path(project_dir) / "seeds"
+    licences = {r["license_id"]: r["license_family"] for r in _csv_rows(seeds / "license_families.csv")}
+    languages = {r["language_code"]: r["language_family"] for r in _csv_rows(seeds / "language_families.csv")}
+    return licences, languages
+
+
+def licences_languages(raw: list[dict], models: dict[str, dict], project_dir: Path) -> pd.DataFrame:
+    """One row per model: the licence of its latest tags (the card's name of an `other` licence when the seed
+    lists it), its family (unknown when none or unlisted) and its declared languages with their families."""
+    licence_family, language_family = licence_seeds(project_dir)
+    card_names = _card_license_names(raw)
+    rows = []
+    for model_id, p in models.items():
+        licence = p["license"]
+        name = card_names.get(model_id) if licence == "other" else None
+        if licence is None:
+            key = None
+        elif licence == "other" and name is not None and name.lower() in licence_family:
+            key = name.lower()
+        else:
+            key = licence.lower()
+        codes = p["languages"] or []
+        rows.append({
+            "model_id": model_id,
+            "organization": p["organization"],
+            "region": p["region"],
+            "created_date": p["created_date"],
+            "license": licence,
+            "license_name": name,
+            "license_key": key,
+            "license_family": licence_family.get(key, "unknown") if key is not None else "unknown",
+            "languages": p["languages"],
+            "language_count": sum(c != "multilingual" for c in codes),
+            "declares_beyond_english": any(c != "en" for c in codes),
+            "language_families": sorted({language_family.get(c, "unclassified") for c in codes}),
+        })
+    return pd.DataFrame(rows)
+
+
+def _share(part, whole) -> float | None:
+    return None if part is None or whole is None or whole == 0 else part / whole
+
+
+def release_licences(release_frame: pd.DataFrame, daily: pd.DataFrame, lic: pd.DataFrame) -> pd.DataFrame:
+    """Per region, month and licence family: the releases of the month (release region) and the month's daily
+    downloads of the family's models (the day's region), each split at R1; shares of the region's month."""
+    family = dict(zip(lic["model_id"], lic["license_family"], strict=True))
+    released: dict[tuple, list[bool]] = defaultdict(list)
+    for r in release_frame.itertuples() if len(release_frame) else ():
+        released[(r.region, _month(r.release_date), family[r.model_id])].append(r.release_date >= R1)
+    downloaded: dict[tuple, list[tuple[dt.date, float | None]]] = defaultdict(list)
+    for d in daily.itertuples():
+        if not pd.isna(d.daily_downloads):  # a day of unknown downloads makes no download cell
+            downloaded[(d.region, _month(d.download_date), family[d.model_id])].append(
+                (d.download_date, d.daily_downloads))
+    cells = set(released) | set(downloaded)
+    region_releases: dict[tuple, int] = defaultdict(int)
+    region_downloads: dict[tuple, list] = defaultdict(list)
+    for cell in cells:
+        region_releases[cell[:2]] += len(released.get(cell, []))
+        region_downloads[cell[:2]].append(_known_sum(v for _d, v in downloaded.get(cell, [])))
+    rows = []
+    for cell in sorted(cells):
+        since = released.get(cell, [])
+        days = downloaded.get(cell, [])
+        downloads = _known_sum(v for _d, v in days)
+        rows.append({
+            "region": cell[0], "month_start": cell[1], "license_family": cell[2], "is_post_r1": cell[1] >= R1,
+            "releases": len(since), "releases_before_r1": since.count(False), "releases_since_r1": since.count(True),
+            "release_share": _share(len(since), region_releases[cell[:2]]),
+            "downloads": downloads,
+            "downloads_before_r1": _known_sum(v for d, v in days if d < R1),
+            "downloads_since_r1": _known_sum(v for d, v in days if d >= R1),
+            "download_share": _share(downloads, _known_sum(region_downloads[cell[:2]])),
+        })
+    return pd.DataFrame(rows)
+
+
+def release_languages(release_frame: pd.DataFrame, lic: pd.DataFrame) -> pd.DataFrame:
+    """Per region and month: releases, those declaring languages and those declaring any beyond English."""
+    by_model = {r.model_id: r for r in lic.itertuples()}
+    cells: dict[tuple, list] = defaultdict(list)
+    for r in release_frame.itertuples() if len(release_frame) else ():
+        cells[(r.region, _month(r.release_date))].append((r.release_date >= R1, by_model[r.model_id]))
+    rows = []
+    for (region, month), members in sorted(cells.items()):
+        beyond = [since for since, m in members if m.declares_beyond_english]
+        counts = [m.language_count for _s, m in members]
+        named = [c for c in counts if c > 0]
+        rows.append({
+            "region": region, "month_start": month, "is_post_r1": month >= R1,
+            "releases": len(members),
+            "releases_before_r1": sum(not s for s, _m in members),
+            "releases_since_r1": sum(s for s, _m in members),
+            "releases_declaring_languages": sum(bool(m.languages) for _s, m in members),
+            "releases_beyond_english": len(beyond),
+            "releases_beyond_english_before_r1": beyond.count(False),
+            "releases_beyond_english_since_r1": beyond.count(True),
+            "share_beyond_english": len(beyond) / len(members),
+            "mean_languages_declared": statistics.fmean(named) if named else None,
+            "max_languages_declared": max(counts),
+        })
+    return pd.DataFrame(rows)
+
+
+def language_family_downloads(daily: pd.DataFrame, lic: pd.DataFrame) -> pd.DataFrame:
+    """Per region, month and language family (`none`: no language): the models declaring it with a daily row in
+    the region's month and their downloads; a model of several families counts in each."""
+    families = {m: list(f) or ["none"] for m, f in zip(lic["model_id"], lic["language_families"], strict=True)}
+    monthly: dict[tuple, list] = defaultdict(list)  # (region, month, model) -> daily downloads
+    for d in daily.itertuples():
+        monthly[(d.region, _month(d.download_date), d.model_id)].append(
+            None if pd.isna(d.daily_downloads) else d.daily_downloads)
+    totals: dict[tuple, list] = defaultdict(list)
+    cells: dict[tuple, list] = defaultdict(list)
+    for (region, month, model_id), values in monthly.items():
+        downloads = _known_sum(values)
+        totals[(region, month)].append(downloads)
+        for fam in families[model_id]:
+            cells[(region, month, fam)].append(downloads)
+    rows = []
+    for (region, month, fam), values in sorted(cells.items()):
+        downloads = _known_sum(values)
+        rows.append({
+            "region": region, "month_start": month, "language_family": fam, "is_post_r1": month >= R1,
+            "models": len(values), "downloads": downloads,
+            "download_share": _share(downloads, _known_sum(totals[(region, month)])),
+        })
+    return pd.DataFrame(rows)
+
+
+def rank_cohorts(cohorts: dict[tuple[str, dt.date], list[tuple[str, str, float | None, float | None]]],
+                 top_n: tuple[int, ...]) -> pd.DataFrame:
+    """Rank each cohort ((period type, period start) -> [(model id, region, likes, downloads_30d)]) by each
+    measure, highest first and ties by model id (a model without the measure is not ranked); per region the
+    ranked models, the best rank and the models in each top N."""
+    rows = []
+    for (period_type, start), members in sorted(cohorts.items()):
+        for index, measure in ((2, "likes"), (3, "downloads_30d")):
+            ranked = sorted((m for m in members if m[index] is not None), key=lambda m: (-m[index], m[0]))
+            positions: dict[str, list[int]] = defaultdict(list)
+            for position, m in enumerate(ranked, start=1):
+                positions[m[1]].append(position)
+            for n in top_n:
+                for region, places in sorted(positions.items()):
+                    in_top = sum(p <= n for p in places)
+                    rows.append({
+                        "period_type": period_type, "period_start": start, "ranking_measure": measure,
+                        "top_n": n, "region": region, "is_post_r1": start >= R1,
+                        "period_models": len(ranked), "region_models": len(places), "models_in_top": in_top,
+                        "share_of_top": in_top / min(n, len(ranked)), "best_rank": min(places),
+                    })
+    return pd.DataFrame(rows)
+
+
+def rankings(release_frame: pd.DataFrame, models: dict[str, dict], md: pd.DataFrame,
+             top_n: tuple[int, ...] = (10, 50)) -> pd.DataFrame:
+    """Release-month and release-week cohorts of the still-live releases on their latest snapshot, and every
+    model of each month's last snapshot on that snapshot."""
+    cohorts: dict[tuple[str, dt.date], list] = defaultdict(list)
+    for r in release_frame.itertuples() if len(release_frame) else ():
+        p = models[r.model_id]
+        if p["is_deleted"]:
+            continue
+        member = (r.model_id, r.region, p["likes"], p["downloads_30d"])
+        cohorts[("release_month", _month(r.release_date))].append(member)
+        cohorts[("release_week", _monday(r.release_date))].append(member)
+    month_end: dict[dt.date, dt.date] = {}
+    for day in md["snapshot_date"]:
+        month_end[_month(day)] = max(day, month_end.get(_month(day), day))
+    for s in md.itertuples():
+        if month_end[_month(s.snapshot_date)] == s.snapshot_date:
+            cohorts[("live_month", _month(s.snapshot_date))].append(
+                (s.model_id, s.region, _number(s.likes), _number(s.downloads_30d)))
+    return rank_cohorts(cohorts, top_n)
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else value
+
+
+def claims(raw_root: Path, project_dir: Path) -> dict[str, pd.DataFrame]:
+    """The licence, language and ranking relations (issue 17, claims 6-8) recomputed from the raw partitions
+    and the seeds. Kept out of `compute`, which the scenario matrix compares relation by relation."""
+    seeds = load_seeds(project_dir)
+    raw = load_raw(raw_root)
+    snaps = typed_snapshots(raw, seeds)
+    daily = daily_downloads(snaps)
+    models = profiles(snaps)
+    rel = releases(models, lineage(snaps, seeds, models, name_owners(snaps, seeds)))
+    lic = licences_languages(raw, models, project_dir)
+    return {
+        "int_models_daily_downloads": daily,
+        "int_models_licences_languages": lic,
+        "fct_release_licences": release_licences(rel, daily, lic),
+        "fct_release_languages": release_languages(rel, lic),
+        "fct_language_family_downloads": language_family_downloads(daily, lic),
+        "fct_rankings": rankings(rel, models, model_daily(snaps, daily)),
+    }
+
+
 # -------------------------------------------------------------------------------------------- all
 
 

@@ -58,6 +58,9 @@ downloaded as (
     from daily
     inner join licences
         on daily.model_id = licences.model_id
+    -- Known downloads only: a day without a known count (a model entering the scope, an archive without
+    -- downloadsAllTime) makes no download cell, so no row has neither releases nor downloads.
+    where daily.daily_downloads is not null
     group by daily.region, cast(date_trunc('month', daily.download_date) as date), licences.license_family
 
 ),
