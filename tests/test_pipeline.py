@@ -256,7 +256,8 @@ def _readme_queries() -> list[str]:
 def test_readme_bi_queries_answer_the_same_from_duckdb_and_from_parquet(pipeline_run):
     home, _first, _second, _reads = pipeline_run
     queries = _readme_queries()
-    assert len(queries) == 9  # the five questions, the overtakes, coverage, attribution, trajectories
+    # the five questions, the overtakes, coverage, attribution, trajectories, rankings, licences, languages
+    assert len(queries) == 12
     manifest = read_manifest(home / "serving")
     copy = duckdb.connect(str(home / "serving" / "hubpulse.duckdb"), read_only=True)
     parquet = duckdb.connect()

@@ -91,6 +91,22 @@ MART_COLUMNS = {
         "month_crossed_10_releases date, month_crossed_100_releases date, first_derivative_date date, "
         "derivatives bigint, derivatives_before_r1 bigint, derivatives_since_r1 bigint, derivatives_undated bigint, "
         "growth_rank_since_r1 double"),
+    "fct_rankings": (
+        "period_type varchar, period_start date, ranking_measure varchar, top_n integer, region varchar, "
+        "is_post_r1 boolean, period_models bigint, region_models bigint, models_in_top bigint, share_of_top double, "
+        "best_rank bigint"),
+    "fct_release_licences": (
+        "region varchar, month_start date, license_family varchar, is_post_r1 boolean, releases bigint, "
+        "releases_before_r1 bigint, releases_since_r1 bigint, release_share double, downloads double, "
+        "downloads_before_r1 double, downloads_since_r1 double, download_share double"),
+    "fct_release_languages": (
+        "region varchar, month_start date, is_post_r1 boolean, releases bigint, releases_before_r1 bigint, "
+        "releases_since_r1 bigint, releases_declaring_languages bigint, releases_beyond_english bigint, "
+        "releases_beyond_english_before_r1 bigint, releases_beyond_english_since_r1 bigint, "
+        "share_beyond_english double, mean_languages_declared double, max_languages_declared bigint"),
+    "fct_language_family_downloads": (
+        "region varchar, month_start date, language_family varchar, is_post_r1 boolean, models bigint, "
+        "downloads double, download_share double"),
 }
 
 # Per region: (28-day velocity, reported 30-day downloads) on day i of the history.
@@ -254,6 +270,68 @@ def _fill(con, days: int, velocity: bool, downloads_30d: bool, activity: bool, w
                 ('us-lab', 'us', date '2025-02-01', 0, 0, 0)
             ) v(organization, region, month_start, releases, since, derivatives)
             window w as (partition by organization order by month_start)""")
+    if "fct_rankings" not in without:
+        # Release months ranked by likes: us led both months before R1, china both since (the second with 5
+        # models ranked, so 5 places); eu ranked but never in the top; by 30-day downloads one month since R1.
+        # The top 50, the weekly cohorts and the live months are other rankings.
+        con.execute("""
+            insert into marts.fct_rankings
+            select period_type, period_start, measure, top_n, region, period_start >= date '2025-01-20',
+                   period_models, region_models, in_top, in_top / least(top_n, period_models), best
+            from (values
+                ('release_month', date '2024-11-01', 'likes', 10, 'china', 30, 12, 3, 2),
+                ('release_month', date '2024-11-01', 'likes', 10, 'us', 30, 18, 7, 1),
+                ('release_month', date '2024-12-01', 'likes', 10, 'us', 12, 10, 10, 1),
+                ('release_month', date '2024-12-01', 'likes', 10, 'china', 12, 2, 0, 11),
+                ('release_month', date '2025-02-01', 'likes', 10, 'china', 40, 20, 6, 1),
+                ('release_month', date '2025-02-01', 'likes', 10, 'us', 40, 10, 2, 3),
+                ('release_month', date '2025-02-01', 'likes', 10, 'unclassified', 40, 5, 2, 2),
+                ('release_month', date '2025-02-01', 'likes', 10, 'eu', 40, 5, 0, 25),
+                ('release_month', date '2025-03-01', 'likes', 10, 'china', 5, 4, 4, 1),
+                ('release_month', date '2025-03-01', 'likes', 10, 'unknown', 5, 1, 1, 5),
+                ('release_month', date '2025-02-01', 'downloads_30d', 10, 'china', 40, 40, 10, 1),
+                ('release_month', date '2025-02-01', 'likes', 50, 'us', 60, 30, 30, 1),
+                ('release_week', date '2025-02-03', 'likes', 10, 'eu', 10, 10, 10, 1),
+                ('live_month', date '2025-02-01', 'likes', 10, 'other', 100, 10, 10, 1)
+            ) v(period_type, period_start, measure, top_n, region, period_models, region_models, in_top, best)""")
+    if "fct_release_licences" not in without:
+        # china: 6 of 12 releases permissive before R1, 8 of 10 since; us: all 3 before, none of 5 since, no
+        # download known before; the unattributed part released nothing before R1 and has no known download.
+        con.execute("""
+            insert into marts.fct_release_licences
+            select region, month_start, family, month_start >= date '2025-01-20', releases, before, since,
+                   releases / sum(releases) over m, downloads, downloads_before, downloads_since,
+                   downloads / sum(downloads) over m
+            from (values
+                ('china', date '2024-12-01', 'permissive', 4, 4, 0, 100.0, 100.0, null),
+                ('china', date '2024-12-01', 'restricted', 6, 6, 0, 300.0, 300.0, null),
+                ('china', date '2025-01-01', 'permissive', 10, 2, 8, 1000.0, 200.0, 800.0),
+                ('china', date '2025-01-01', 'unknown', 2, 0, 2, null, null, null),
+                ('us', date '2025-01-01', 'permissive', 3, 3, 0, null, null, null),
+                ('us', date '2025-02-01', 'copyleft', 5, 0, 5, 50.0, null, 50.0),
+                ('unclassified', date '2025-02-01', 'permissive', 1, 0, 1, null, null, null),
+                ('unknown', date '2025-02-01', 'unknown', 1, 0, 1, null, null, null)
+            ) v(region, month_start, family, releases, before, since, downloads, downloads_before,
+                downloads_since)
+            window m as (partition by region, month_start)""")
+    if "fct_release_languages" not in without:
+        con.execute("""
+            insert into marts.fct_release_languages values
+            ('china', date '2024-12-01', false, 10, 10, 0, 8, 4, 4, 0, 0.4, 2.0, 3),
+            ('china', date '2025-02-01', true, 10, 0, 10, 10, 8, 0, 8, 0.8, 5.0, 12),
+            ('us', date '2025-01-01', false, 5, 2, 3, 5, 1, 0, 1, 0.2, 1.2, 2),
+            ('unclassified', date '2025-02-01', true, 2, 0, 2, 0, 0, 0, 0, 0.0, null, 0)""")
+    if "fct_language_family_downloads" not in without:
+        # The latest month (2025-02): each region's two largest families; a family without known downloads last.
+        con.execute("""
+            insert into marts.fct_language_family_downloads values
+            ('china', date '2025-01-01', 'Sino-Tibetan', false, 2, 700.0, 0.7),
+            ('china', date '2025-02-01', 'Sino-Tibetan', true, 2, 600.0, 0.6),
+            ('china', date '2025-02-01', 'Indo-European', true, 3, 900.0, 0.9),
+            ('china', date '2025-02-01', 'Japonic', true, 1, 100.0, 0.1),
+            ('us', date '2025-02-01', 'Indo-European', true, 4, 1000.0, 1.0),
+            ('us', date '2025-02-01', 'none', true, 1, null, null),
+            ('unclassified', date '2025-02-01', 'Indo-European', true, 1, 5.0, 0.5)""")
     con.execute(f"""
         insert into marts.fct_supply_chain values
         (date '{FIRST.replace(day=1)}', 'us', 'china', 'finetune', true, true, false, 2, 2, 20),
@@ -379,9 +457,10 @@ def test_velocity_shares_put_the_unattributed_part_on_its_own(tmp_path, capsys):
 def test_the_summary_prints_coverage_and_whom_to_attribute_first(tmp_path, capsys):
     out = summary_of(tmp_path, capsys, days=40)
     section = out.split("Attribution coverage")[1]
-    month = next(line for line in section.splitlines() if line.startswith("  2025-02 part"))
-    assert month == ("  2025-02 part: 2.0% of downloads, 25.0% of releases, 75.0% of derivatives built, "
-                     "87.5% of builder-base pairs")
+    months = next(line for line in section.splitlines() if line.startswith("  2025-02 part"))
+    assert months == ("  2025-02 part: 2.0% of downloads, 25.0% of releases, 75.0% of derivatives built, "
+                      "87.5% of builder-base pairs; 2025-01 part: 2.0% of downloads, 25.0% of releases, 75.0% of "
+                      "derivatives built, 87.5% of builder-base pairs")  # the latest months share a line
     assert section.index("unclassified-lab") < section.index("mystery-base")
     assert str(tmp_path / "reference" / "organization_region_overrides.csv") in section
     (tmp_path / "empty").mkdir()
@@ -411,6 +490,50 @@ def test_trajectories_of_an_empty_mart_and_of_a_warehouse_without_it(tmp_path, c
     section = out.split("6. Trajectories")[1].split("\nAttribution coverage")[0]
     assert "cannot read it from this warehouse" in section and "fct_organization_milestones" in section
     assert "Attribution coverage" in out and "china-lab/model" in out
+
+
+# ------------------------------------------------------------------------------ rankings, licences, languages
+
+
+def _claim_lines(out: str) -> list[str]:
+    """The lines from the trajectory line to the next blank line: the claims of issue 17, one line each."""
+    return out.split("\n6. Trajectories")[1].split("\n\n")[0].splitlines()[1:]
+
+
+def test_the_summary_prints_a_line_per_claim_from_the_marts(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=40)
+    rankings, licences, languages = _claim_lines(out)
+    assert rankings == (
+        f"{summary.RANKINGS}: by likes (top 10; 2 release months before R1, 2 since): "
+        "china 0 -> 2 (15.0% -> 66.7%), us 2 -> 0 (85.0% -> 13.3%), unattributed 0 -> 0 (0.0% -> 20.0%); "
+        "by 30-day downloads (top 10; 0 release months before R1, 1 since): china 0 -> 1 (no month -> 100.0%)")
+    assert "eu" not in rankings and "other" not in rankings  # never in a top 10 of a release month
+    assert licences == (
+        f"{summary.LICENCES}: china 50.0% -> 80.0% (downloads 50.0% -> 100.0%), "
+        "us 100.0% -> 0.0% (downloads unknown -> 0.0%), unattributed no release -> 50.0% (downloads unknown -> "
+        "unknown); licence unknown (none, or not in the seed): 3 of 32 releases (9.4%)")
+    assert languages == (
+        f"{summary.LANGUAGES}: china 40.0% -> 80.0% (up to 12 languages), us 0.0% -> 33.3% (up to 2 languages), "
+        "unattributed no release -> 0.0%; download shares in 2025-02 by declared language family (a model counts "
+        "in each it declares): "
+        "china Indo-European 90.0%, Sino-Tibetan 60.0%; us Indo-European 100.0%, none unknown")
+    assert out.index("6. Trajectories") < out.index("7. Rankings") < out.index("8. Licences") \
+        < out.index("9. Languages") < out.index("Attribution coverage")
+
+
+def test_the_claim_lines_of_empty_marts_and_of_a_warehouse_without_one(tmp_path, capsys):
+    out = summary_of(tmp_path, capsys, days=0)
+    assert _claim_lines(out) == [
+        f"{summary.RANKINGS}: (no release ranked yet)",
+        f"{summary.LICENCES}: (no release or download with a licence yet)",
+        f"{summary.LANGUAGES}: (no release yet); (no download by language family yet)"]
+    (tmp_path / "older").mkdir()
+    out = summary_of(tmp_path / "older", capsys, without=("fct_rankings", "fct_language_family_downloads"))
+    rankings = out.split("\n7. Rankings")[1].split("\n8. Licences")[0]
+    assert "cannot read it from this warehouse" in rankings and "fct_rankings" in rankings
+    languages = out.split("\n9. Languages")[1].split("\nAttribution coverage")[0]
+    assert "cannot read it from this warehouse" in languages and "fct_language_family_downloads" in languages
+    assert f"{summary.LICENCES}: china 50.0% -> 80.0%" in out and "Attribution coverage" in out
 
 
 def test_coverage_with_unknown_shares_says_unknown(tmp_path):
