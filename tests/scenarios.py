@@ -337,17 +337,19 @@ def render_dashboard_pages(home: Path, timeout: float = 90) -> dict[str, list[st
 
     HUBPULSE_HOME must name `home` while this runs (the pages read it)."""
     from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1.util import patch_config_options
 
-    from orchestration.dashboard import APP, PAGES
+    from orchestration.dashboard import APP, PAGES, STREAMLIT_OPTIONS
 
     assert os.environ.get("HUBPULSE_HOME") == str(home)
     out = {}
-    for page in PAGES:
-        at = AppTest.from_file(str(APP), default_timeout=timeout).run()
-        if page != PAGES[0]:
-            at.switch_page(f"views/{page.file}").run()
-        out[page.file] = [f"exception: {e.value}"[:800] for e in at.exception] + [
-            f"error: {e.value}"[:800] for e in at.error]
+    with patch_config_options(STREAMLIT_OPTIONS):
+        for page in PAGES:
+            at = AppTest.from_file(str(APP), default_timeout=timeout).run()
+            if page != PAGES[0]:
+                at.switch_page(f"views/{page.file}").run()
+            out[page.file] = [f"exception: {e.value}"[:800] for e in at.exception] + [
+                f"error: {e.value}"[:800] for e in at.error]
     return out
 
 

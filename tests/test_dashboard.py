@@ -23,10 +23,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.util import patch_config_options
 
 from orchestration import settings
 from orchestration.cli.prepare import dbt_executable
-from orchestration.dashboard import APP, PAGES
+from orchestration.dashboard import APP, PAGES, STREAMLIT_OPTIONS
 from orchestration.hub.transfer import import_archive
 from orchestration.localhub.simulator import SimulationConfig, simulate
 from orchestration.serving import publish as serving
@@ -71,6 +72,13 @@ def build_published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     serving.publish(build / "warehouse.duckdb", serving.serving_dir(home), run_id="dashboard-test-run")
     (root / "done").touch()
     return home
+
+
+@pytest.fixture(autouse=True)
+def streamlit_options():
+    """The app's own Streamlit options (`STREAMLIT_OPTIONS`, which `hubpulse dashboard` passes as flags)."""
+    with patch_config_options(STREAMLIT_OPTIONS):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -1111,3 +1119,39 @@ def test_claims_of_empty_marts_and_of_a_version_without_them(tmp_path, monkeypat
     notes = " ".join(i.value for i in at.info)
     assert "No model is ranked in the published `fct_rankings` yet" in notes
     assert "`fct_release_licences` yet" in notes and "`fct_release_languages` yet" in notes
+
+
+def test_pages_compile_without_ast_parse(monkeypatch):
+    """With the app's options, no page goes through `ast.parse` (Streamlit's magic): CPython 3.11 shares the AST
+    state between threads, and two script threads parsing at once fail with "AST constructor recursion depth
+    mismatch" (seen once under load). AppTest compiles afresh on every run, so this sees every page's compile."""
+    import ast
+
+    parsed, parse = [], ast.parse
+
+    def record(source, filename="<unknown>", *args, **kwargs):
+        parsed.append(str(filename))
+        return parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", record)
+    for page in PAGES:
+        open_page(page.file)
+    assert not [name for name in parsed if name.startswith(str(APP.parent))], parsed
+
+
+def test_the_dashboard_command_passes_the_apps_streamlit_options(monkeypatch, tmp_path):
+    """`hubpulse dashboard` runs Streamlit with `STREAMLIT_OPTIONS`, the options the AppTest suite runs with."""
+    from orchestration.cli import main as cli
+
+    seen = {}
+
+    def execve(path, argv, env):
+        seen["argv"] = argv
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execve", execve)
+    with pytest.raises(SystemExit):
+        cli.main(["dashboard", "--home", str(tmp_path)])
+    argv = seen["argv"]
+    for key, value in STREAMLIT_OPTIONS.items():
+        assert argv[argv.index(f"--{key}") + 1] == str(value).lower()

@@ -59,7 +59,7 @@ def _prepare(args) -> int:
 
 
 def _dashboard(args) -> int:
-    from orchestration.dashboard import APP
+    from orchestration.dashboard import APP, STREAMLIT_OPTIONS
     from orchestration.serving.publish import current_version_dir, serving_dir
 
     home = _home(args)
@@ -75,6 +75,7 @@ def _dashboard(args) -> int:
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",
+        *(arg for key, value in STREAMLIT_OPTIONS.items() for arg in (f"--{key}", str(value).lower())),
     ]
     # Replace this process, so Ctrl-C and signals reach Streamlit directly and no child is left behind.
     os.execve(sys.executable, command, {**os.environ, "HUBPULSE_HOME": str(home)})

@@ -13,6 +13,13 @@ from typing import NamedTuple
 APP = Path(__file__).resolve().parent / "app.py"
 VIEWS = APP.parent / "views"
 
+# Streamlit options the app runs with, wherever it runs (`hubpulse dashboard` passes them as flags; the AppTest suite
+# patches them in). No "magic": the pages call `st.*` explicitly, and with magic on Streamlit compiles every page
+# through `ast.parse`, whose AST state CPython 3.11 shares between threads: two sessions (script threads) parsing at
+# once fail with "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905 and its follow-ups;
+# seen once in a loaded double run of the suite). Without magic a page is compiled straight to bytecode.
+STREAMLIT_OPTIONS: dict[str, object] = {"runner.magicEnabled": False}
+
 
 class Page(NamedTuple):
     """One page: its script under views/, title, URL path and icon."""
