@@ -942,8 +942,7 @@ def expected_claims(marts, focus="china", regions=None, period_type="release_mon
     for _start, group in ranked.groupby("period_start"):
         post = bool(group["is_post_r1"].iloc[0])
         periods[post] += 1
-        best = group["share_of_top"].max()
-        if best > 0 and focus in set(group.loc[group["share_of_top"] == best, "region"]):
+        if focus in set(group.loc[group["best_rank"] == 1, "region"]):  # the region held the first place
             led[post] += 1
 
     licences = marts["fct_release_licences"]

@@ -594,16 +594,14 @@ def in_regions(frame: pd.DataFrame, regions: Sequence[str]) -> pd.DataFrame:
 def ranking_headline(rankings: pd.DataFrame, region: str) -> dict:
     """The region in the latest period of `rankings` (one period type, measure and size, every region): its
     share_of_top, models_in_top and best_rank (None / 0 when it has no ranked model there); and the periods it
-    led (the highest share_of_top of the period, ties included, above 0) before and since R1."""
+    led (it held the first place: best_rank 1, as the demo summary counts them) before and since R1."""
     if rankings.empty:
         return {"period": None, "share": None, "in_top": 0, "best_rank": None, "period_models": None,
                 "led_since_r1": 0, "periods_since_r1": 0, "led_before_r1": 0, "periods_before_r1": 0}
     latest = rankings["period_start"].max()
     period = rankings[rankings["period_start"] == latest]
     mine = period[period["region"] == region]
-    leaders = rankings[rankings["share_of_top"] > 0]
-    top = leaders.groupby("period_start")["share_of_top"].transform("max")
-    led = leaders[(leaders["share_of_top"] == top) & (leaders["region"] == region)]
+    led = rankings[(rankings["region"] == region) & (rankings["best_rank"] == 1)]
     post = rankings.drop_duplicates("period_start")["is_post_r1"].astype(bool)
     return {
         "period": as_date(latest),

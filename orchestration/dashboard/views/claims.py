@@ -66,7 +66,8 @@ elif sizes:
         c2.metric("Periods led since R1", headline["led_since_r1"], format="%,d", border=True,
                   delta=(f"of {headline['periods_since_r1']:,}; {headline['led_before_r1']:,} of "
                          f"{headline['periods_before_r1']:,} before R1"), delta_arrow="off", delta_color="off",
-                  help="Periods in which the region held the largest share of the top places (ties included).")
+                  help="Periods in which the region's best model ranked first (best_rank 1), as the demo summary "
+                       "counts the release months each region led.")
         c3.metric("Best rank, latest period", "—" if headline["best_rank"] is None else headline["best_rank"],
                   border=True, delta=f"of {headline['period_models']:,} models ranked in {when}",
                   delta_arrow="off", delta_color="off", help="The rank of the region's best model (1 = first).")
