@@ -381,7 +381,8 @@ def attribution_coverage_chart(con) -> bytes:
     ax.set_ylim(0, 1)
     ax.set_ylabel("share without a region")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, ncols=2, loc="upper left")
+    if ax.get_legend_handles_labels()[0]:  # a single day draws no line
+        ax.legend(fontsize=7, ncols=2, loc="upper left")
     ax.grid(alpha=0.3)
     return _png(fig)
 
