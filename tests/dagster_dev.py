@@ -68,7 +68,12 @@ def running_dagster_dev(env: dict[str, str], log_path: Path) -> Iterator[str]:
     """`dagster dev -w workspace.yaml` on 127.0.0.1 with `env`, its output in `log_path`; yields its URL once the
     code location has loaded, and stops every process it started on the way out."""
     port = free_port()
-    env = {**env, "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}"}
+    # Under `dagster dev` the code location parses the dbt project again (`prepare_if_dev`), writing manifest.json
+    # where HUBPULSE_DBT_MANIFEST_DIR points (default: the working tree's dbt_project/target). A private folder:
+    # the parse rewrote the shared manifest while another test's process read it, which failed with a truncated
+    # JSON ("unexpected end of data") in a run of the suite.
+    env = {**env, "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+           "HUBPULSE_DBT_MANIFEST_DIR": str(log_path.parent / "dagster-dev-manifest")}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],

@@ -121,11 +121,14 @@ def served(tmp_path_factory):
 
 
 def _wait(driver, condition, what: str, seconds: float = PAGE_SECONDS):
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     try:
-        return WebDriverWait(driver, seconds, poll_frequency=0.25).until(condition)
+        # An element found, then replaced by Streamlit's next render before it is read, is part of waiting:
+        # the condition is evaluated again (the navigation check failed once that way).
+        return WebDriverWait(driver, seconds, poll_frequency=0.25,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(condition)
     except TimeoutException:
         body = driver.find_element("css selector", "body").text[:2000]
         pytest.fail(f"timed out after {seconds} s waiting for {what} on {driver.current_url}; the page says:\n{body}")
