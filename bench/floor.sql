@@ -1527,7 +1527,7 @@ select
 from cells
 inner join region_downloads using (region, month_start)
 ;
--- 24. Rankings: per period (release month / week cohorts of the live releases on their latest snapshot, and each
+-- 24. Rankings: per period (release month / week cohorts of every release on its own last snapshot, and each
 --     month's last snapshot), measure and region, the region's places among the top 10 and top 50. A model's
 --     place is the number of the period's models ahead of it or level with it and a smaller-or-equal model id
 --     (a running count in that order). The sizes are the dbt var `ranking_top_n` ([10, 50] in
@@ -1538,12 +1538,10 @@ with cohorts as (
         releases.region, models.likes, models.downloads_30d
     from releases
     inner join models on releases.model_id = models.model_id
-    where not models.is_deleted
     union all
     select 'release_week', releases.release_week, models.model_id, releases.region, models.likes, models.downloads_30d
     from releases
     inner join models on releases.model_id = models.model_id
-    where not models.is_deleted
     union all
     select 'live_month', cast(date_trunc('month', facts.snapshot_date) as date), facts.model_id, facts.region,
         facts.likes, facts.downloads_30d

@@ -13,9 +13,13 @@ agree with the simulator's truth, and every consumer (summary, charts, dashboard
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
+import duckdb
+import pandas as pd
 import pytest
 import scenarios as sc
+import warehouse_reference as reference
 from scenarios import (  # noqa: F401 - the tests every scenario runs, collected here for this file's scenarios
     test_charts_render,
     test_dashboard_pages_render,
@@ -25,6 +29,7 @@ from scenarios import (  # noqa: F401 - the tests every scenario runs, collected
     test_reported_counters_equal_the_truth,
     test_serving_copy_is_published,
 )
+from test_warehouse import assert_same_rows
 
 from orchestration.hub.scope import Scope
 
@@ -100,6 +105,36 @@ def _check_live_scope(s: sc.Scenario) -> None:
     regions = s.query("select count(distinct metric_date) n from marts.fct_download_velocity "
                       "where entity_type = 'region' and entity_id = 'unclassified'")["n"][0]
     assert regions > 0
+    _check_release_cohorts_keep_models_that_left_the_scope(s, truth)
+
+
+def _check_release_cohorts_keep_models_that_left_the_scope(s: sc.Scenario, truth: pd.DataFrame) -> None:
+    """fct_rankings' release cohorts hold every release listed on any day, each on its own last snapshot: under
+    the churning scope a release that dropped out of the top-N lists is not deleted and keeps its place."""
+    listed = s.query(f"select object_id, max(snapshot_date) as last_listed, arg_max(likes, snapshot_date) as likes "
+                     f"from read_parquet('{s.raw_root}/*/*.parquet') group by object_id")
+    cohort: dict[dt.date, int] = defaultdict(int)
+    left = []
+    for r in listed.itertuples():
+        t = truth.loc[r.object_id]
+        if t.is_placeholder_created_at == "true":
+            continue  # no real creation date: not a release
+        cohort[dt.date.fromisoformat(t.created_at[:8] + "01")] += 1
+        if r.last_listed.date() < s.last and t.last_date == s.last.isoformat():
+            left.append(r.object_id)
+    assert left, "no release left the scope before the last day while it still existed"
+    sizes = s.query("select period_start, period_models from marts.fct_rankings where period_type = 'release_month' "
+                    "and ranking_measure = 'likes' and top_n = 10 group by all")
+    assert {r.period_start.date(): r.period_models for r in sizes.itertuples()} == dict(cohort)
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    try:
+        cursor = con.execute("select * from marts.fct_rankings")
+        rows = [dict(zip([d[0] for d in cursor.description], row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+    expected = reference.claims(s.raw_root, sc.PROJECT_DIR)["fct_rankings"]
+    assert_same_rows(rows, expected, ["period_type", "period_start", "ranking_measure", "top_n", "region"],
+                     "fct_rankings")
 
 
 def _check_single_day(s: sc.Scenario) -> None:

@@ -1333,13 +1333,11 @@ def rank_cohorts(cohorts: dict[tuple[str, dt.date], list[tuple[str, str, float |
 
 def rankings(release_frame: pd.DataFrame, models: dict[str, dict], md: pd.DataFrame,
              top_n: tuple[int, ...] = (10, 50)) -> pd.DataFrame:
-    """Release-month and release-week cohorts of the still-live releases on their latest snapshot, and every
-    model of each month's last snapshot on that snapshot."""
+    """Release-month and release-week cohorts of every release on its own last snapshot (deleted or out of the
+    scope today, it keeps its place), and every model of each month's last snapshot on that snapshot."""
     cohorts: dict[tuple[str, dt.date], list] = defaultdict(list)
     for r in release_frame.itertuples() if len(release_frame) else ():
         p = models[r.model_id]
-        if p["is_deleted"]:
-            continue
         member = (r.model_id, r.region, p["likes"], p["downloads_30d"])
         cohorts[("release_month", _month(r.release_date))].append(member)
         cohorts[("release_week", _monday(r.release_date))].append(member)

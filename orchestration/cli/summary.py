@@ -345,7 +345,7 @@ def _before_since(before, since, counts: tuple[int, int] | None = None, empty: s
 
 def ranking_line(con) -> str:
     """The rankings claim of issue 17 in one line: per ranking measure, how many of the release months before and since R1
-    each region led (the best rank of the month's releases, ranked today: marts.fct_rankings' release_month
+    each region led (the best rank of the month's releases, each on its last snapshot: marts.fct_rankings' release_month
     rows at its smallest ranking size) and the share of those months' top places its models hold."""
     rows = con.execute(f"""
         with top as (
@@ -587,7 +587,7 @@ BENCHMARK = "3. Ecosystem vs benchmark: largest gaps (benchmark rank - ecosystem
 COVERAGE = ("Attribution coverage: the share held by organisations without a region (unclassified or unknown), "
             "latest months")
 TRAJECTORIES = "6. Trajectories: fastest-growing organisations since DeepSeek-R1 (by releases since 2025-01-20)"
-RANKINGS = ("7. Rankings: release months led by each region, its releases ranked today, and its share of the "
+RANKINGS = ("7. Rankings: release months led by each region, its releases ranked as last seen, and its share of the "
             "top places (before R1 -> since)")
 RANKING_MEASURES = {"likes": "by likes", "downloads_30d": "by 30-day downloads"}
 LICENCES = "8. Licences: permissive share of releases (and of downloads), before R1 -> since"

@@ -1,9 +1,11 @@
 {#-
     Grain: one row per period type, period, ranking measure, ranking size (the `ranking_top_n` var) and region
     with a ranked model in the period.
-    - `release_month` / `release_week`: the models released in the period (int_releases, a real createdAt) and
-      still live, ranked by their likes and by their 30-day downloads (the Hub's `downloads`) on the latest
-      snapshot: how each cohort of releases stands today.
+    - `release_month` / `release_week`: every model released in the period (int_releases, a real createdAt),
+      ranked by its likes and its 30-day downloads (the Hub's `downloads`) on its last snapshot: how each cohort
+      of releases stands as last observed. A model absent from the latest snapshot keeps its place: the warehouse
+      cannot tell a deleted repo from one that left the scope (a top-N list's churn, a tracker that stopped
+      listing it), and dropping it would shrink a cohort whenever the live scope churns.
     - `live_month`: every model of the month's last snapshot, ranked by its likes and 30-day downloads on that
       snapshot (fct_model_daily).
     Ranks are 1 for the highest value, ties broken by model id; a model without the measure is not ranked.
@@ -42,7 +44,6 @@ released as (
     from releases
     inner join models
         on releases.model_id = models.model_id
-    where not models.is_deleted
 
 ),
 

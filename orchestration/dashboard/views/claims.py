@@ -37,8 +37,9 @@ focus = st.sidebar.selectbox("Region in focus", metrics.REGIONS, index=0, key="c
 regions = layout.region_filter(metrics.REGIONS, key="claims_regions")
 period_type = st.sidebar.segmented_control(
     "Ranked within", list(PERIODS), default="release_month", format_func=PERIODS.get, key="claims_period",
-    help="Release month / week: the models released in the period, ranked on the latest snapshot (how each cohort "
-         "stands today). Live month: every model of the month's last snapshot, ranked on it.") or "release_month"
+    help="Release month / week: the models released in the period, each ranked on its last snapshot (how each "
+         "cohort stands as last seen). Live month: every model of the month's last snapshot, ranked on it."
+    ) or "release_month"
 measure = st.sidebar.segmented_control(
     "Ranked by", list(MEASURES), default="likes", format_func=MEASURES.get, key="claims_measure") or "likes"
 
