@@ -30,15 +30,10 @@ models as not materialized (
 
 ),
 
-lineage as not materialized (
+activity as not materialized (
 
-    select * from {{ ref('int_model_lineage') }}
-
-),
-
-releases as not materialized (
-
-    select * from {{ ref('int_releases') }}
+    -- Monthly releases and new derivatives per organisation (their one home, shared with the trajectories).
+    select * from {{ ref('int_organization_monthly_activity') }}
 
 ),
 
@@ -94,30 +89,6 @@ monthly_likes as (
 
 ),
 
-monthly_derivatives as (
-
-    select
-        parent_organization as organization,
-        cast(date_trunc('month', child_created_date) as date) as month_start,
-        count(*) as new_derivatives
-    from lineage
-    where child_created_date is not null
-    group by parent_organization, cast(date_trunc('month', child_created_date) as date)
-
-),
-
-monthly_releases as (
-
-    select
-        organization,
-        release_month as month_start,
-        count(*) as releases,
-        count(distinct pipeline_tag) as release_pipeline_tags
-    from releases
-    group by organization, release_month
-
-),
-
 benchmark_scores as (
 
     select
@@ -147,9 +118,9 @@ month_totals as (
             where monthly_likes.month_start = months.month_start
         ) as total_likes,
         (
-            select sum(monthly_derivatives.new_derivatives) as total_new_derivatives
-            from monthly_derivatives
-            where monthly_derivatives.month_start = months.month_start
+            select sum(activity.new_derivatives) as total_new_derivatives
+            from activity
+            where activity.month_start = months.month_start
         ) as total_new_derivatives
     from months
 
@@ -169,13 +140,13 @@ scored as (
         monthly_likes.likes,
         case when month_totals.total_likes > 0 then monthly_likes.likes / month_totals.total_likes end
             as likes_share,
-        coalesce(monthly_derivatives.new_derivatives, 0) as new_derivatives,
+        coalesce(activity.new_derivatives, 0) as new_derivatives,
         case
             when month_totals.total_new_derivatives > 0
-                then coalesce(monthly_derivatives.new_derivatives, 0) / month_totals.total_new_derivatives
+                then coalesce(activity.new_derivatives, 0) / month_totals.total_new_derivatives
         end as derivative_share,
-        coalesce(monthly_releases.releases, 0) as releases,
-        coalesce(monthly_releases.release_pipeline_tags, 0) as release_pipeline_tags
+        coalesce(activity.releases, 0) as releases,
+        coalesce(activity.release_pipeline_tags, 0) as release_pipeline_tags
     from organization_months
     inner join months
         on organization_months.month_start = months.month_start
@@ -190,12 +161,9 @@ scored as (
     left join monthly_likes
         on organization_months.organization = monthly_likes.organization
         and organization_months.month_start = monthly_likes.month_start
-    left join monthly_derivatives
-        on organization_months.organization = monthly_derivatives.organization
-        and organization_months.month_start = monthly_derivatives.month_start
-    left join monthly_releases
-        on organization_months.organization = monthly_releases.organization
-        and organization_months.month_start = monthly_releases.month_start
+    left join activity
+        on organization_months.organization = activity.organization
+        and organization_months.month_start = activity.month_start
 
 ),
 

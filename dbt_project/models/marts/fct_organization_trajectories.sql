@@ -1,23 +1,15 @@
 {#-
     Every month from the organisation's first dated release or derivative through the month of the latest
-    snapshot has a row (months without either included). Releases are int_releases (one per model with a real
-    createdAt, in the month of its release_date); derivatives are int_model_lineage edges (once per child and
-    parent) whose parent belongs to the organisation, in the month the child was created (real createdAt): the
-    new_derivatives of fct_ecosystem_vs_benchmark. The cumulative counts run from the first month; the
-    `_since_r1` ones count only releases and children created on or after the `r1_release_date` var.
+    snapshot has a row (months without either included). The monthly releases and new derivatives (and their
+    `_since_r1` parts) are int_organization_monthly_activity's, which fct_ecosystem_vs_benchmark reads too. The
+    cumulative counts run from the first month.
 -#}
 
 with
 
-releases as not materialized (
+activity as not materialized (
 
-    select * from {{ ref('int_releases') }}
-
-),
-
-lineage as not materialized (
-
-    select * from {{ ref('int_model_lineage') }}
+    select * from {{ ref('int_organization_monthly_activity') }}
 
 ),
 
@@ -38,45 +30,6 @@ model_snapshots_calendar as (
     -- The latest snapshot date (every model's last snapshot is profiled: the same date, without a history scan).
     select max(last_seen_date) as latest_snapshot_date
     from models
-
-),
-
-monthly_releases as (
-
-    select
-        organization,
-        release_month as month_start,
-        count(*) as releases,
-        count(*) filter (where is_post_r1) as releases_since_r1
-    from releases
-    group by organization, release_month
-
-),
-
-monthly_derivatives as (
-
-    select
-        parent_organization as organization,
-        cast(date_trunc('month', child_created_date) as date) as month_start,
-        count(*) as new_derivatives,
-        count(*) filter (where child_created_date >= {{ r1_release_date() }}) as new_derivatives_since_r1
-    from lineage
-    where child_created_date is not null
-    group by parent_organization, cast(date_trunc('month', child_created_date) as date)
-
-),
-
-activity as (
-
-    select
-        organization,
-        month_start
-    from monthly_releases
-    union all
-    select
-        organization,
-        month_start
-    from monthly_derivatives
 
 ),
 
@@ -111,17 +64,14 @@ dense as (
     select
         organization_months.organization,
         organization_months.month_start,
-        coalesce(monthly_releases.releases, 0) as releases,
-        coalesce(monthly_releases.releases_since_r1, 0) as releases_since_r1,
-        coalesce(monthly_derivatives.new_derivatives, 0) as new_derivatives,
-        coalesce(monthly_derivatives.new_derivatives_since_r1, 0) as new_derivatives_since_r1
+        coalesce(activity.releases, 0) as releases,
+        coalesce(activity.releases_since_r1, 0) as releases_since_r1,
+        coalesce(activity.new_derivatives, 0) as new_derivatives,
+        coalesce(activity.new_derivatives_since_r1, 0) as new_derivatives_since_r1
     from organization_months
-    left join monthly_releases
-        on organization_months.organization = monthly_releases.organization
-        and organization_months.month_start = monthly_releases.month_start
-    left join monthly_derivatives
-        on organization_months.organization = monthly_derivatives.organization
-        and organization_months.month_start = monthly_derivatives.month_start
+    left join activity
+        on organization_months.organization = activity.organization
+        and organization_months.month_start = activity.month_start
 
 ),
 
