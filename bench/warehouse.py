@@ -324,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.history:
             raw_root = args.history / "history" / "raw" / "hub_models"
             found = sorted(p.name for p in raw_root.glob("snapshot_date=*"))
+            if not found:
+                parser.error(f"--history {args.history}: no raw partitions under {raw_root} (give the folder an "
+                             f"earlier run kept with --keep)")
             print(f"history: reusing {len(found)} days of {raw_root}")
             args.days = len(found)
             start = dt.date.fromisoformat(found[0].split("=")[1])
