@@ -10,7 +10,7 @@
 
 with
 
-model_snapshots as not materialized (
+model_snapshots as {{ inlined() }} (
 
     select * from {{ ref('int_model_snapshots_attributed') }}
 
