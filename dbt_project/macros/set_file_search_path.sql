@@ -21,9 +21,11 @@
         which Spark refuses beside a partition column of the same name (COLUMN_ALREADY_EXISTS), so the folders
         are read as plain files (`recursiveFileLookup`) and a window's filter on snapshot_date skips the other
         days' row groups by their Parquet statistics. Registered again per run, the files are listed again:
-        a new day is read, a deleted one no longer;
+        a new day is read, a deleted one no longer. Its schema is read from the files, so the hook needs one raw
+        partition at least (DuckDB's read_parquet fails without one too, at the first model reading it);
       - benchmarks.open_llm_leaderboard_v2 over the CSV export in the dbt project folder, every column read as
-        text (the staging model casts them, as it does DuckDB's auto-detected types).
+        text (the staging model casts them, as it does DuckDB's auto-detected types);
+      - reference.organization_region_overrides over the home's override file (macros/region_overrides.sql).
 -#}
 {% macro on_run_start_sources() -%}
     {{ return(adapter.dispatch('on_run_start_sources', 'hubpulse')()) }}
