@@ -548,17 +548,18 @@ def hubpulse_home() -> Path:
     return get_settings().home
 
 
-def raw_root(home: Path | None = None) -> str | Path:
-    """Root of the raw layer: HUBPULSE_RAW_URI when set (an `s3://` URI stays a string), else `<home>/raw`."""
-    settings = get_settings()
+def raw_root(home: Path | None = None, settings: Settings | None = None) -> str | Path:
+    """Root of the raw layer: HUBPULSE_RAW_URI when set (an `s3://` URI stays a string), else `<home>/raw`
+    (`settings` default to the environment's)."""
+    settings = settings or get_settings()
     if settings.raw_uri is None:
         return (home or settings.home) / "raw"
     return settings.raw_root
 
 
-def raw_models_dir(home: Path | None = None) -> str | Path:
+def raw_models_dir(home: Path | None = None, settings: Settings | None = None) -> str | Path:
     """Root of the raw `hub_model_snapshots` partitions (a folder, or an `s3://` URI)."""
-    root = raw_root(home)
+    root = raw_root(home, settings)
     return f"{root}/hub_models" if isinstance(root, str) else root / "hub_models"
 
 

@@ -31,6 +31,7 @@ import duckdb
 import pytest
 from moto.server import ThreadedMotoServer
 
+from orchestration.cli import doctor, summary
 from orchestration.cli.prepare import ensure_instance
 from orchestration.hub import rawstore
 from orchestration.hub.archive import read_snapshot, write_snapshot
@@ -208,6 +209,22 @@ def test_import_archive_into_the_bucket_and_export_it_back(raw_uri: str, tiny_ar
     for day in (DAY1, DAY2):
         assert read_snapshot(out / f"{day}.jsonl.gz") == sorted(
             read_snapshot(tiny_archive / f"{day}.jsonl.gz"), key=lambda i: i["id"])
+
+
+def test_doctor_and_summary_read_the_bucket(raw_uri: str, tiny_archive: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch):
+    home = tmp_path / "home"
+    import_archive(tiny_archive, f"{raw_uri}/hub_models", f"{raw_uri}/hub_models_rejects", log=lambda _m: None)
+    config = Settings.from_env({"HUBPULSE_HOME": str(home), "HUBPULSE_RAW_URI": raw_uri})
+    [disk] = doctor.run_checks(config, home=home, token=None, dagster_home=None, scope=FULL_SCOPE, only=["disk"])
+    assert disk.status == "OK" and disk.details["measured"] and raw_uri in disk.message
+    expected_bytes = sum(len(_object(raw_uri, f"hub_models/snapshot_date={d}/part-0.parquet")) for d in (DAY1, DAY2))
+    assert disk.details["bytes_per_row"] == expected_bytes / 80  # two 40-model days, sized in the bucket
+    monkeypatch.setenv("HUBPULSE_HOME", str(home))
+    monkeypatch.setenv("HUBPULSE_RAW_URI", raw_uri)
+    line = summary.raw_summary(home)
+    assert line.startswith(f"raw partitions: 2 snapshot dates {DAY1} .. {DAY2} (80 model rows, 40 distinct models")
+    assert line.endswith(f"under {raw_uri}/hub_models")
 
 
 # ------------------------------------------------------------------------------------------------ kill -9

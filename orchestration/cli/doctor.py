@@ -429,7 +429,7 @@ def run_checks(settings: Settings | None = None, *, home: Path | None = None, to
     scope = scope or Scope.from_env()
     wanted = set(only or CHECKS)
     now = now or dt.datetime.now(dt.UTC)
-    raw_root = settings_module.raw_models_dir(home)
+    raw_root = settings_module.raw_models_dir(home, s)
     checks: list[Check] = []
     if "source" in wanted:
         checks.append(Check("source", "OK", "HUBPULSE_SOURCE=live: the daily schedule reads the live Hub")
