@@ -268,7 +268,7 @@ def remove(root: RawRoot, day: dt.date) -> None:
         except FileNotFoundError:
             pass
     else:
-        Path(p).unlink(missing_ok=True)
+        _contained(Path(p), Path(root)).unlink(missing_ok=True)
 
 
 def sync(root: RawRoot, day: dt.date) -> None:
