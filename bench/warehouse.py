@@ -13,7 +13,11 @@ Prints the wall time, CPU time and peak RSS of each process (`os.wait4` rusage o
   Dagster daily run, their tests included), repeated `--repeat` times alternately early and late (re-running a
   window gives the same rows), and separately a whole `dbt build` with that window (the non-partitioned marts
   are rebuilt in full, so that one is expected to grow with the history). Target: the best late / best early
-  ratio of the daily set <= 1.2.
+  ratio of the daily set <= 1.2;
+* per node, for the two whole builds with a window (not with `--skip-whole`): each run's `run_results.json`
+  read right after it, the summed model and data test time of each day, and the `--per-node` (15) nodes with
+  the largest last-day execution time, with their early and late seconds and the late / early ratio (which
+  nodes grow with the history, and by how much).
 
 Every full refresh is a plain `dbt build` (no window) in a fresh home, where no table exists yet, so every
 model builds its whole history: the same work as `--full-refresh`.
@@ -30,7 +34,8 @@ a model's clones are chosen by a hash of its id, so they exist on every day the 
 base size, the simulator is scaled down instead (fewer catalogue models and community accounts).
 
     .venv/bin/python bench/warehouse.py [--models 20000] [--days 400] [--early-day 30] [--repeat 3]
-                                        [--skip-full] [--skip-late] [--keep DIR] [--history DIR]
+                                        [--skip-full] [--skip-late] [--skip-whole] [--per-node 15]
+                                        [--keep DIR] [--history DIR]
 """
 
 from __future__ import annotations
@@ -220,6 +225,29 @@ def slowest_nodes(home: Path, n: int = 3) -> str:
     return f"models {models:.0f}s + tests {tests:.0f}s (summed over 2 threads); {names}"
 
 
+def node_times(home: Path) -> dict[str, tuple[str, float]]:
+    """Each node of the last run in `home`: its name -> (resource type, execution seconds); no unit tests."""
+    results = json.loads((home / "dbt_target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".", 2)[2]: (r["unique_id"].split(".")[0], r["execution_time"])
+            for r in results if not r["unique_id"].startswith("unit_test.")}
+
+
+def per_node(early: dict[str, tuple[str, float]], late: dict[str, tuple[str, float]], n: int) -> list[str]:
+    """Summed model / test time of each run and the `n` nodes with the largest late seconds, with late / early."""
+    def total(times: dict[str, tuple[str, float]], kind: str) -> float:
+        return sum(secs for rtype, secs in times.values() if rtype == kind)
+
+    lines = [f"{'per node (summed over 2 threads)':<72} {'type':<6} {'early s':>8} {'late s':>8} {'late/early':>10}"]
+    for kind in ("model", "test"):
+        e, la = total(early, kind), total(late, kind)
+        lines.append(f"{f'total, {kind}s':<72} {kind:<6} {e:8.1f} {la:8.1f} {la / e if e else math.inf:10.2f}")
+    top = sorted(late.items(), key=lambda item: item[1][1], reverse=True)[:n]
+    for name, (rtype, la) in top:
+        e = early.get(name, (rtype, 0.0))[1]
+        lines.append(f"{name:<72} {rtype:<6} {e:8.1f} {la:8.1f} {la / e if e else math.inf:10.2f}")
+    return lines
+
+
 DAILY = ("build", "--select", "tag:daily_partitioned", "--indirect-selection", "cautious")
 
 
@@ -274,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-full", action="store_true", help="skip the history build and the floor")
     parser.add_argument("--skip-late", action="store_true", help="skip the last-day leg (quick smoke runs)")
     parser.add_argument("--skip-whole", action="store_true", help="skip the whole builds with a window")
+    parser.add_argument("--per-node", type=int, default=15,
+                        help="nodes in the per-node table of the whole builds with a window (largest last-day time)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("--baseline-project", type=Path,
                         help="another dbt project folder (e.g. before a change) whose full refresh runs first")
@@ -294,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.history:
             raw_root = args.history / "history" / "raw" / "hub_models"
             found = sorted(p.name for p in raw_root.glob("snapshot_date=*"))
+            if not found:
+                parser.error(f"--history {args.history}: no raw partitions under {raw_root} (give the folder an "
+                             f"earlier run kept with --keep)")
             print(f"history: reusing {len(found)} days of {raw_root}")
             args.days = len(found)
             start = dt.date.fromisoformat(found[0].split("=")[1])
@@ -320,11 +353,12 @@ def main(argv: list[str] | None = None) -> int:
                 daily[name].append(Measured(f"day {index} ({days[name]}): daily_partitioned, run {run + 1}",
                                             secs, cpu, rss, slowest_nodes(work / name, 3)))
         rows.extend(m for runs in zip(*daily.values(), strict=True) for m in runs)
-        whole = {}
+        whole, whole_nodes = {}, {}
         for name, index in ({} if args.skip_whole else legs).items():
             secs, cpu, rss = run_dbt(work / name, "build", window=days[name])
             whole[name] = Measured(f"day {index} ({days[name]}): whole build, window", secs, cpu, rss,
                                    slowest_nodes(work / name, 3))
+            whole_nodes[name] = node_times(work / name)  # before the next run in this home replaces it
             rows.append(whole[name])
 
         print(f"\n{'workload':<50} {'wall s':>7} {'CPU s':>7} {'peak RSS MB':>12}   slowest nodes / statements")
@@ -356,6 +390,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"whole build with a window, day {legs['late']} / day {legs['early']}: "
                       f"{whole['late'].seconds / whole['early'].seconds:.2f}  "
                       "(non-partitioned marts rebuilt in full: expected to grow with the history)")
+                print(f"\nwhole build with a window, per node: day {legs['early']} (early) and day {legs['late']} "
+                      f"(late), the {args.per_node} nodes with the largest late time")
+                for line in per_node(whole_nodes["early"], whole_nodes["late"], args.per_node):
+                    print(f"  {line}")
+                print()
         print(f"peak RSS of any dbt run: {peak:,.0f} MB (target <= {TARGET_RSS_MB:,} MB: "
               f"{'ok' if peak <= TARGET_RSS_MB else 'ABOVE TARGET'})")
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; total bench time "

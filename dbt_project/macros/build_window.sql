@@ -48,22 +48,30 @@
 
 
 {#-
-    The last raw snapshot date after `day` ('YYYY-MM-DD'), or none. Reads the staging view filtered on the Hive
-    partition key, so only the partitions after `day` are opened (none on the ordinary daily run); none when
-    the view does not exist yet, and in a unit test.
+    The last raw snapshot date after `day` ('YYYY-MM-DD'), or none: the latest `snapshot_date=YYYY-MM-DD` folder
+    after `day` among the raw partition files, listed with DuckDB's glob() on the raw source's own path (the
+    `external_location` of source hub.hub_model_snapshots, its one home). Only file names are read, no Parquet
+    footer: every data test of a windowed run asks for the window, and reading the source (`union_by_name`
+    opens every partition's schema) cost 0.2 s per call at 365 partitions, growing with the history. A partition
+    file exists only whole (the writer renames it into place), as the source reads it. None in a unit test.
 -#}
 {% macro last_raw_snapshot_after(day) %}
     {#- A unit test has no graph: its inputs are fixtures, not the raw partitions. -#}
     {%- if graph.nodes is not defined -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set node = graph.nodes['model.' ~ project_name ~ '.stg_hub__model_snapshots'] -%}
-    {%- set view = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
-    {%- if view is none -%}
-        {{ return(none) }}
+    {%- set source_node = graph.sources['source.' ~ project_name ~ '.hub.hub_model_snapshots'] -%}
+    {%- set location = source_node.meta.external_location -%}
+    {%- set path = modules.re.search("read_parquet\\('([^']+)'", location) -%}
+    {%- if path is none or 'snapshot_date=' not in path.group(1) -%}
+        {{ exceptions.raise_compiler_error(
+            "last_raw_snapshot_after: the hub source's external_location must read_parquet('<folder>/snapshot_date=*/"
+            ~ "*.parquet', ...); got " ~ location) }}
     {%- endif -%}
     {%- set found = run_query(
-        "select cast(max(snapshot_date) as varchar) from " ~ view ~ " where snapshot_date > date '" ~ day ~ "'") -%}
+        "select cast(max(day) as varchar) from (select try_cast(regexp_extract(file, "
+        ~ "'snapshot_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date) as day from glob('"
+        ~ path.group(1) ~ "')) where day > date '" ~ day ~ "'") -%}
     {%- set last = found.columns[0].values()[0] if found is not none and found.rows | length > 0 else none -%}
     {{ return(last if last else none) }}
 {% endmacro %}

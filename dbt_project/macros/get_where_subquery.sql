@@ -14,17 +14,19 @@
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set window = build_window() -%}
     {%- set name = relation.identifier if relation.identifier is defined else none -%}
+    {%- set by_snapshot_date = (
+        'stg_hub__model_snapshots', 'int_model_snapshots_attributed', 'hub_model_snapshots', 'fct_model_daily') -%}
+    {%- set by_download_date = ('int_models_daily_downloads', 'fct_download_velocity') -%}
+    {#- The window only for the relations it narrows: every other test (seeds, marts) skips its look-up. -#}
+    {%- set window = build_window() if name in by_snapshot_date or name in by_download_date else none -%}
     {%- set window_filter = none -%}
-    {%- if window is not none and name is not none -%}
+    {%- if window is not none -%}
         {%- set start = "date '" ~ window.start ~ "'" -%}
         {%- set end = "date '" ~ window.end ~ "'" -%}
-        {%- set by_snapshot_date = (
-            'stg_hub__model_snapshots', 'int_model_snapshots_attributed', 'hub_model_snapshots', 'fct_model_daily') -%}
         {%- if name in by_snapshot_date -%}
             {%- set window_filter = "snapshot_date between " ~ start ~ " and " ~ end -%}
-        {%- elif name in ('int_models_daily_downloads', 'fct_download_velocity') -%}
+        {%- elif name in by_download_date -%}
             {%- set node = graph.nodes['model.' ~ project_name ~ '.int_models_daily_downloads'] -%}
             {%- set daily = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) -%}
             {%- set first_day -%}
