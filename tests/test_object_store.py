@@ -5,7 +5,8 @@ through AWS_ENDPOINT_URL, as it would MinIO or any S3-compatible server. Proved 
 ingested into the bucket through the real asset and the real huggingface_hub client against the local Hub;
 `hubpulse import-archive` into the bucket and back out; a SIGKILL in the middle of a partition write leaves
 nothing a build reads (and its leftover is cleaned by the next write); a dbt build reading the bucket equals,
-row for row, the same history built from local disk; the AWS credentials reach no log, event, metadata or file.
+row for row, the same history built from local disk, also when a late day's window is
+built over the bucket; the AWS credentials reach no log, event, metadata or file.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from orchestration.quality.config import QualityConfig
 from orchestration.resources import HubpulsePaths
 from orchestration.settings import Settings, SettingsError
 from tests.conftest import DAY1, DAY2, tiny_hub_items
-from tests.test_warehouse import RELATIONS, assert_same_rows, read_relations, run_dbt
+from tests.test_warehouse import INCREMENTAL_MODELS, RELATIONS, assert_same_rows, read_relations, run_dbt
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUCKET = "hubpulse-raw"
@@ -348,9 +349,14 @@ def test_a_live_writers_temporary_is_left_alone_and_a_dead_ones_removed(raw_uri:
 # ------------------------------------------------------------------------------------------------- dbt build
 
 START, END = dt.date(2025, 1, 6), dt.date(2025, 2, 9)  # as tests/test_warehouse.py: spans R1 and a month end
+LATE_DAY = dt.date(2025, 1, 25)  # a day in the middle, ingested into the bucket after the days around it
 
 
-def test_dbt_build_over_the_bucket_equals_the_local_disk_build(raw_uri: str, tmp_path: Path):
+def test_a_windowed_dbt_build_over_the_bucket_equals_the_local_disk_build(raw_uri: str, tmp_path: Path):
+    """The bucket holds every day but LATE_DAY; a full build over it, then LATE_DAY arrives and only its window
+    is built (HUBPULSE_WINDOW_START = END = LATE_DAY, later partitions present): the window must run through the
+    last partition (last_raw_snapshot_after lists the bucket's snapshot_date= keys with DuckDB's glob() through
+    the fsspec filesystem dbt-duckdb registers), and every relation equals a full build of the local disk."""
     archive = tmp_path / "archive"
     simulate(SimulationConfig(start=START, end=END, seed=15, community_authors=30, catalogue_fraction=0.08,
                               missing_dates=(dt.date(2025, 1, 19), dt.date(2025, 2, 5)), rename_at=0.85,
@@ -358,18 +364,29 @@ def test_dbt_build_over_the_bucket_equals_the_local_disk_build(raw_uri: str, tmp
              archive, log=lambda _m: None)
     local, remote = tmp_path / "local", tmp_path / "remote"
     import_archive(archive, local / "raw" / "hub_models", local / "raw" / "hub_models_rejects", log=lambda _m: None)
-    import_archive(archive, f"{raw_uri}/hub_models", f"{raw_uri}/hub_models_rejects", log=lambda _m: None)
+    raw_models, raw_rejects = f"{raw_uri}/hub_models", f"{raw_uri}/hub_models_rejects"
+    for start, end in ((START, LATE_DAY - dt.timedelta(days=1)), (LATE_DAY + dt.timedelta(days=1), END)):
+        import_archive(archive, raw_models, raw_rejects, start=start, end=end, log=lambda _m: None)
     remote.mkdir()
-    assert list_partitions(f"{raw_uri}/hub_models") == list_partitions(local / "raw" / "hub_models")
+    every_day = list_partitions(local / "raw" / "hub_models")
+    assert LATE_DAY in every_day and list_partitions(raw_models) == [d for d in every_day if d != LATE_DAY]
 
+    remote_env = {"HUBPULSE_RAW_URI": raw_uri}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        builds = [pool.submit(run_dbt, local, "build"),
-                  pool.submit(run_dbt, remote, "build", env_extra={"HUBPULSE_RAW_URI": raw_uri})]
+        builds = [pool.submit(run_dbt, local, "build"), pool.submit(run_dbt, remote, "build", env_extra=remote_env)]
         for build in builds:
             build.result()
-    assert not (remote / "raw").exists()  # the remote build had nothing local to read
+    local_rows = read_relations(local, RELATIONS)
+    before = read_relations(remote, INCREMENTAL_MODELS)
+    for name, (_schema, keys) in INCREMENTAL_MODELS.items():  # the missing day really changes every daily model
+        with pytest.raises(AssertionError):
+            assert_same_rows(before[name], local_rows[name], keys, name)
 
-    local_rows, remote_rows = read_relations(local, RELATIONS), read_relations(remote, RELATIONS)
+    import_archive(archive, raw_models, raw_rejects, start=LATE_DAY, end=LATE_DAY, log=lambda _m: None)
+    run_dbt(remote, "build", window=(LATE_DAY, LATE_DAY), env_extra=remote_env)
+    assert not (remote / "raw").exists()  # the remote builds had nothing local to read
+
+    remote_rows = read_relations(remote, RELATIONS)
     for name, (_schema, keys) in RELATIONS.items():
         assert_same_rows(remote_rows[name], local_rows[name], keys, name)
         assert len(remote_rows[name]) == len(local_rows[name])
@@ -379,7 +396,7 @@ def test_dbt_build_over_the_bucket_equals_the_local_disk_build(raw_uri: str, tmp
         days = con.execute("select count(distinct snapshot_date) from marts.fct_model_daily").fetchone()[0]
     finally:
         con.close()
-    assert days == len(list_partitions(local / "raw" / "hub_models"))
+    assert days == len(every_day)
 
 
 # ------------------------------------------------------------------------------------------------- secrets

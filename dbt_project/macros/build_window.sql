@@ -54,6 +54,9 @@
     footer: every data test of a windowed run asks for the window, and reading the source (`union_by_name`
     opens every partition's schema) cost 0.2 s per call at 365 partitions, growing with the history. A partition
     file exists only whole (the writer renames it into place), as the source reads it. None in a unit test.
+    An `s3://` raw location (HUBPULSE_RAW_URI) is globbed the same way through the fsspec filesystem profiles.yml
+    registers: a key listing, no object read; the writer's temporaries under `_staging/` match no
+    `snapshot_date=*` pattern (tests/test_object_store.py builds a late day's window over a bucket).
 -#}
 {% macro last_raw_snapshot_after(day) %}
     {#- A unit test has no graph: its inputs are fixtures, not the raw partitions. -#}
