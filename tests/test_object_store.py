@@ -238,16 +238,22 @@ WRITER = textwrap.dedent("""
     import_archive(Path(sys.argv[1]), sys.argv[2] + "/hub_models", sys.argv[2] + "/hub_models_rejects",
                    log=lambda _m: None)
 """)
-# The same writer, dying by SIGKILL at the moment a partition is staged whole and about to be published: s3fs's
-# server-side copy (the publish step) is replaced by the signal, so the process dies exactly mid-write.
+# The same writer, dying by SIGKILL between staging a partition and publishing it: our own `rawstore.stage` is
+# wrapped in this child process so that, the first time it has uploaded a whole `hub_models` temporary, the process
+# kills itself before `write_snapshot_partition` can publish (copy) it. No library code is touched.
 KILLED_WRITER = textwrap.dedent("""
     import os, signal
-    import s3fs
+    from orchestration.hub import rawstore
 
-    async def killed(self, *args, **kwargs):
-        os.kill(os.getpid(), signal.SIGKILL)
+    stage = rawstore.stage
 
-    s3fs.S3FileSystem._cp_file = killed
+    def stage_then_die(table, root, day):
+        staged = stage(table, root, day)
+        if str(root).endswith("/hub_models"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return staged
+
+    rawstore.stage = stage_then_die
 """) + WRITER
 
 
