@@ -354,6 +354,48 @@ def test_a_live_writers_temporary_is_left_alone_and_a_dead_ones_removed(raw_uri:
 
 # ------------------------------------------------------------------------------------------------- dbt build
 
+# `python -c DBT_IN_PROCESS PROFILES_DIR HOME`: one process builds the staging view over the raw source with dbt and
+# counts its rows, then says whether s3fs was imported (dbt-duckdb imports it only to register the `filesystems:`
+# of the profile). Last line of stdout: {"built", "rows", "s3fs"}.
+DBT_IN_PROCESS = textwrap.dedent("""
+    import json, sys
+    from dbt.cli.main import dbtRunner
+
+    profiles, home = sys.argv[1], sys.argv[2]
+    common = ["--project-dir", profiles, "--profiles-dir", profiles, "--target-path", home + "/dbt_target",
+              "--log-path", home + "/dbt_logs", "--quiet"]
+    runner = dbtRunner()
+    built = runner.invoke(["run", "--select", "stg_hub__model_snapshots", *common])
+    shown = runner.invoke(["show", "--inline", "select count(*) from {{ ref('stg_hub__model_snapshots') }}", *common])
+    rows = shown.result.results[0].agate_table.rows[0][0] if shown.success else None
+    print(json.dumps({"built": built.success, "rows": rows, "s3fs": "s3fs" in sys.modules}))
+""")
+
+
+def test_dbt_registers_the_s3_filesystem_only_when_the_raw_layer_is_a_bucket(
+    raw_uri: str, tiny_archive: Path, tmp_path: Path
+):
+    """profiles.yml lists the s3 filesystem only for an s3:// HUBPULSE_RAW_URI: a local run does not pay for
+    importing s3fs (about 0.5 s a dbt start, and the suite starts dbt very often), a bucket run reads the bucket."""
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    import_archive(tiny_archive, local / "raw" / "hub_models", local / "raw" / "hub_models_rejects",
+                   log=lambda _m: None)
+    import_archive(tiny_archive, f"{raw_uri}/hub_models", f"{raw_uri}/hub_models_rejects", log=lambda _m: None)
+    remote.mkdir()
+    outcomes = {}
+    for home, raw in ((local, None), (remote, raw_uri)):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUBPULSE_")}  # the AWS_* stay set
+        env.update(HUBPULSE_HOME=str(home), **({"HUBPULSE_RAW_URI": raw} if raw else {}))
+        done = subprocess.run([sys.executable, "-c", DBT_IN_PROCESS, str(PROJECT_ROOT / "dbt_project"), str(home)],
+                              check=False, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-3000:]
+        outcomes[home.name] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcomes == {"local": {"built": True, "rows": 80, "s3fs": False},
+                        "remote": {"built": True, "rows": 80, "s3fs": True}}
+    assert not (remote / "raw").exists()
+
+
+
 START, END = dt.date(2025, 1, 6), dt.date(2025, 2, 9)  # as tests/test_warehouse.py: spans R1 and a month end
 LATE_DAY = dt.date(2025, 1, 25)  # a day in the middle, ingested into the bucket after the days around it
 
