@@ -227,6 +227,39 @@ def test_doctor_and_summary_read_the_bucket(raw_uri: str, tiny_archive: Path, tm
     assert line.endswith(f"under {raw_uri}/hub_models")
 
 
+def test_hubpulse_import_archive_then_build_over_the_bucket_publishes_the_serving_copy(
+    raw_uri: str, tiny_archive: Path, tmp_path: Path
+):
+    """The commands README's "Scale out" gives, end to end: `hubpulse import-archive` into the bucket, then
+    `hubpulse build` (Dagster's ranged job: the raw checks read the bucket, dbt reads it, the marts are published).
+    The published copy stays a local folder (BI tools open it as a file); no raw folder appears under the home."""
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBPULSE_")}  # the AWS_* stay set
+    env.update(HUBPULSE_HOME=str(home), DAGSTER_HOME=str(home / "dagster"), HUBPULSE_RAW_URI=raw_uri,
+               HUBPULSE_START_DATE=DAY1.isoformat(), HUBPULSE_AUTOMATION="stopped")
+
+    def hubpulse(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "orchestration.cli", *args, "--home", str(home)],
+                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+        assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        return done
+
+    hubpulse("prepare", "--no-manifest")
+    hubpulse("import-archive", str(tiny_archive))
+    built = hubpulse("build").stdout
+    assert f"hubpulse build {DAY1} .. {DAY2} in {home}" in built
+    assert f"under {raw_uri}/hub_models" in built  # the raw summary counted the bucket's partitions
+    assert not (home / "raw").exists()
+    manifest = json.loads((home / "serving" / "manifest.json").read_text())
+    assert (manifest["oldest_snapshot_date"], manifest["newest_snapshot_date"]) == (str(DAY1), str(DAY2))
+    con = duckdb.connect(str(home / "serving" / "hubpulse.duckdb"), read_only=True)
+    try:
+        published = con.execute("select count(*), count(distinct model_id) from marts.fct_model_daily").fetchone()
+    finally:
+        con.close()
+    assert published == (80, 40) and manifest["tables"]["fct_model_daily"]["rows"] == 80
+
+
 # ------------------------------------------------------------------------------------------------ kill -9
 
 # `python -c WRITER ARCHIVE RAW_URI`: a process that imports an archive into a raw root, as `hubpulse import-archive`.
