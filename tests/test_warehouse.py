@@ -706,7 +706,7 @@ def test_every_model_and_column_is_documented_and_tagged_right(full_home):
 
 def test_full_refresh_runs_the_unit_tests_and_rebuilds_the_same_rows(incremental_home, built):
     """`--full-refresh` must not disable the window a unit test sets (it once made the lookback test fail)."""
-    names = ["int_models_daily_downloads", "fct_model_daily", "fct_download_velocity"]
+    names = list(INCREMENTAL_MODELS)
     run_dbt(incremental_home, "build", "--full-refresh", "--select", *names, "--exclude", "resource_type:test")
     rebuilt = read_relations(incremental_home, names)
     for name in names:
