@@ -149,14 +149,24 @@ _PARTITION = re.compile(r"snapshot_date=(\d{4}-\d{2}-\d{2})$")
 
 
 def list_partitions(root: RawRoot) -> list[dt.date]:
-    """Dates that have a complete partition (a final `part-0.parquet`), sorted."""
+    """Dates that have a complete partition (a final `part-0.parquet`), sorted.
+
+    In a bucket, one flat listing of the keys under `<root>/snapshot_date=` (a request per 1,000 keys): s3fs's
+    `glob` walks the pattern one folder at a time, about 4 requests a partition (bench/object_store.py measured
+    1,461 requests for 365 partitions)."""
     fs, p = filesystem(root)
-    if not is_remote(root) and not Path(p).is_dir():
+    base = p.rstrip("/")
+    if is_remote(root):
+        found = fs.find(base, prefix="snapshot_date=")
+    elif Path(p).is_dir():
+        found = fs.glob(f"{base}/snapshot_date=*/{PARTITION_FILE}")
+    else:
         return []
     days = []
-    for found in fs.glob(f"{p.rstrip('/')}/snapshot_date=*/{PARTITION_FILE}"):
-        match = _PARTITION.search(found.rstrip("/").rsplit("/", 2)[-2])
-        if match:
+    for path in found:
+        folder, name = path.rstrip("/").rsplit("/", 2)[-2:]
+        match = _PARTITION.search(folder)
+        if match and name == PARTITION_FILE:
             days.append(dt.date.fromisoformat(match.group(1)))
     return sorted(days)
 
