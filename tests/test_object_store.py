@@ -46,7 +46,14 @@ from orchestration.quality.config import QualityConfig
 from orchestration.resources import HubpulsePaths
 from orchestration.settings import Settings, SettingsError
 from tests.conftest import DAY1, DAY2, tiny_hub_items
-from tests.test_warehouse import INCREMENTAL_MODELS, RELATIONS, assert_same_rows, read_relations, run_dbt
+from tests.test_warehouse import (
+    COMPACT_MODELS,
+    INCREMENTAL_MODELS,
+    RELATIONS,
+    assert_same_rows,
+    read_relations,
+    run_dbt,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUCKET = "hubpulse-raw"
@@ -462,9 +469,12 @@ def test_a_windowed_dbt_build_over_the_bucket_equals_the_local_disk_build(raw_ur
         builds = [pool.submit(run_dbt, local, "build"), pool.submit(run_dbt, remote, "build", env_extra=remote_env)]
         for build in builds:
             build.result()
-    local_rows = read_relations(local, RELATIONS)
+    compared = {**RELATIONS, **COMPACT_MODELS}
+    local_rows = read_relations(local, compared)
     before = read_relations(remote, INCREMENTAL_MODELS)
     for name, (_schema, keys) in INCREMENTAL_MODELS.items():  # the missing day really changes every daily model
+        if name == "int_model_listings":  # but the listings: the late day's are seen on the days around it
+            continue
         with pytest.raises(AssertionError):
             assert_same_rows(before[name], local_rows[name], keys, name)
 
@@ -472,8 +482,8 @@ def test_a_windowed_dbt_build_over_the_bucket_equals_the_local_disk_build(raw_ur
     run_dbt(remote, "build", window=(LATE_DAY, LATE_DAY), env_extra=remote_env)
     assert not (remote / "raw").exists()  # the remote builds had nothing local to read
 
-    remote_rows = read_relations(remote, RELATIONS)
-    for name, (_schema, keys) in RELATIONS.items():
+    remote_rows = read_relations(remote, compared)
+    for name, (_schema, keys) in compared.items():
         assert_same_rows(remote_rows[name], local_rows[name], keys, name)
         assert len(remote_rows[name]) == len(local_rows[name])
     con = duckdb.connect(str(remote / "warehouse.duckdb"), read_only=True)
