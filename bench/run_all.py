@@ -29,6 +29,7 @@ WORKLOADS: dict[str, tuple[str, list[str], list[str]]] = {
     "quality": ("quality.py", [], ["--models", "100000", "--range-days", "20"]),
     "warehouse": ("warehouse.py", [], ["--models", "2000", "--days", "60", "--early-day", "20", "--repeat", "2"]),
     "demo": ("demo.py", [], ["--start", "2025-10-01", "--end", "2026-01-31"]),
+    "object_store": ("object_store.py", [], ["--quick"]),
 }
 VERDICT = re.compile(r"target|ratio|equal|DIFFERENT", re.IGNORECASE)
 

@@ -11,9 +11,10 @@ Prints the wall time, CPU time and peak RSS of each process (`os.wait4` rusage o
   partitions hold days 1..D, fully refreshed while only days 1..D-1 were there, then day D added and built as
   `dbt build --select tag:daily_partitioned` with HUBPULSE_WINDOW_START = END = day D (the daily models of the
   Dagster daily run, their tests included), repeated `--repeat` times alternately early and late (re-running a
-  window gives the same rows), and separately a whole `dbt build` with that window (the non-partitioned marts
-  are rebuilt in full, so that one is expected to grow with the history). Target: the best late / best early
-  ratio of the daily set <= 1.2;
+  window gives the same rows), and separately a whole `dbt build` with that window (the daily models plus the
+  unpartitioned ones, rebuilt in full from the compact daily tables: the dbt work of the Dagster daily run).
+  Targets: the best late / best early ratio of the daily set <= 1.2, of the whole build (wall and peak RSS)
+  <= 1.3;
 * per node, for the two whole builds with a window (not with `--skip-whole`): each run's `run_results.json`
   read right after it, the summed model and data test time of each day, and the `--per-node` (15) nodes with
   the largest last-day execution time, with their early and late seconds and the late / early ratio (which
@@ -62,6 +63,7 @@ DBT = Path(sys.executable).with_name("dbt")
 START = dt.date(2024, 12, 1)
 BASE_MODELS = 2500  # about what the simulator's default Hub holds over a long window
 TARGET_RATIO = 1.2
+TARGET_WHOLE_RATIO = 1.3  # issue 18: the whole daily run at day 365 against day 30
 TARGET_FLOOR_RATIO = 2.0
 TARGET_RSS_MB = 3 * 1024
 
@@ -387,9 +389,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"daily increment, day {legs['late']} / day {legs['early']} (best of {args.repeat}): "
                   f"{daily_ratio:.2f} wall, {cpu_ratio:.2f} CPU  (target <= {TARGET_RATIO}: {ok})")
             if whole:
-                print(f"whole build with a window, day {legs['late']} / day {legs['early']}: "
-                      f"{whole['late'].seconds / whole['early'].seconds:.2f}  "
-                      "(non-partitioned marts rebuilt in full: expected to grow with the history)")
+                early, late = whole["early"], whole["late"]
+                ratios = (late.seconds / early.seconds, late.rss_mb / early.rss_mb)
+                ok = "ok" if max(ratios) <= TARGET_WHOLE_RATIO else "ABOVE TARGET"
+                print(f"whole build with a window, day {legs['late']} / day {legs['early']}: {ratios[0]:.2f} wall, "
+                      f"{late.cpu / early.cpu:.2f} CPU, {ratios[1]:.2f} peak RSS  (the Dagster daily run's dbt "
+                      f"work; target wall and peak RSS <= {TARGET_WHOLE_RATIO}: {ok})")
                 print(f"\nwhole build with a window, per node: day {legs['early']} (early) and day {legs['late']} "
                       f"(late), the {args.per_node} nodes with the largest late time")
                 for line in per_node(whole_nodes["early"], whole_nodes["late"], args.per_node):

@@ -15,9 +15,13 @@ from orchestration.hub.scope import Scope
 
 
 class HubpulsePaths(dg.ConfigurableResource):
-    """Where hubpulse keeps its files: everything lives under `home` (HUBPULSE_HOME)."""
+    """Where hubpulse keeps its files: everything lives under `home` (HUBPULSE_HOME), the raw layer under
+    `raw_uri` when set (HUBPULSE_RAW_URI: a folder or `s3://bucket/prefix`)."""
 
     home: str = Field(description="root folder of raw partitions, warehouse, quality docs and serving copies")
+    raw_uri: str | None = Field(
+        default=None, description="root of the raw layer when not <home>/raw: a folder or s3://bucket/prefix"
+    )
 
     @field_validator("home")
     @classmethod
@@ -25,17 +29,31 @@ class HubpulsePaths(dg.ConfigurableResource):
         settings.validate_home(value, name="home")
         return value
 
+    @field_validator("raw_uri")
+    @classmethod
+    def _safe_raw_uri(cls, value: str | None) -> str | None:
+        return settings.validate_raw_uri(value, name="raw_uri") if value is not None else None
+
     @property
     def root(self) -> Path:
         return Path(self.home).expanduser().resolve()
 
     @property
-    def raw_models(self) -> Path:
-        return settings.raw_models_dir(self.root)
+    def raw_root(self) -> str | Path:
+        """`raw_uri` (an `s3://` URI stays a string), else `<home>/raw`."""
+        if self.raw_uri is None:
+            return self.root / "raw"
+        return self.raw_uri if "://" in self.raw_uri else Path(self.raw_uri)
 
     @property
-    def raw_rejects(self) -> Path:
-        return self.root / "raw" / "hub_models_rejects"
+    def raw_models(self) -> str | Path:
+        root = self.raw_root
+        return f"{root}/hub_models" if isinstance(root, str) else root / "hub_models"
+
+    @property
+    def raw_rejects(self) -> str | Path:
+        root = self.raw_root
+        return f"{root}/hub_models_rejects" if isinstance(root, str) else root / "hub_models_rejects"
 
     @property
     def warehouse(self) -> Path:
@@ -68,4 +86,5 @@ def scope_from_env() -> Scope:
 
 def paths_from_env() -> HubpulsePaths:
     """The `paths` resource rooted at HUBPULSE_HOME."""
-    return HubpulsePaths(home=str(settings.get_settings().home))
+    config = settings.get_settings()
+    return HubpulsePaths(home=str(config.home), raw_uri=config.raw_uri)

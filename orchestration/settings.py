@@ -73,6 +73,32 @@ def validate_home(path: str | Path, name: str = "HUBPULSE_HOME") -> Path:
     return resolved
 
 
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def validate_raw_uri(value: str | Path, name: str = "HUBPULSE_RAW_URI") -> str:
+    """Where raw partitions live: `s3://bucket[/prefix]` (without its trailing slash) or a local folder (made
+    absolute). Credentials never belong in it: they come from the AWS environment variables (botocore's own)."""
+    text = str(value).strip()
+    if not text.startswith("s3://"):
+        if "://" in text:
+            raise ValueError(f"{name} must be s3://bucket/prefix or a local folder, got {text!r}")
+        return str(validate_home(text, name))
+    parts = urlsplit(text)
+    # Checked first, and the value never repeated: a URI with credentials in it must not reach a log.
+    if "@" in parts.netloc or parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ValueError(f"{name} must be a plain s3://bucket/prefix (no user:password@, query or fragment): "
+                         "credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")
+    if not _BUCKET.fullmatch(parts.netloc or ""):
+        raise ValueError(f"{name}: {parts.netloc!r} is not an S3 bucket name (3-63 of a-z, 0-9, '.', '-')")
+    prefix = parts.path.strip("/")
+    bad = sorted({c for c in prefix if c in _UNSAFE_PATH_CHARACTERS or ord(c) < 32 or ord(c) == 127})
+    if bad or "//" in prefix:
+        raise ValueError(f"{name}: the prefix {prefix!r} has an empty segment or a quote, glob or control character "
+                         "(dbt reads raw partitions through a glob quoted in SQL)")
+    return f"s3://{parts.netloc}/{prefix}" if prefix else f"s3://{parts.netloc}"
+
+
 def validate_url(value: str, name: str) -> str:
     """An http(s) URL with a host and nothing after it but a path (no credentials, query or fragment, which
     would end up in logs), without its trailing slash."""
@@ -128,6 +154,10 @@ NOT_SETTINGS = {
     "HUBPULSE_WINDOW_END": "the window Dagster hands each dbt run (orchestration/dbt/assets.py), set per run",
     "HUBPULSE_SPARK_HOST": "the Thrift server of HUBPULSE_DBT_TARGET=spark_thrift, read by dbt_project/profiles.yml only",
     "HUBPULSE_SPARK_PORT": "its port (default 10000), read by dbt_project/profiles.yml only",
+    "AWS_ACCESS_KEY_ID": "object-store credentials for an s3:// HUBPULSE_RAW_URI, read by botocore only, never logged",
+    "AWS_SECRET_ACCESS_KEY": "object-store credentials for an s3:// HUBPULSE_RAW_URI, read by botocore only, never logged",
+    "AWS_DEFAULT_REGION": "the object store's region, read by botocore",
+    "AWS_ENDPOINT_URL": "an S3-compatible server (MinIO, Ceph, moto) instead of AWS, read by botocore",
 }
 
 
@@ -220,6 +250,12 @@ class Settings(BaseModel):
         Path("data"), "HUBPULSE_HOME",
         "Root of everything hubpulse writes: raw partitions, warehouse, quality docs, serving copies, Dagster instance.",
         "a folder path without quotes, glob or control characters, not the filesystem root",
+    )
+    raw_uri: str | None = _setting(
+        None, "HUBPULSE_RAW_URI",
+        "Where raw partitions live (default $HUBPULSE_HOME/raw): a local folder or an S3-compatible bucket and "
+        "prefix, `s3://bucket/prefix` (credentials and endpoint from the AWS_* variables).",
+        "s3://bucket[/prefix] or a folder path without quotes, glob or control characters",
     )
     source: Literal["local", "live"] = _setting(
         "local", "HUBPULSE_SOURCE",
@@ -316,6 +352,11 @@ class Settings(BaseModel):
     @classmethod
     def _home(cls, value, info: ValidationInfo):
         return validate_home(value, cls.variable(info.field_name))
+
+    @field_validator("raw_uri", mode="before")
+    @classmethod
+    def _raw_uri(cls, value, info: ValidationInfo):
+        return validate_raw_uri(value, cls.variable(info.field_name)) if value is not None else None
 
     @field_validator("source", "schedules", "automation", "dbt_target", mode="before")
     @classmethod
@@ -463,6 +504,13 @@ class Settings(BaseModel):
     # ------------------------------------------------------------------------------------ derived values
 
     @property
+    def raw_root(self) -> str | Path:
+        """Root of the raw layer: HUBPULSE_RAW_URI (`s3://...` stays a string), else `<home>/raw`."""
+        if self.raw_uri is None:
+            return self.home / "raw"
+        return self.raw_uri if "://" in self.raw_uri else Path(self.raw_uri)
+
+    @property
     def archive_dir(self) -> Path:
         """The archive the local Hub serves: HUBPULSE_ARCHIVE, else `<home>/archive`."""
         return self.archive or self.home / "archive"
@@ -514,9 +562,25 @@ def hubpulse_home() -> Path:
     return get_settings().home
 
 
-def raw_models_dir(home: Path | None = None) -> Path:
-    """Folder of the raw `hub_model_snapshots` partitions."""
-    return (home or hubpulse_home()) / "raw" / "hub_models"
+def raw_root(home: Path | None = None, settings: Settings | None = None) -> str | Path:
+    """Root of the raw layer: HUBPULSE_RAW_URI when set (an `s3://` URI stays a string), else `<home>/raw`
+    (`settings` default to the environment's)."""
+    settings = settings or get_settings()
+    if settings.raw_uri is None:
+        return (home or settings.home) / "raw"
+    return settings.raw_root
+
+
+def raw_models_dir(home: Path | None = None, settings: Settings | None = None) -> str | Path:
+    """Root of the raw `hub_model_snapshots` partitions (a folder, or an `s3://` URI)."""
+    root = raw_root(home, settings)
+    return f"{root}/hub_models" if isinstance(root, str) else root / "hub_models"
+
+
+def raw_rejects_dir(home: Path | None = None) -> str | Path:
+    """Root of the rejected items' partitions, beside the raw partitions."""
+    root = raw_root(home)
+    return f"{root}/hub_models_rejects" if isinstance(root, str) else root / "hub_models_rejects"
 
 
 def warehouse_path(home: Path | None = None) -> Path:

@@ -3,8 +3,8 @@
 A daily pipeline's days do not arrive in order: the Hub is down one morning and the day is backfilled later, an
 archive is imported after the schedule started, a day is re-ingested. Each arrival here writes one raw
 partition and runs only that day's window of the daily-partitioned models (what the schedule, a backfill or
-the automation sensor runs); after the last arrival the three incrementals must equal a full refresh of the
-same raw days, row for row. Hypothesis draws the order and the re-runs over a small simulated history.
+the automation sensor runs); after the last arrival the daily-partitioned incrementals must equal a full
+refresh of the same raw days, row for row. Hypothesis draws the order and the re-runs over a small simulated history.
 """
 
 from __future__ import annotations

@@ -69,3 +69,16 @@ def test_load_bench_times_a_fresh_import():
     out = run_bench("load.py", "--repeat", "1")
     assert "import orchestration.definitions in a fresh process" in out
     assert "target < 6s" in out
+
+
+def test_object_store_bench_writes_and_lists_through_moto(tmp_path):
+    # Writes and listings only: the dbt part (six dbt runs, about 90 s even at this size) is left to `make bench`;
+    # a dbt build over the bucket equal to the local one is tests/test_object_store.py's.
+    out = run_bench("object_store.py", "--models", "300", "--days", "3", "--list-at", "", "--list-repeat", "1",
+                    "--skip-dbt", "--keep", str(tmp_path / "object_store"))
+    assert "moto's S3 server is a Python server" in out and "not a real S3's throughput or latency" in out
+    assert "write ratio bucket / local:" in out
+    # Every write into the bucket stages, publishes by a server-side copy and deletes the temporary.
+    bucket = next(line for line in out.splitlines() if line.startswith("bucket "))
+    assert "PUT 1" in bucket and "COPY 1" in bucket, bucket
+    assert "list partitions (rawstore.list_partitions)" in out

@@ -3,7 +3,8 @@ copy; then a rerun. No partial partition is ever visible, the warehouse opens, t
 good version, and the rerun's results equal a run that never crashed.
 
 Each crash is a real SIGKILL of a real process (`hubpulse import-archive`, the `dbt` CLI, a publishing process),
-sent at a moment the test observes (a temporary file appearing, a line dbt prints), never simulated.
+sent at a moment the test observes (a partition staged and not yet published, which the import process
+announces and waits at; a line dbt prints), never simulated.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -36,7 +38,7 @@ from tests.reliability import (
 )
 
 DAY1, DAY2 = dt.date(2025, 3, 1), dt.date(2025, 3, 2)
-BIG = 6_000  # models a day: the partition write takes long enough to be caught in the middle
+BIG = 6_000  # models a day: DAY1 re-crawled much bigger than before
 
 
 # ------------------------------------------------------------------------------------------------ raw partitions
@@ -56,22 +58,53 @@ def _import_here(archive: Path, home: Path) -> None:
     import_archive(archive, home / "raw" / "hub_models", home / "raw" / "hub_models_rejects", log=lambda _m: None)
 
 
+# `python -c PAUSED_IMPORT DAY MARKER import-archive ...`: `hubpulse import-archive`, with our own `rawstore.stage`
+# wrapped in this child process so that once DAY's data file is staged whole (its temporary written and fsynced)
+# and before it is published (renamed), the process writes the temporary's path to MARKER and waits there. The
+# test then sends SIGKILL: the kill lands mid-write whatever the machine's load (a 1 ms poll for the temporary
+# raced the write, which takes a few ms, and lost under load). No library code is touched.
+PAUSED_IMPORT = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from orchestration.cli.main import main
+    from orchestration.hub import rawstore
+
+    day, marker = sys.argv[1], Path(sys.argv[2])
+    stage = rawstore.stage
+
+    def stage_then_wait(table, root, when):
+        staged = stage(table, root, when)
+        if when.isoformat() == day and Path(root).name == "hub_models":
+            marker.with_suffix(".tmp").write_text(str(staged.temporary))
+            marker.with_suffix(".tmp").replace(marker)
+            time.sleep(3600)  # until killed
+        return staged
+
+    rawstore.stage = stage_then_wait
+    sys.exit(main(sys.argv[3:]))
+""")
+
+
 def _kill_while_writing(archive: Path, home: Path, day: dt.date, timeout: float = 120) -> Path:
-    """Run an import and SIGKILL it the moment a temporary partition file of `day` exists; return that file."""
+    """Run an import, SIGKILL it while `day`'s partition is staged but not yet published; return the temporary."""
     folder = partition_dir(home / "raw" / "hub_models", day)
-    process = _import(archive, home)
+    marker = home.parent / f"staged-{day}-{time.monotonic_ns()}"
+    command = [sys.executable, "-c", PAUSED_IMPORT, day.isoformat(), str(marker), "import-archive", str(archive),
+               "--home", str(home), "--no-dagster"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "DAGSTER_HOME": ""})
     deadline = time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline:
-            temporary = [p for p in folder.glob(f".{PARTITION_FILE}.{process.pid}.*.tmp")] if folder.is_dir() else []
-            if temporary:
-                process.send_signal(signal.SIGKILL)
-                break
+        while not marker.exists():  # the child waits once there: no race with the write
             if process.poll() is not None:
                 raise AssertionError(f"the import ended before writing {day}: {process.stderr.read()[-2000:]!r}")
-            time.sleep(0.001)
-        else:
-            raise AssertionError("no partition write started in time")
+            if time.monotonic() > deadline:
+                raise AssertionError("no partition write started in time")
+            time.sleep(0.01)
+        temporary = Path(marker.read_text())
+        # the staged file is the writer's hidden temporary beside the final name, as a reader's glob skips it
+        assert [p for p in folder.glob(f".{PARTITION_FILE}.{process.pid}.*.tmp")] == [temporary]
+        process.send_signal(signal.SIGKILL)
     finally:
         if process.poll() is None:
             process.kill()
@@ -79,7 +112,7 @@ def _kill_while_writing(archive: Path, home: Path, day: dt.date, timeout: float 
         process.stdout.close()
         process.stderr.close()
     assert process.returncode == -signal.SIGKILL
-    return temporary[0]
+    return temporary
 
 
 def _visible_rows(home: Path) -> dict[dt.date, int]:

@@ -6,7 +6,7 @@ dagster.yaml with its pools and event log), `dagster dev -w workspace.yaml` star
 starts it (no executor forced: each step of a run is a process of its own; the automation sensor running, the
 schedules stopped as they are by default with the local archive). Seven days of a small simulated history are
 imported, then, once the sensor's runs have built and published the warehouse, the eighth day (in the middle)
-arrives late. The sensor requests only that day; the three daily-partitioned models must then equal a full
+arrives late. The sensor requests only that day; the daily-partitioned models must then equal a full
 refresh of the same eight raw days, row for row.
 
 The instance is read with Dagster's public API (`DagsterInstance`), the sensor's state over GraphQL.

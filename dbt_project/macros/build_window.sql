@@ -54,6 +54,9 @@
     footer: every data test of a windowed run asks for the window, and reading the source (`union_by_name`
     opens every partition's schema) cost 0.2 s per call at 365 partitions, growing with the history. A partition
     file exists only whole (the writer renames it into place), as the source reads it. None in a unit test.
+    An `s3://` raw location (HUBPULSE_RAW_URI) is globbed the same way through the fsspec filesystem profiles.yml
+    registers: a key listing, no object read; the writer's temporaries under `_staging/` match no
+    `snapshot_date=*` pattern (tests/test_object_store.py builds a late day's window over a bucket).
 -#}
 {% macro last_raw_snapshot_after(day) %}
     {#- A unit test has no graph: its inputs are fixtures, not the raw partitions. -#}
@@ -72,8 +75,8 @@
     {{ return(last if last else none) }}
 {% endmacro %}
 
-{#- Spark: the file names of the raw table the on-run-start hook registered (`input_file_name()`, no row read
-    beyond the partitions' snapshot_date statistics). -#}
+{#- Spark: the newest snapshot_date after `day` in the raw table the on-run-start hook registered (the filter
+    skips the other days' row groups by their Parquet statistics). -#}
 {% macro spark__last_raw_snapshot_after(day) %}
     {%- set found = run_query(
         "select cast(max(snapshot_date) as string) from hub.hub_model_snapshots where snapshot_date > date '"

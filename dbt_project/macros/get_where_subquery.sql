@@ -6,7 +6,7 @@
     tested relation is one of the daily-partitioned models, the snapshot views or the raw source, the test
     reads only the window's rows:
       - the snapshot views (stg_hub__model_snapshots, int_model_snapshots_attributed), the raw source,
-        fct_model_daily: snapshot_date within the window;
+        int_model_snapshots_daily, fct_model_daily: snapshot_date within the window;
       - int_models_daily_downloads: every row on a download date the window's snapshots wrote (old rows on those
         dates too, so a duplicate across the window's start is still found);
       - fct_download_velocity: every row from the first day the run rebuilt (see velocity_recompute_from).
@@ -16,7 +16,8 @@
     {%- set where = config.get('where', '') -%}
     {%- set name = relation.identifier if relation.identifier is defined else none -%}
     {%- set by_snapshot_date = (
-        'stg_hub__model_snapshots', 'int_model_snapshots_attributed', 'hub_model_snapshots', 'fct_model_daily') -%}
+        'stg_hub__model_snapshots', 'int_model_snapshots_attributed', 'hub_model_snapshots',
+        'int_model_snapshots_daily', 'fct_model_daily') -%}
     {%- set by_download_date = ('int_models_daily_downloads', 'fct_download_velocity') -%}
     {#- The window only for the relations it narrows: every other test (seeds, marts) skips its look-up. -#}
     {%- set window = build_window() if name in by_snapshot_date or name in by_download_date else none -%}

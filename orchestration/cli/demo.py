@@ -86,14 +86,14 @@ def _archive_days(archive: Path) -> int:
     return len(list_snapshots(archive)) if archive.is_dir() else 0
 
 
-def _ingested_since(raw: Path, dates: list[dt.date], since: float) -> int:
+def _ingested_since(raw: Path | str, dates: list[dt.date], since: float) -> int:
     """How many of `dates` have a raw partition written after `since` (the ingest step's progress)."""
-    from orchestration.hub.snapshots import PARTITION_FILE
+    from orchestration.hub import rawstore
 
     done = 0
     for day in dates:
         with contextlib.suppress(FileNotFoundError):
-            done += (raw / f"snapshot_date={day.isoformat()}" / PARTITION_FILE).stat().st_mtime >= since
+            done += rawstore.modified(rawstore.partition_file(raw, day)).timestamp() >= since
     return done
 
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from orchestration.hub.limits import RATE_LIMITS, RATE_WINDOW_SECONDS, least_run_seconds
 
 if TYPE_CHECKING:
+    from orchestration.hub.rawstore import RawRoot
     from orchestration.hub.scope import Scope
     from orchestration.settings import Settings
 
@@ -161,16 +162,14 @@ def assumed_requests(scope: Scope, page_size: int | None = None) -> RequestEstim
     return RequestEstimate(sum(by_kind.values()), listings, models, dict(by_kind))
 
 
-def newest_partition_items(raw_root: Path) -> tuple[dt.date | None, list[dict]]:
+def newest_partition_items(raw_root: RawRoot) -> tuple[dt.date | None, list[dict]]:
     """(date, [{id, tags}]) of the newest raw partition, or (None, []) when there is none."""
-    import pyarrow.parquet as pq
+    from orchestration.hub import rawstore
 
-    from orchestration.hub.snapshots import PARTITION_FILE, list_partitions, partition_dir
-
-    days = list_partitions(raw_root)
+    days = rawstore.list_partitions(raw_root)
     if not days:
         return None, []
-    table = pq.read_table(partition_dir(raw_root, days[-1]) / PARTITION_FILE, columns=["id", "tags"])
+    table = rawstore.read_table(rawstore.partition_file(raw_root, days[-1]), ["id", "tags"])
     return days[-1], table.to_pylist()
 
 
@@ -240,7 +239,7 @@ def _endpoint_check(endpoint: str, token: str | None, timeout: float) -> _Probe:
 # --------------------------------------------------------------------------------------------- checks
 
 
-def _requests_check(scope: Scope, raw_root: Path, probe: _Probe, page_size: int | None) -> tuple[Check, RequestEstimate]:
+def _requests_check(scope: Scope, raw_root: RawRoot, probe: _Probe, page_size: int | None) -> tuple[Check, RequestEstimate]:
     day, items = newest_partition_items(raw_root)
     estimate = count_requests(scope, items, page_size, day) if day else assumed_requests(scope, page_size)
     if probe.limit:
@@ -272,20 +271,24 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def _disk_check(raw_root: Path, home: Path, models: int) -> Check:
-    import pyarrow.parquet as pq
+def _disk_check(raw_root: RawRoot, home: Path, models: int) -> Check:
+    from orchestration.hub import rawstore
 
-    from orchestration.hub.snapshots import PARTITION_FILE, list_partitions, partition_dir
-
-    files = [partition_dir(raw_root, day) / PARTITION_FILE for day in list_partitions(raw_root)]
-    rows = sum(pq.ParquetFile(path).metadata.num_rows for path in files)
+    files = [rawstore.partition_file(raw_root, day) for day in rawstore.list_partitions(raw_root)]
+    rows = sum(rawstore.num_rows(path) for path in files)
     if rows:
-        per_row = sum(path.stat().st_size for path in files) / rows
+        per_row = sum(rawstore.size(path) for path in files) / rows
         basis = f"measured on {len(files)} raw partition(s)"
     else:
         per_row, basis = float(ASSUMED_BYTES_PER_ROW), "assumed, no raw partition yet"
     per_day = per_row * models
     per_year = per_day * 365
+    if rawstore.is_remote(raw_root):
+        details = {"bytes_per_row": per_row, "models_per_day": models, "bytes_per_day": per_day,
+                   "bytes_per_year": per_year, "measured": bool(rows)}
+        return Check("disk", "OK", f"raw {per_row:,.0f} bytes per model row ({basis}) x {models:,} models: "
+                     f"{_size(per_day)} a day, {_size(per_year)} a year, in {raw_root} (object storage, not this "
+                     f"disk; the warehouse and published copies stay under {home})", "", details)
     free = shutil.disk_usage(_existing_parent(home)).free
     message = (f"raw {per_row:,.0f} bytes per model row ({basis}) x {models:,} models: {_size(per_day)} a day, "
                f"{_size(per_year)} a year; {_size(free)} free on the disk of {home}")
@@ -426,7 +429,7 @@ def run_checks(settings: Settings | None = None, *, home: Path | None = None, to
     scope = scope or Scope.from_env()
     wanted = set(only or CHECKS)
     now = now or dt.datetime.now(dt.UTC)
-    raw_root = settings_module.raw_models_dir(home)
+    raw_root = settings_module.raw_models_dir(home, s)
     checks: list[Check] = []
     if "source" in wanted:
         checks.append(Check("source", "OK", "HUBPULSE_SOURCE=live: the daily schedule reads the live Hub")

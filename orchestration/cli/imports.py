@@ -34,11 +34,12 @@ def register(sub, *, home_help: str, home: Callable[[argparse.Namespace], Path])
     from orchestration.hub.trackers import FORMATS  # light: the archive module and the standard library
 
     def import_command(args) -> int:
+        from orchestration import settings
         from orchestration.hub.trackers import series_columns
         from orchestration.hub.transfer import import_archive
         from orchestration.resources import HubpulsePaths
 
-        paths = HubpulsePaths(home=str(home(args)))
+        paths = HubpulsePaths(home=str(home(args)), raw_uri=settings.get_settings().raw_uri)
         summaries = import_archive(Path(args.archive), paths.raw_models, paths.raw_rejects,
                                    start=args.start, end=args.end, format=args.format,
                                    columns=series_columns(args.column) if args.column else None)

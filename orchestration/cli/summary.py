@@ -38,17 +38,20 @@ def raw_summary(home: Path) -> str:
     """The raw layer in one line: dates, rows, models, authors (read in place with DuckDB)."""
     import duckdb
 
+    from orchestration.hub import rawstore
+
     raw = settings.raw_models_dir(home)
-    if not any(raw.glob("*/*.parquet")):
+    if not rawstore.list_partitions(raw):
         return f"raw partitions: none under {raw}"
     con = duckdb.connect()
+    rawstore.register(con, raw)
     row = con.execute(
         """
         select count(distinct snapshot_date), min(snapshot_date), max(snapshot_date), count(*),
                count(distinct id), count(distinct author)
         from read_parquet(?, union_by_name = true)
         """,
-        [str(raw / "*" / "*.parquet")],
+        [str(rawstore.join(raw, "snapshot_date=*", "*.parquet"))],
     ).fetchone()
     days, first, last, rows, models, authors = row
     return (f"raw partitions: {days} snapshot dates {first} .. {last} ({rows:,} model rows, {models:,} distinct "

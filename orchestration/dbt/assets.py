@@ -86,6 +86,8 @@ def build(
 ):
     """`dbt build` of the set's selection (dbt started with `env` added), its outputs carrying row counts,
     previews and charts."""
+    if paths.raw_uri is not None:  # the raw layer as the resource resolved it (a relative folder made absolute)
+        env = {**env, "HUBPULSE_RAW_URI": str(paths.raw_root)}
     with patched_environ(env):  # `cli` starts dbt with a copy of this process's environment
         invocation = dbt.cli(["build"], context=context)
     yield from with_warehouse_metadata(

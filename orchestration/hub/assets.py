@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.hub import rawstore
 from orchestration.hub.archive import ArchiveError, default_taken_at, parse_snapshot_date, snapshot_taken_at
 from orchestration.hub.client import HubClient, InsecureEndpointError, LiveHistoryError, MissingSnapshotError
 from orchestration.hub.partitions import daily_snapshot_partitions
@@ -29,9 +30,8 @@ PROGRESS_SECONDS = 10.0
 def partition_preview(path) -> dg.MetadataValue:
     """The most downloaded models of a written partition, as a table for the UI."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(path, columns=list(PREVIEW_COLUMNS))
+    table = rawstore.read_table(path, list(PREVIEW_COLUMNS))
     if table.num_rows:
         order = pc.sort_indices(table, sort_keys=[("downloads", "descending"), ("id", "ascending")])
         table = table.take(order[:PREVIEW_ROWS])
@@ -123,6 +123,7 @@ def _ingest(context: dg.AssetExecutionContext, hub: HubClient, scope: Scope, pat
                     **stats.as_metadata(),
                     "seconds": round(time.monotonic() - day_started, 3),
                     "fields_missing": dg.MetadataValue.json(summary["missing_fields"]),
+                    # a folder path or an s3:// URI (never credentials: those stay in botocore's environment)
                     "path": dg.MetadataValue.path(str(path)),
                     "dagster/row_count": rows.rows,
                     "preview": partition_preview(path),

@@ -21,18 +21,17 @@ import functools
 import gc
 import json
 import math
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
+from orchestration.hub import rawstore
 from orchestration.hub.archive import check_taken_at, default_taken_at, parse_snapshot_date
+from orchestration.hub.rawstore import RawRoot
 
 if TYPE_CHECKING:  # pyarrow is imported where rows are built, written or read: the code location loads without it
     import pyarrow as pa
@@ -141,7 +140,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-PARTITION_FILE = "part-0.parquet"
 
 
 @dataclass
@@ -460,152 +458,70 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def partition_dir(root: Path, day: dt.date) -> Path:
-    """`root/snapshot_date=YYYY-MM-DD`: the Hive-style folder of one date."""
-    return Path(root) / f"snapshot_date={day.isoformat()}"
+PARTITION_FILE = rawstore.PARTITION_FILE  # named here too: readers of the layout have always imported it from here
 
 
-_TMP_SUFFIX = ".tmp"
-_swept: set[Path] = set()  # roots whose leftovers this process has already removed
+def partition_dir(root: RawRoot, day: dt.date) -> RawRoot:
+    """`root/snapshot_date=YYYY-MM-DD`: the Hive-style folder (or key prefix) of one date."""
+    return rawstore.partition_dir(root, day)
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
+def remove_stale_temporaries(root: RawRoot) -> list[RawRoot]:
+    """Delete what writers killed mid-write left under a partition root; return what was removed
+    (`rawstore.remove_stale_temporaries`)."""
+    return rawstore.remove_stale_temporaries(root)
 
 
-def _is_stale_temporary(path: Path) -> bool:
-    """`.part-0.parquet.<pid>.<random>.tmp` of a writer that no longer runs (killed mid-write)."""
-    rest = path.name[len(f".{PARTITION_FILE}.") : -len(_TMP_SUFFIX)]
-    pid = rest.split(".", 1)[0]
-    return not (pid.isdigit() and _pid_alive(int(pid)))
-
-
-def remove_stale_temporaries(root: Path) -> list[Path]:
-    """Delete what writers killed mid-write left under a partition root; return what was removed.
-
-    A live writer's temporary file (its pid is in the name) is left alone, so two runs can share a root.
-    """
-    removed = []
-    for path in Path(root).glob(f"snapshot_date=*/.{PARTITION_FILE}.*{_TMP_SUFFIX}"):
-        if _is_stale_temporary(path):
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
-
-
-def _sweep_once(root: Path) -> None:
-    key = Path(root).resolve()
-    if key not in _swept:
-        remove_stale_temporaries(root)
-        _swept.add(key)
-
-
-def _contained(path: Path, root: Path) -> Path:
-    """`path`, after checking it resolves inside `root` (a planted symlink must not redirect a write)."""
-    resolved_root = Path(root).resolve()
-    if not path.resolve().is_relative_to(resolved_root):
-        raise ValueError(f"refusing to write {path}: it resolves outside {resolved_root} (a symlink?)")
-    return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _stage(table: pa.Table, target: Path) -> Path:
-    """Write `table` to a hidden temporary file beside `target` (fsynced, readable by all); return its path."""
-    import pyarrow.parquet as pq
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=target.parent)
-    os.close(fd)
-    try:
-        # Row groups sized for DuckDB's parallel scan; no timestamps in the file, so equal rows give equal bytes.
-        pq.write_table(table, tmp, compression="zstd", row_group_size=122_880, write_statistics=True)
-        with open(tmp, "rb") as fh:
-            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; BI tools and other users read raw files
-            os.fsync(fh.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
-def write_snapshot_partition(raw_root: Path, rejects_root: Path, rows: SnapshotRows) -> Path:
+def write_snapshot_partition(raw_root: RawRoot, rejects_root: RawRoot, rows: SnapshotRows) -> RawRoot:
     """Write (or replace whole) one date's raw partition and its rejects; return the data file.
 
-    Both files are written in full to hidden temporary names (`.part-0.parquet.<pid>.<random>.tmp`, which no
-    `*.parquet` glob matches) and only then renamed over the old ones, the data file last: a reader sees the old
-    partition or the new one, never a half-written file, and a writer killed before the renames leaves the old
-    partition byte for byte. What a killed writer leaves behind is removed by the next write into the root.
-    A date with no rejects has no rejects file.
+    Both files are written in full under temporary names that no reader's glob matches and only then
+    published under their final names, the data file last (`orchestration/hub/rawstore.py` says how, on a folder
+    and on an object store): a reader sees the old partition or the new one, never a half-written file, and a
+    writer killed before publishing leaves the old partition byte for byte. What a killed writer leaves behind is
+    removed by the next write into the root. A date with no rejects has no rejects file.
     """
-    target = _contained(partition_dir(raw_root, rows.snapshot_date) / PARTITION_FILE, raw_root)
-    rejects_target = _contained(partition_dir(rejects_root, rows.snapshot_date) / PARTITION_FILE, rejects_root)
-    _sweep_once(raw_root)
-    _sweep_once(rejects_root)
-    staged: list[Path] = []
+    day = rows.snapshot_date
+    rawstore.sweep_once(raw_root)
+    rawstore.sweep_once(rejects_root)
+    staged: list[rawstore.Staged] = []
     try:
-        data_tmp = _stage(rows.table, target)
-        staged.append(data_tmp)
-        rejects_tmp = _stage(rows.rejects, rejects_target) if rows.rejects.num_rows else None
-        if rejects_tmp is not None:
-            staged.append(rejects_tmp)
-            os.replace(rejects_tmp, rejects_target)
+        data = rawstore.stage(rows.table, raw_root, day)
+        staged.append(data)
+        if rows.rejects.num_rows:
+            rejects = rawstore.stage(rows.rejects, rejects_root, day)
+            staged.append(rejects)
+            rejects.publish()
         else:
-            rejects_target.unlink(missing_ok=True)
-        os.replace(data_tmp, target)
+            rawstore.remove(rejects_root, day)
+        data.publish()
     except BaseException:
-        for tmp in staged:
-            tmp.unlink(missing_ok=True)
+        for item in staged:
+            item.discard()
         raise
-    _fsync_dir(target.parent)
-    if rejects_target.parent.is_dir():
-        _fsync_dir(rejects_target.parent)
-    return target
+    rawstore.sync(raw_root, day)
+    rawstore.sync(rejects_root, day)
+    return data.target
 
 
-def read_partition_fetched_at(raw_root: Path, day: dt.date) -> dt.datetime | None:
+def read_partition_fetched_at(raw_root: RawRoot, day: dt.date) -> dt.datetime | None:
     """The instant one raw partition recorded (`fetched_at`), or None when it predates the column."""
-    import pyarrow.parquet as pq
-
-    path = partition_dir(raw_root, day) / PARTITION_FILE
-    if "fetched_at" not in pq.read_schema(path).names:
+    path = rawstore.partition_file(raw_root, day)
+    if "fetched_at" not in rawstore.read_schema(path).names:
         return None
-    values = pq.read_table(path, columns=["fetched_at"]).column("fetched_at").drop_null().unique().to_pylist()
+    values = rawstore.read_table(path, ["fetched_at"]).column("fetched_at").drop_null().unique().to_pylist()
     return max(values) if values else None
 
 
-def read_partition_items(raw_root: Path, day: dt.date) -> list[dict]:
+def read_partition_items(raw_root: RawRoot, day: dt.date) -> list[dict]:
     """The items of one raw partition exactly as received (for export back to the archive format)."""
-    import pyarrow.parquet as pq
-
-    path = partition_dir(raw_root, day) / PARTITION_FILE
-    if not path.exists():
+    path = rawstore.partition_file(raw_root, day)
+    if not rawstore.exists(path):
         raise FileNotFoundError(f"no raw partition for {day}: {path}")
-    column = pq.read_table(path, columns=["item_json"]).column("item_json")
+    column = rawstore.read_table(path, ["item_json"]).column("item_json")
     return [orjson.loads(text) for text in column.to_pylist()]
 
 
-def list_partitions(raw_root: Path) -> list[dt.date]:
+def list_partitions(raw_root: RawRoot) -> list[dt.date]:
     """Dates that have a raw partition, sorted."""
-    root = Path(raw_root)
-    if not root.is_dir():
-        return []
-    days = []
-    for child in root.iterdir():
-        if child.name.startswith("snapshot_date=") and (child / PARTITION_FILE).exists():
-            days.append(parse_snapshot_date(child.name.split("=", 1)[1]))
-    return sorted(days)
+    return rawstore.list_partitions(raw_root)

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.hub.snapshots import PARTITION_FILE, list_partitions, partition_dir, raw_schema
+from orchestration.hub import rawstore
+from orchestration.hub.rawstore import RawRoot
+from orchestration.hub.snapshots import list_partitions, raw_schema
 from orchestration.quality.config import QualityConfig
 from orchestration.quality.validation import (
     CheckDef,
@@ -404,33 +406,30 @@ def validate_raw_frame(
 # ------------------------------------------------------------------------------------------------- files
 
 
-def partition_file(raw_root: Path, day: dt.date) -> Path:
-    return partition_dir(raw_root, day) / PARTITION_FILE
+def partition_file(raw_root: RawRoot, day: dt.date) -> RawRoot:
+    return rawstore.partition_file(raw_root, day)
 
 
-def previous_partition(raw_root: Path, day: dt.date) -> tuple[dt.date, int] | None:
+def previous_partition(raw_root: RawRoot, day: dt.date) -> tuple[dt.date, int] | None:
     """The latest existing partition before `day` and its row count (from the Parquet footer)."""
-    import pyarrow.parquet as pq
-
     earlier = [d for d in list_partitions(raw_root) if d < day]
     if not earlier:
         return None
-    return earlier[-1], pq.ParquetFile(partition_file(raw_root, earlier[-1])).metadata.num_rows
+    return earlier[-1], rawstore.num_rows(partition_file(raw_root, earlier[-1]))
 
 
-def read_raw_partition(raw_root: Path, day: dt.date) -> tuple[pd.DataFrame, pa.Schema]:
+def read_raw_partition(raw_root: RawRoot, day: dt.date) -> tuple[pd.DataFrame, pa.Schema]:
     """The checked columns of one partition as an Arrow-backed DataFrame, and the file's full schema."""
     import pandas as pd
-    import pyarrow.parquet as pq
 
     path = partition_file(raw_root, day)
-    schema = pq.read_schema(path)
+    schema = rawstore.read_schema(path)
     columns = [c for c in CHECKED_COLUMNS if schema.get_field_index(c) >= 0]
-    table = pq.read_table(path, columns=columns)
+    table = rawstore.read_table(path, columns)
     return table.to_pandas(types_mapper=pd.ArrowDtype), schema
 
 
-def missing_partition(day: dt.date, path: Path) -> RawValidation:
+def missing_partition(day: dt.date, path: RawRoot) -> RawValidation:
     """Every check fails: there is no partition file to validate."""
     error = (
         f"no raw partition for {day}: {path} does not exist (materialize hub_model_snapshots for it first)"
@@ -454,7 +453,7 @@ def missing_partition(day: dt.date, path: Path) -> RawValidation:
 
 
 def validate_raw_partition(
-    raw_root: Path,
+    raw_root: RawRoot,
     day: dt.date,
     *,
     config: QualityConfig,
@@ -464,7 +463,7 @@ def validate_raw_partition(
 ) -> RawValidation:
     """Read one raw partition (checked columns only) and run every raw expectation on it."""
     path = partition_file(raw_root, day)
-    if not path.exists():
+    if not rawstore.exists(path):
         return missing_partition(day, path)
     frame, schema = read_raw_partition(raw_root, day)
     return validate_raw_frame(
@@ -486,7 +485,7 @@ _BORDERLINE = 1e-9  # shares this close to their threshold are re-checked alone 
 
 
 def validate_raw_partitions(
-    raw_root: Path,
+    raw_root: RawRoot,
     days: Iterable[dt.date],
     *,
     config: QualityConfig,
@@ -505,8 +504,6 @@ def validate_raw_partitions(
     page are exactly those of a single-partition run; a partition that passes gets the passing results of
     its own expectations, with its own counts, and the batch's Data Docs page.
     """
-    import pyarrow.parquet as pq
-
     organisations = resolvable_organisations() if organisations is None else frozenset(organisations)
     days = sorted(set(days))
     on_disk = list_partitions(raw_root)
@@ -514,7 +511,7 @@ def validate_raw_partitions(
     loaded: list[tuple[dt.date, pd.DataFrame, pa.Schema]] = []
     for day in days:
         path = partition_file(raw_root, day)
-        if not path.exists():
+        if not rawstore.exists(path):
             out[day] = missing_partition(day, path)
             continue
         frame, schema = read_raw_partition(raw_root, day)
@@ -527,7 +524,7 @@ def validate_raw_partitions(
             return None
         before = earlier[-1]
         if before not in rows_of:
-            rows_of[before] = pq.ParquetFile(partition_file(raw_root, before)).metadata.num_rows
+            rows_of[before] = rawstore.num_rows(partition_file(raw_root, before))
         return before, rows_of[before]
 
     batch: list[tuple[dt.date, pd.DataFrame, pa.Schema]] = []

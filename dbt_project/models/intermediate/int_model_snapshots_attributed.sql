@@ -66,8 +66,8 @@ final as {{ inlined() }} (
         deduplicated.hub_object_id,
         deduplicated.namespace,
         deduplicated.author,
-        coalesce(organization_aliases.organization, deduplicated.author) as organization,
-        coalesce(canonical_regions.region, legacy_regions.region, 'unclassified') as region,
+        {{ attributed_organization('deduplicated.author') }} as organization,
+        {{ attributed_region() }} as region,
         deduplicated.created_at,
         case
             when not deduplicated.is_placeholder_created_at
@@ -93,12 +93,7 @@ final as {{ inlined() }} (
         deduplicated.eval_results_json,
         deduplicated.model_index_json
     from deduplicated
-    left join organization_aliases
-        on deduplicated.author = organization_aliases.legacy_namespace
-    left join organization_regions as canonical_regions
-        on coalesce(organization_aliases.organization, deduplicated.author) = canonical_regions.hf_org
-    left join organization_regions as legacy_regions
-        on deduplicated.author = legacy_regions.hf_org
+    {{ attribution_joins('deduplicated.author') }}
 
 )
 

@@ -1,8 +1,20 @@
 with
 
-model_snapshots as {{ inlined() }} (
+model_days as {{ inlined() }} (
 
-    select * from {{ ref('int_model_snapshots_attributed') }}
+    select * from {{ ref('int_model_snapshots_daily') }}
+
+),
+
+organization_aliases as {{ inlined() }} (
+
+    select * from {{ ref('organization_aliases') }}
+
+),
+
+organization_regions as {{ inlined() }} (
+
+    select * from {{ ref('int_organization_regions_overridden') }}
 
 ),
 
@@ -14,7 +26,8 @@ model_tags as {{ inlined() }} (
 
 seen as (
 
-    -- One pass over the history: the first and last snapshot, and the latest snapshot's attributes.
+    -- One pass over the compact daily rows: the first and last snapshot, and the latest snapshot's attributes
+    -- (its organisation and region are the attribution of its author, below).
     select
         model_id,
         min(snapshot_date) as first_seen_date,
@@ -27,8 +40,6 @@ seen as (
                 ['repo_id', 'repo_id'],
                 ['namespace', 'namespace'],
                 ['author', 'author'],
-                ['organization', 'organization'],
-                ['region', 'region'],
                 ['created_at', 'created_at'],
                 ['created_date', 'created_date'],
                 ['is_placeholder_created_at', 'is_placeholder_created_at'],
@@ -42,7 +53,7 @@ seen as (
                 ['likes', 'likes'],
                 ['trending_score', 'trending_score'],
             ]), 'snapshot_date') }} as latest
-    from model_snapshots
+    from model_days
     group by model_id
 
 ),
@@ -77,8 +88,8 @@ final as (
         seen.repo_ids_seen,
         seen.latest.namespace,
         seen.latest.author,
-        seen.latest.organization,
-        seen.latest.region,
+        {{ attributed_organization('seen.latest.author') }} as organization,
+        {{ attributed_region() }} as region,
         seen.latest.created_at,
         seen.latest.created_date,
         seen.latest.is_placeholder_created_at,
@@ -98,6 +109,7 @@ final as (
         seen.snapshots_seen,
         seen.last_seen_date < calendar.latest_snapshot_date as is_deleted
     from seen
+    {{ attribution_joins('seen.latest.author') }}
     left join latest_tags
         on seen.model_id = latest_tags.model_id
     cross join calendar
