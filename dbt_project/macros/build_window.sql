@@ -72,8 +72,8 @@
     {{ return(last if last else none) }}
 {% endmacro %}
 
-{#- Spark: the file names of the raw table the on-run-start hook registered (`input_file_name()`, no row read
-    beyond the partitions' snapshot_date statistics). -#}
+{#- Spark: the newest snapshot_date after `day` in the raw table the on-run-start hook registered (the filter
+    skips the other days' row groups by their Parquet statistics). -#}
 {% macro spark__last_raw_snapshot_after(day) %}
     {%- set found = run_query(
         "select cast(max(snapshot_date) as string) from hub.hub_model_snapshots where snapshot_date > date '"
