@@ -41,8 +41,8 @@ demo-full: prepare
 test: prepare browser
 	$(PY) -m pytest -q -n 2 --dist loadfile -m "not spark"
 
-# The same marts on Spark (tests/test_spark_engine.py, about 18 min on 2 cores): the `spark` extra and a Java 17
-# runtime, run after `make test` by .ci/run, so that `make test` keeps its time.
+# The same marts on Spark (tests/test_spark_engine.py, 15.5 min on 2 cores beside other suites): the `spark`
+# extra and a Java 17 runtime, run after `make test` by .ci/run, so that `make test` keeps its time.
 test-spark: prepare
 	@command -v java >/dev/null || { echo "make test-spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@$(PY) -m pip install --quiet --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
