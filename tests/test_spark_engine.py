@@ -2,7 +2,7 @@
 session method, HUBPULSE_DBT_TARGET=spark) gives the same marts, every dbt data and unit test passes on both, and
 day-by-day windows on Spark equal a full refresh, a window day left without raw rows included.
 
-Opt-in and slow (15.5 minutes on 2 cores beside other test suites, most of it Spark): marked `spark`, skipped
+Opt-in and slow (13-15.5 minutes on 2 cores beside other test suites, most of it Spark): marked `spark`, skipped
 without the `spark` extra or a Java runtime. Run it alone: `make test-spark`.
 
 The Spark tables are Parquet folders under `$HUBPULSE_HOME/spark/warehouse/<schema>.db/<table>`: DuckDB reads
