@@ -25,7 +25,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import warehouse_reference as reference
-from test_warehouse import INCREMENTAL_MODELS, PROJECT_DIR, assert_same_rows, read_relations, run_dbt
+from test_warehouse import (
+    DAILY_RELATIONS,
+    INCREMENTAL_MODELS,
+    PROJECT_DIR,
+    assert_same_rows,
+    read_relations,
+    run_dbt,
+)
 
 from orchestration.hub import archive
 from orchestration.hub.assets import snapshot_instant
@@ -236,7 +243,7 @@ def test_the_boundary_is_strict_created_at_the_instant_entered_the_scope_a_secon
 
 def test_the_warehouse_equals_the_reference_and_daily_windows_equal_the_full_build(history, built, tmp_path):
     expected = reference.compute(history.raw / "hub_models", PROJECT_DIR)
-    for name, (_, keys) in INCREMENTAL_MODELS.items():
+    for name, (_, keys) in DAILY_RELATIONS.items():
         assert_same_rows(built[name], expected[name], keys, name)
     # The schedule's path: the history up to two days before the end at once, then one window a day, each
     # reading the previous snapshot's instant from the rows already built.
@@ -282,7 +289,7 @@ def test_an_existing_home_from_before_the_instants_keeps_building(history, tmp_p
     for row in daily:
         if row["snapshot_date"] in old_days:
             row["snapshot_fetched_at"] = reference.end_of_day(row["snapshot_date"])
-    for name, (_, keys) in INCREMENTAL_MODELS.items():
+    for name, (_, keys) in DAILY_RELATIONS.items():
         assert_same_rows(built[name], expected[name], keys, name)
     # With the old days at the end of their date, a model created on the last old day after 02:00 and first
     # listed on BOUNDARY_DAY is not new there: the old partition says the Hub was seen at 23:59:59.999.
