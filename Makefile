@@ -13,7 +13,7 @@ DASHBOARD_PORT ?= 8501
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v '/target/')
 
-.PHONY: install prepare demo demo-full test dev lint clean dashboard browser bench docs
+.PHONY: install prepare demo demo-full test test-spark dev lint clean dashboard browser bench docs
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "installing hubpulse and its pinned dependencies into $(VENV) (constraints.txt) ..."
@@ -39,7 +39,14 @@ demo-full: prepare
 	@$(VENV)/bin/hubpulse demo --full --home $(CURDIR)/data-full
 
 test: prepare browser
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not spark"
+
+# The same marts on Spark (tests/test_spark_engine.py, 15.5 min on 2 cores beside other suites): the `spark`
+# extra and a Java 17 runtime, run after `make test` by .ci/run, so that `make test` keeps its time.
+test-spark: prepare
+	@command -v java >/dev/null || { echo "make test-spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@$(PY) -m pip install --quiet --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+	$(PY) -m pytest -q -m spark tests/test_spark_engine.py
 
 dev: prepare
 	@$(VENV)/bin/hubpulse prepare --home $(HUBPULSE_HOME) --no-manifest

@@ -152,6 +152,8 @@ NOT_SETTINGS = {
     "HUBPULSE_DBT_MANIFEST_DIR": "where the prepared dbt manifest is (orchestration/dbt/project.py); tests set it",
     "HUBPULSE_WINDOW_START": "the window Dagster hands each dbt run (orchestration/dbt/assets.py), set per run",
     "HUBPULSE_WINDOW_END": "the window Dagster hands each dbt run (orchestration/dbt/assets.py), set per run",
+    "HUBPULSE_SPARK_HOST": "the Thrift server of HUBPULSE_DBT_TARGET=spark_thrift, read by dbt_project/profiles.yml only",
+    "HUBPULSE_SPARK_PORT": "its port (default 10000), read by dbt_project/profiles.yml only",
     "AWS_ACCESS_KEY_ID": "object-store credentials for an s3:// HUBPULSE_RAW_URI, read by botocore only, never logged",
     "AWS_SECRET_ACCESS_KEY": "object-store credentials for an s3:// HUBPULSE_RAW_URI, read by botocore only, never logged",
     "AWS_DEFAULT_REGION": "the object store's region, read by botocore",
@@ -277,6 +279,13 @@ class Settings(BaseModel):
         "2GB", "HUBPULSE_DUCKDB_MEMORY_LIMIT",
         "DuckDB's memory limit for dbt (read by dbt_project/profiles.yml).", "a DuckDB size such as 2GB or 512MB",
     )
+    dbt_target: Literal["duckdb", "spark", "spark_thrift"] = _setting(
+        "duckdb", "HUBPULSE_DBT_TARGET",
+        "The engine dbt builds the warehouse on (the output of dbt_project/profiles.yml it selects): `duckdb`, "
+        "`spark` (an in-process Spark session, its warehouse under $HUBPULSE_HOME/spark) or `spark_thrift` (a "
+        "cluster's Thrift server, HUBPULSE_SPARK_HOST / HUBPULSE_SPARK_PORT).",
+        "`duckdb`, `spark` or `spark_thrift`",
+    )
     # What a snapshot covers.
     scope_orgs: tuple[str, ...] | None = _setting(
         None, "HUBPULSE_SCOPE_ORGS",
@@ -349,17 +358,22 @@ class Settings(BaseModel):
     def _raw_uri(cls, value, info: ValidationInfo):
         return validate_raw_uri(value, cls.variable(info.field_name)) if value is not None else None
 
-    @field_validator("source", "schedules", "automation", mode="before")
+    @field_validator("source", "schedules", "automation", "dbt_target", mode="before")
     @classmethod
     def _choice(cls, value, info: ValidationInfo):
         if value is None:
             return None
         name = cls.variable(info.field_name)
         text = value.strip().lower() if isinstance(value, str) else value
-        accepted = ("live", "local") if info.field_name == "source" else ("running", "stopped")
+        accepted = {
+            "source": ("live", "local"),
+            "dbt_target": ("duckdb", "spark", "spark_thrift"),
+        }.get(info.field_name, ("running", "stopped"))
         if text not in accepted:
             if info.field_name == "source":
                 raise ValueError(f"{name} must be 'live' or 'local', got {text!r}")
+            if info.field_name == "dbt_target":
+                raise ValueError(f"{name} must be `duckdb`, `spark` or `spark_thrift`, got {text!r}")
             raise ValueError(f"{name} must be `running` or `stopped`, got {text!r}")
         return text
 

@@ -63,18 +63,24 @@
     {%- if graph.nodes is not defined -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set source_node = graph.sources['source.' ~ project_name ~ '.hub.hub_model_snapshots'] -%}
-    {%- set location = source_node.meta.external_location -%}
-    {%- set path = modules.re.search("read_parquet\\('([^']+)'", location) -%}
-    {%- if path is none or 'snapshot_date=' not in path.group(1) -%}
-        {{ exceptions.raise_compiler_error(
-            "last_raw_snapshot_after: the hub source's external_location must read_parquet('<folder>/snapshot_date=*/"
-            ~ "*.parquet', ...); got " ~ location) }}
-    {%- endif -%}
+    {{ return(adapter.dispatch('last_raw_snapshot_after', 'hubpulse')(day)) }}
+{% endmacro %}
+
+{% macro duckdb__last_raw_snapshot_after(day) %}
     {%- set found = run_query(
         "select cast(max(day) as varchar) from (select try_cast(regexp_extract(file, "
         ~ "'snapshot_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date) as day from glob('"
-        ~ path.group(1) ~ "')) where day > date '" ~ day ~ "'") -%}
+        ~ raw_partition_glob() ~ "')) where day > date '" ~ day ~ "'") -%}
+    {%- set last = found.columns[0].values()[0] if found is not none and found.rows | length > 0 else none -%}
+    {{ return(last if last else none) }}
+{% endmacro %}
+
+{#- Spark: the newest snapshot_date after `day` in the raw table the on-run-start hook registered (the filter
+    skips the other days' row groups by their Parquet statistics). -#}
+{% macro spark__last_raw_snapshot_after(day) %}
+    {%- set found = run_query(
+        "select cast(max(snapshot_date) as string) from hub.hub_model_snapshots where snapshot_date > date '"
+        ~ day ~ "'") -%}
     {%- set last = found.columns[0].values()[0] if found is not none and found.rows | length > 0 else none -%}
     {{ return(last if last else none) }}
 {% endmacro %}
@@ -98,6 +104,10 @@
     Without a window (whole history, table already there) every row is rebuilt, so every row goes.
 -#}
 {% macro delete_build_window(column, from_sql=none) -%}
+    {{ return(adapter.dispatch('delete_build_window', 'hubpulse')(column, from_sql)) }}
+{%- endmacro %}
+
+{% macro duckdb__delete_build_window(column, from_sql=none) -%}
     {%- if execute and is_incremental() -%}
         {%- set window = build_window() -%}
         {%- if window is none -%}
@@ -108,4 +118,66 @@
                 and {{ column }} <= date '{{ window.end }}'
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Spark: the windowed incrementals are Parquet tables partitioned by `column`, rebuilt with `insert_overwrite`,
+    which replaces only the partitions the new rows fall in. So the pre-hook drops every partition of the
+    window first (`from_sql` evaluated here), as DuckDB's deletes its rows: a day of the window that no longer
+    has rows (a raw partition re-ingested empty, a model gone) keeps no stale partition. Without a window every
+    partition goes. It renders no SQL of its own.
+-#}
+{% macro spark__delete_build_window(column, from_sql=none) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set window = build_window() -%}
+        {%- if window is none -%}
+            {%- do run_query("truncate table " ~ this) -%}
+        {%- else -%}
+            {%- set first = window.start -%}
+            {%- if from_sql is not none -%}
+                {%- set found = run_query("select cast(" ~ from_sql ~ " as string)").columns[0].values()[0] -%}
+                {%- set first = found or window.start -%}
+            {%- endif -%}
+            {%- set existing = run_query("show partitions " ~ this) -%}
+            {%- set doomed = [] -%}
+            {%- for row in existing.rows -%}
+                {%- set value = row[0].split('=')[-1] -%}
+                {%- if first <= value <= window.end -%}
+                    {%- do doomed.append("partition (" ~ column ~ " = date '" ~ value ~ "')") -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if doomed -%}
+                {%- do run_query("alter table " ~ this ~ " drop if exists " ~ doomed | join(', ')) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The incremental strategy and partitioning of the windowed models: delete+insert of the window's rows on
+    DuckDB (after the pre-hook's delete), partitions overwritten on Spark. -#}
+{% macro windowed_incremental_strategy() -%}
+    {{ return(adapter.dispatch('windowed_incremental_strategy', 'hubpulse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__windowed_incremental_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__windowed_incremental_strategy() -%}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+
+{% macro windowed_partition_by(column) -%}
+    {{ return(adapter.dispatch('windowed_partition_by', 'hubpulse')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__windowed_partition_by(column) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__windowed_partition_by(column) -%}
+    {{ return([column]) }}
 {%- endmacro %}

@@ -3,9 +3,9 @@
     An id without a namespace (pre-2023 root repos such as `gpt2`) is returned unchanged. -#}
 {% macro canonical_repo_id(repo_id, organization) -%}
     case
-        when strpos({{ repo_id }}, '/') > 0
+        when {{ dbt.position("'/'", repo_id) }} > 0
             then coalesce({{ organization }}, split_part({{ repo_id }}, '/', 1))
-                || substr({{ repo_id }}, strpos({{ repo_id }}, '/'))
+                || substr({{ repo_id }}, {{ dbt.position("'/'", repo_id) }})
         else {{ repo_id }}
     end
 {%- endmacro %}

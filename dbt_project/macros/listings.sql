@@ -7,14 +7,14 @@
     (the columns of each id).
 -#}
 {% macro listing_id() -%}
-    md5(to_json({
-        'model_id': model_id,
-        'tags': tags,
-        'card_license_name': card_license_name,
-        'base_models_json': base_models_json,
-        'eval_results_json': eval_results_json,
-        'model_index_json': model_index_json
-    }))
+    md5(to_json({{ struct_of([
+        ['model_id', 'model_id'],
+        ['tags', 'tags'],
+        ['card_license_name', 'card_license_name'],
+        ['base_models_json', 'base_models_json'],
+        ['eval_results_json', 'eval_results_json'],
+        ['model_index_json', 'model_index_json'],
+    ]) }}))
 {%- endmacro %}
 
 
@@ -24,8 +24,27 @@
     incremental run can leave any: a full build selects exactly the referenced ones.
 -#}
 {% macro delete_unreferenced_listings() -%}
-    {%- if execute and is_incremental() -%}
+    {%- if execute and is_incremental() and listings_incremental() -%}
         delete from {{ this }}
         where listing_id not in (select listing_id from {{ ref('int_model_snapshots_daily') }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Whether int_model_listings is built a window at a time (DuckDB: delete+insert of the window's listings, the
+    post-hook deleting the unreferenced ones) or whole on every run (Spark: a Parquet table has no delete, and
+    Spark refuses to overwrite a table a query reads; whole, it reads every raw partition again, as DuckDB's did
+    before the table existed: the daily cost on Spark still grows with the history).
+-#}
+{% macro listings_incremental() -%}
+    {{ return(adapter.dispatch('listings_incremental', 'hubpulse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__listings_incremental() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro default__listings_incremental() -%}
+    {{ return(false) }}
 {%- endmacro %}

@@ -16,6 +16,17 @@
 
 
 {% macro region_overrides_relation() -%}
+    {{ return(adapter.dispatch('region_overrides_relation', 'hubpulse')()) }}
+{%- endmacro %}
+
+
+{#- Spark: the table the on-run-start hook registers over the file (on_run_start_sources; empty without it). -#}
+{% macro spark__region_overrides_relation() -%}
+    reference.organization_region_overrides
+{%- endmacro %}
+
+
+{% macro duckdb__region_overrides_relation() -%}
     {%- set path = region_overrides_path() -%}
     {%- set found = 0 -%}
     {%- if execute and path -%}

@@ -6,7 +6,7 @@
     before instants were recorded. The same default as `orchestration.hub.archive.default_taken_at`.
 -#}
 {% macro default_fetched_at(date_sql) -%}
-    timezone('UTC', cast({{ date_sql }} as timestamp) + interval 1 day - interval 1 millisecond)
+    {{ utc_instant('cast(' ~ date_sql ~ ' as timestamp) + interval 1 day - interval 1 millisecond') }}
 {%- endmacro %}
 
 

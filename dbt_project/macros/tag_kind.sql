@@ -3,12 +3,12 @@
     or `multilingual`; `tf` is TensorFlow), or other. One definition for every model that reads tags. -#}
 {% macro tag_kind(tag) -%}
     case
-        when starts_with({{ tag }}, 'license:') then 'license'
-        when starts_with({{ tag }}, 'base_model:') then 'base_model'
-        when starts_with({{ tag }}, 'dataset:') then 'dataset'
-        when starts_with({{ tag }}, 'arxiv:') then 'arxiv'
-        when starts_with({{ tag }}, 'region:') then 'hosting_region'
-        when (regexp_full_match({{ tag }}, '[a-z]{2}') and {{ tag }} != 'tf') or {{ tag }} = 'multilingual'
+        when {{ starts_with(tag, "'license:'") }} then 'license'
+        when {{ starts_with(tag, "'base_model:'") }} then 'base_model'
+        when {{ starts_with(tag, "'dataset:'") }} then 'dataset'
+        when {{ starts_with(tag, "'arxiv:'") }} then 'arxiv'
+        when {{ starts_with(tag, "'region:'") }} then 'hosting_region'
+        when ({{ regexp_full_match(tag, '[a-z]{2}') }} and {{ tag }} != 'tf') or {{ tag }} = 'multilingual'
             then 'language'
         else 'other'
     end
@@ -19,7 +19,7 @@
 {% macro tag_value(tag) -%}
     case
         when {{ tag_kind(tag) }} in ('license', 'dataset', 'arxiv', 'hosting_region', 'base_model')
-            then substr({{ tag }}, strpos({{ tag }}, ':') + 1)
+            then substr({{ tag }}, {{ dbt.position("':'", tag) }} + 1)
         else {{ tag }}
     end
 {%- endmacro %}

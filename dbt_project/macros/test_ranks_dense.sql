@@ -5,6 +5,10 @@
     but not on another fails too. Returns one row per failing row and column, with the problem in words.
 -#}
 {% test ranks_dense(model, ranks, group_by) %}
+    {%- set helper_columns = [] %}
+    {%- for rank in ranks %}
+        {%- do helper_columns.extend([rank ~ '__first_position', rank ~ '__ties', rank ~ '__ranked']) %}
+    {%- endfor %}
     with
 
     fact as (
@@ -17,7 +21,7 @@
             {%- for rank in ranks %}
             rank() over (partition by {{ group_by }}, {{ rank }} is null order by {{ rank }}) as {{ rank }}__first_position,
             count(*) over (partition by {{ group_by }}, {{ rank }}) as {{ rank }}__ties,
-            count({{ rank }}) over (partition by {{ group_by }}) as {{ rank }}__ranked,
+            count({{ rank }}) over (partition by {{ group_by }}) as {{ rank }}__ranked{{ "," if not loop.last }}
             {%- endfor %}
         from fact
     ),
@@ -25,11 +29,7 @@
     problems as (
         {%- for rank in ranks %}
         select
-            * exclude (
-                {%- for other in ranks %}
-                {{ other }}__first_position, {{ other }}__ties, {{ other }}__ranked{{ "," if not loop.last }}
-                {%- endfor %}
-            ),
+            {{ star_except(helper_columns) }},
             '{{ rank }}' as rank_column,
             case
                 {%- for other in ranks if other != rank %}

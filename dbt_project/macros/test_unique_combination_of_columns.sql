@@ -7,7 +7,7 @@
     {%- set columns = combination_of_columns | join(', ') %}
     with
 
-    keyed as materialized (
+    keyed as {{ computed_once() }} (
         select hash({{ columns }}) as combination_hash, {{ columns }}
         from {{ model }}
     ),

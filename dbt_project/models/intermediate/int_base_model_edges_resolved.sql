@@ -6,7 +6,7 @@
 
 with
 
-listings as not materialized (
+listings as {{ inlined() }} (
 
     select * from {{ ref('int_model_listings_deduplicated') }}
 
@@ -23,7 +23,7 @@ listing_versions as (
         max(last_seen_date) as last_seen_date
     from listings
     where base_models_json is not null
-        or len(list_filter(tags, lambda tag: starts_with(tag, 'base_model:'))) > 0
+        or {{ list_length(list_filter('tags', 'tag', starts_with('tag', "'base_model:'"))) }} > 0
     group by model_id, tags, base_models_json
 
 ),
@@ -34,7 +34,7 @@ listed_tags as (
         model_id,
         first_seen_date,
         last_seen_date,
-        unnest(list_distinct(tags)) as tag
+        {{ unnest(list_distinct('tags')) }} as tag
     from listing_versions
 
 ),
@@ -48,17 +48,17 @@ tag_edges as (
         first_seen_date,
         last_seen_date,
         case
-            when reference like '%:%' then substr(reference, strpos(reference, ':') + 1)
+            when reference like '%:%' then substr(reference, {{ dbt.position("':'", 'reference') }} + 1)
             else reference
         end as parent_repo_id,
         case when reference like '%:%' then split_part(reference, ':', 1) end as tagged_relation,
-        cast(null as varchar) as listed_relation
+        cast(null as {{ dbt.type_string() }}) as listed_relation
     from (
         select
             *,
             substr(tag, length('base_model:') + 1) as reference
         from listed_tags
-        where starts_with(tag, 'base_model:')
+        where {{ starts_with('tag', "'base_model:'") }}
     ) as base_model_tags
 
 ),
@@ -69,9 +69,9 @@ field_edges as (
         model_id,
         first_seen_date,
         last_seen_date,
-        unnest(json_extract_string(base_models_json, '$.models[*].id')) as parent_repo_id,
-        cast(null as varchar) as tagged_relation,
-        json_extract_string(base_models_json, '$.relation') as listed_relation
+        {{ unnest(json_ids_at('base_models_json', '$.models')) }} as parent_repo_id,
+        cast(null as {{ dbt.type_string() }}) as tagged_relation,
+        {{ json_text('base_models_json', '$.relation') }} as listed_relation
     from listing_versions
     where base_models_json is not null
 
@@ -117,7 +117,7 @@ final as (
     select
         model_id as child_model_id,
         parent_repo_id,
-        arg_max(relation, last_seen_date) as relation,
+        {{ arg_max('relation', 'last_seen_date') }} as relation,
         min(first_seen_date) as first_seen_date,
         max(last_seen_date) as last_seen_date
     from version_edges

@@ -6,7 +6,7 @@
 
 with
 
-listings as not materialized (
+listings as {{ inlined() }} (
 
     select * from {{ ref('int_model_listings_deduplicated') }}
 
@@ -35,10 +35,10 @@ eval_results_lists as (
         model_id,
         first_seen_date,
         last_seen_date,
-        cast(json_extract(eval_results_json, '$[*]') as json[]) as results
+        {{ json_array_elements('eval_results_json') }} as results
     from result_versions
     where eval_results_json is not null
-        and json_type(eval_results_json) = 'ARRAY'
+        and {{ json_is_array('eval_results_json') }}
 
 ),
 
@@ -48,8 +48,7 @@ eval_results_unnested as (
         model_id,
         first_seen_date,
         last_seen_date,
-        unnest(generate_series(1, len(results))) as result_position,
-        unnest(results) as result
+        {{ unnest_with_position('results', 'result_position', 'result') }}
     from eval_results_lists
 
 ),
@@ -62,14 +61,14 @@ eval_results as (
         last_seen_date,
         'evalResults' as result_format,
         result_position,
-        json_extract_string(result, '$.dataset.id') as dataset_id,
-        cast(null as varchar) as dataset_name,
-        json_extract_string(result, '$.dataset.task_id') as task_id,
-        cast(null as varchar) as metric_type,
-        try_cast(json_extract_string(result, '$.value') as double) as result_value,
-        try_cast(left(json_extract_string(result, '$.date'), 10) as date) as result_date,
-        json_extract_string(result, '$.source.name') as source_name,
-        json_extract_string(result, '$.source.url') as source_url
+        {{ json_text('result', '$.dataset.id') }} as dataset_id,
+        cast(null as {{ dbt.type_string() }}) as dataset_name,
+        {{ json_text('result', '$.dataset.task_id') }} as task_id,
+        cast(null as {{ dbt.type_string() }}) as metric_type,
+        try_cast({{ json_text('result', '$.value') }} as double) as result_value,
+        try_cast(left({{ json_text('result', '$.date') }}, 10) as date) as result_date,
+        {{ json_text('result', '$.source.name') }} as source_name,
+        {{ json_text('result', '$.source.url') }} as source_url
     from eval_results_unnested
 
 ),
@@ -82,10 +81,10 @@ model_index_lists as (
         model_id,
         first_seen_date,
         last_seen_date,
-        cast(json_extract(model_index_json, '$[*].results[*]') as json[]) as results
+        {{ json_nested_array_elements('model_index_json', 'results') }} as results
     from result_versions
     where model_index_json is not null
-        and json_type(model_index_json) = 'ARRAY'
+        and {{ json_is_array('model_index_json') }}
 
 ),
 
@@ -95,8 +94,7 @@ model_index_results as (
         model_id,
         first_seen_date,
         last_seen_date,
-        unnest(generate_series(1, len(results))) as result_index,
-        unnest(results) as result
+        {{ unnest_with_position('results', 'result_index', 'result') }}
     from model_index_lists
 
 ),
@@ -105,7 +103,7 @@ model_index_metric_lists as (
 
     select
         *,
-        cast(coalesce(json_extract(result, '$.metrics[*]'), []) as json[]) as metrics
+        {{ json_array_elements('result', '$.metrics', or_empty=true) }} as metrics
     from model_index_results
 
 ),
@@ -118,8 +116,7 @@ model_index_metrics as (
         last_seen_date,
         result_index,
         result,
-        unnest(generate_series(1, len(metrics))) as metric_index,
-        unnest(metrics) as metric
+        {{ unnest_with_position('metrics', 'metric_index', 'metric') }}
     from model_index_metric_lists
 
 ),
@@ -134,14 +131,14 @@ model_index as (
         row_number() over (
             partition by model_id, first_seen_date order by result_index, metric_index
         ) as result_position,
-        json_extract_string(result, '$.dataset.type') as dataset_id,
-        json_extract_string(result, '$.dataset.name') as dataset_name,
-        json_extract_string(result, '$.task.type') as task_id,
-        json_extract_string(metric, '$.type') as metric_type,
-        try_cast(json_extract_string(metric, '$.value') as double) as result_value,
+        {{ json_text('result', '$.dataset.type') }} as dataset_id,
+        {{ json_text('result', '$.dataset.name') }} as dataset_name,
+        {{ json_text('result', '$.task.type') }} as task_id,
+        {{ json_text('metric', '$.type') }} as metric_type,
+        try_cast({{ json_text('metric', '$.value') }} as double) as result_value,
         cast(null as date) as result_date,
-        json_extract_string(result, '$.source.name') as source_name,
-        json_extract_string(result, '$.source.url') as source_url
+        {{ json_text('result', '$.source.name') }} as source_name,
+        {{ json_text('result', '$.source.url') }} as source_url
     from model_index_metrics
 
 ),
@@ -149,7 +146,7 @@ model_index as (
 unioned as (
 
     select * from eval_results
-    union all by name
+    {{ union_all_by_name() }}
     select * from model_index
 
 ),

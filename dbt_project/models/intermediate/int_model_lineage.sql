@@ -1,30 +1,30 @@
 with
 
-base_model_edges as not materialized (
+base_model_edges as {{ inlined() }} (
 
     select * from {{ ref('int_base_model_edges_resolved') }}
 
 ),
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-repo_ids as not materialized (
+repo_ids as {{ inlined() }} (
 
     select * from {{ ref('int_repo_ids_resolved') }}
 
 ),
 
-organization_aliases as not materialized (
+organization_aliases as {{ inlined() }} (
 
     select * from {{ ref('organization_aliases') }}
 
 ),
 
-organization_regions as not materialized (
+organization_regions as {{ inlined() }} (
 
     select * from {{ ref('int_organization_regions_overridden') }}
 

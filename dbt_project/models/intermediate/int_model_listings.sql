@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized='incremental' if listings_incremental() else 'table',
+        incremental_strategy='delete+insert' if listings_incremental() else none,
         unique_key=['listing_id'],
         on_schema_change='fail',
         tags=['daily_partitioned'],
@@ -22,10 +22,10 @@
 
 with
 
-model_snapshots as not materialized (
+model_snapshots as {{ inlined() }} (
 
     select * from {{ ref('int_model_snapshots_attributed') }}
-    where {{ build_window_filter('snapshot_date') }}
+    where {{ build_window_filter('snapshot_date') if listings_incremental() else 'true' }}
 
 ),
 

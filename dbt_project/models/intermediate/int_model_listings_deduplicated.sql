@@ -10,13 +10,13 @@
 
 with
 
-model_days as not materialized (
+model_days as {{ inlined() }} (
 
     select * from {{ ref('int_model_snapshots_daily') }}
 
 ),
 
-listings as not materialized (
+listings as {{ inlined() }} (
 
     select * from {{ ref('int_model_listings') }}
 

@@ -10,26 +10,26 @@
 
 with
 
-model_snapshots as not materialized (
+model_snapshots as {{ inlined() }} (
 
     select * from {{ ref('stg_hub__model_snapshots') }}
 
 ),
 
-organization_aliases as not materialized (
+organization_aliases as {{ inlined() }} (
 
     select * from {{ ref('organization_aliases') }}
 
 ),
 
 -- The seed with the user's override file laid over it (one row per namespace).
-organization_regions as not materialized (
+organization_regions as {{ inlined() }} (
 
     select * from {{ ref('int_organization_regions_overridden') }}
 
 ),
 
-duplicates as not materialized (
+duplicates as {{ inlined() }} (
 
     -- One row per model and date even if a rename made both names show up in one crawl: the later name wins.
     -- (A grouped anti-join on narrow columns: cheaper than a window over the wide rows, and the date filter
@@ -44,7 +44,7 @@ duplicates as not materialized (
 
 ),
 
-deduplicated as not materialized (
+deduplicated as {{ inlined() }} (
 
     select model_snapshots.*
     from model_snapshots
@@ -56,7 +56,7 @@ deduplicated as not materialized (
 
 ),
 
-final as not materialized (
+final as {{ inlined() }} (
 
     select
         deduplicated.snapshot_date,
@@ -71,7 +71,7 @@ final as not materialized (
         deduplicated.created_at,
         case
             when not deduplicated.is_placeholder_created_at
-                then cast(timezone('UTC', deduplicated.created_at) as date)
+                then cast({{ utc_timestamp('deduplicated.created_at') }} as date)
         end as created_date,
         deduplicated.is_placeholder_created_at,
         deduplicated.last_modified_at,

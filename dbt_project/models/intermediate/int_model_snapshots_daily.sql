@@ -1,7 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=windowed_incremental_strategy(),
+        partition_by=windowed_partition_by('snapshot_date'),
         unique_key=['model_id', 'snapshot_date'],
         on_schema_change='fail',
         tags=['daily_partitioned'],
@@ -24,7 +25,7 @@
 
 with
 
-model_snapshots as not materialized (
+model_snapshots as {{ inlined() }} (
 
     select * from {{ ref('int_model_snapshots_attributed') }}
     where {{ build_window_filter('snapshot_date') }}

@@ -6,7 +6,7 @@
 
 with
 
-listings as not materialized (
+listings as {{ inlined() }} (
 
     select * from {{ ref('int_model_listings_deduplicated') }}
 
@@ -32,7 +32,7 @@ unnested as (
         model_id,
         first_seen_date,
         last_seen_date,
-        unnest(list_distinct(tags)) as tag
+        {{ unnest(list_distinct('tags')) }} as tag
     from tag_versions
 
 ),

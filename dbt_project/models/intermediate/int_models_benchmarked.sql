@@ -1,36 +1,36 @@
 with
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-repo_ids as not materialized (
+repo_ids as {{ inlined() }} (
 
     select * from {{ ref('int_repo_ids_resolved') }}
 
 ),
 
-eval_results as not materialized (
+eval_results as {{ inlined() }} (
 
     select * from {{ ref('int_eval_results_parsed') }}
 
 ),
 
-leaderboard as not materialized (
+leaderboard as {{ inlined() }} (
 
     select * from {{ ref('stg_benchmarks__open_llm_leaderboard') }}
 
 ),
 
-benchmarks as not materialized (
+benchmarks as {{ inlined() }} (
 
     select * from {{ ref('open_llm_leaderboard_benchmarks') }}
 
 ),
 
-organization_aliases as not materialized (
+organization_aliases as {{ inlined() }} (
 
     select * from {{ ref('organization_aliases') }}
 

@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=windowed_incremental_strategy(),
         unique_key=['model_id', 'download_date'],
+        partition_by=windowed_partition_by('snapshot_date'),
         on_schema_change='append_new_columns',
         tags=['daily_partitioned'],
         pre_hook="{{ delete_build_window('snapshot_date') }}",
@@ -39,14 +40,14 @@
 
 with
 
-model_snapshots as not materialized (
+model_snapshots as {{ inlined() }} (
 
     select * from {{ ref('int_model_snapshots_attributed') }}
     where {{ build_window_filter('snapshot_date') }}
 
 ),
 
-window_snapshots as materialized (
+window_snapshots as {{ computed_once() }} (
 
     -- The window's snapshot rows, read from the snapshots view once, with only the columns used below.
     select
@@ -72,7 +73,7 @@ previous_snapshots as (  -- noqa: ST03
     select
         model_id,
         max(snapshot_date) as snapshot_date,
-        arg_max_null(downloads_all_time, snapshot_date) as downloads_all_time
+        {{ arg_max_null('downloads_all_time', 'snapshot_date') }} as downloads_all_time
     from {{ this }}
     where snapshot_date < date '{{ window.start }}'
         and download_date = snapshot_date
@@ -81,14 +82,11 @@ previous_snapshots as (  -- noqa: ST03
 
 ),
 
-built as not materialized (
+built as {{ inlined() }} (
 
     -- The rows already built, with `snapshot_fetched_at` even in a table built before the column existed (null
     -- there: the default instant).
-    select * from {{ this }}
-    union all by name
-    select cast(null as timestamptz) as snapshot_fetched_at
-    where false
+    {{ select_with_columns(this, 'cast(null as ' ~ type_instant() ~ ') as snapshot_fetched_at') }}
 
 ),
 
@@ -97,7 +95,7 @@ previous_calendar as (  -- noqa: ST03
     -- The dataset's previous snapshot date before the window and the instant it was fetched at.
     select
         max(snapshot_date) as snapshot_date,
-        arg_max({{ fetched_at_or_default('snapshot_fetched_at', 'snapshot_date') }}, snapshot_date) as fetched_at
+        {{ arg_max(fetched_at_or_default('snapshot_fetched_at', 'snapshot_date'), 'snapshot_date') }} as fetched_at
     from built
     where snapshot_date < date '{{ window.start }}'
 
@@ -213,8 +211,8 @@ spread as (
 
     select
         *,
-        date_diff('day', first_download_date, snapshot_date) + 1 as days_in_interval,
-        unnest(range(date_diff('day', first_download_date, snapshot_date) + 1)) as day_offset
+        {{ dbt.datediff('first_download_date', 'snapshot_date', 'day') }} + 1 as days_in_interval,
+        {{ unnest_range(dbt.datediff('first_download_date', 'snapshot_date', 'day') ~ ' + 1') }} as day_offset
     from measured
 
 ),

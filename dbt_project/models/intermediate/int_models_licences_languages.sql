@@ -9,25 +9,25 @@
 
 with
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-listings as not materialized (
+listings as {{ inlined() }} (
 
     select * from {{ ref('int_model_listings_deduplicated') }}
 
 ),
 
-license_families as not materialized (
+license_families as {{ inlined() }} (
 
     select * from {{ ref('license_families') }}
 
 ),
 
-language_families as not materialized (
+language_families as {{ inlined() }} (
 
     select * from {{ ref('language_families') }}
 
@@ -70,9 +70,9 @@ declared as (
 
     select
         model_id,
-        unnest(languages) as language_code
+        {{ unnest('languages') }} as language_code
     from models
-    where len(languages) > 0
+    where {{ list_length('languages') }} > 0
 
 ),
 
@@ -82,7 +82,7 @@ languages as (
         declared.model_id,
         count(*) filter (where declared.language_code != 'multilingual') as language_count,
         bool_or(declared.language_code != 'en') as declares_beyond_english,
-        list_sort(list_distinct(list(coalesce(language_families.language_family, 'unclassified'))))
+        {{ sorted_distinct_list("coalesce(language_families.language_family, 'unclassified')") }}
             as language_families
     from declared
     left join language_families
@@ -105,7 +105,7 @@ final as (
         models.languages,
         coalesce(languages.language_count, 0) as language_count,
         coalesce(languages.declares_beyond_english, false) as declares_beyond_english,
-        coalesce(languages.language_families, cast([] as varchar[])) as language_families
+        coalesce(languages.language_families, cast({{ list_of([]) }} as {{ type_string_list() }})) as language_families
     from models
     inner join licensed
         on models.model_id = licensed.model_id

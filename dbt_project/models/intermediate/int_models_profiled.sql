@@ -1,24 +1,24 @@
 with
 
-model_days as not materialized (
+model_days as {{ inlined() }} (
 
     select * from {{ ref('int_model_snapshots_daily') }}
 
 ),
 
-organization_aliases as not materialized (
+organization_aliases as {{ inlined() }} (
 
     select * from {{ ref('organization_aliases') }}
 
 ),
 
-organization_regions as not materialized (
+organization_regions as {{ inlined() }} (
 
     select * from {{ ref('int_organization_regions_overridden') }}
 
 ),
 
-model_tags as not materialized (
+model_tags as {{ inlined() }} (
 
     select * from {{ ref('int_model_tags_aggregated') }}
 
@@ -34,28 +34,25 @@ seen as (
         max(snapshot_date) as last_seen_date,
         count(*) as snapshots_seen,
         count(distinct repo_id) as repo_ids_seen,
-        arg_min(repo_id, snapshot_date) as first_repo_id,
-        arg_max(
-            {
-                'hub_object_id': hub_object_id,
-                'repo_id': repo_id,
-                'namespace': namespace,
-                'author': author,
-                'created_at': created_at,
-                'created_date': created_date,
-                'is_placeholder_created_at': is_placeholder_created_at,
-                'pipeline_tag': pipeline_tag,
-                'library_name': library_name,
-                'parameter_count': parameter_count,
-                'is_gated': is_gated,
-                'gated_mode': gated_mode,
-                'downloads_all_time': downloads_all_time,
-                'downloads_30d': downloads_30d,
-                'likes': likes,
-                'trending_score': trending_score
-            },
-            snapshot_date
-        ) as latest
+        {{ arg_min('repo_id', 'snapshot_date') }} as first_repo_id,
+        {{ arg_max(struct_of([
+                ['hub_object_id', 'hub_object_id'],
+                ['repo_id', 'repo_id'],
+                ['namespace', 'namespace'],
+                ['author', 'author'],
+                ['created_at', 'created_at'],
+                ['created_date', 'created_date'],
+                ['is_placeholder_created_at', 'is_placeholder_created_at'],
+                ['pipeline_tag', 'pipeline_tag'],
+                ['library_name', 'library_name'],
+                ['parameter_count', 'parameter_count'],
+                ['is_gated', 'is_gated'],
+                ['gated_mode', 'gated_mode'],
+                ['downloads_all_time', 'downloads_all_time'],
+                ['downloads_30d', 'downloads_30d'],
+                ['likes', 'likes'],
+                ['trending_score', 'trending_score'],
+            ]), 'snapshot_date') }} as latest
     from model_days
     group by model_id
 
@@ -74,7 +71,7 @@ latest_tags as (
     select
         model_id,
         min(tag_value) filter (where tag_kind = 'license') as license,
-        list(tag_value order by tag_value) filter (where tag_kind = 'language') as languages
+        {{ sorted_list_where('tag_value', "tag_kind = 'language'") }} as languages
     from model_tags
     where is_current
     group by model_id

@@ -8,13 +8,13 @@
 
 with
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-lineage as not materialized (
+lineage as {{ inlined() }} (
 
     select * from {{ ref('int_model_lineage') }}
 

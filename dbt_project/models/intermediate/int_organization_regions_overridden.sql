@@ -10,13 +10,13 @@
 
 with
 
-organization_regions as not materialized (
+organization_regions as {{ inlined() }} (
 
     select * from {{ ref('stg_reference__organization_regions') }}
 
 ),
 
-override_file as not materialized (
+override_file as {{ inlined() }} (
 
     select * from {{ ref('stg_reference__organization_region_overrides') }}
 
@@ -39,25 +39,25 @@ checked as (
         override_source,
         case
             when hf_org is null
-                then error(
+                then {{ error_function() }}(
                         'organization region overrides ({{ region_overrides_path() }}): '
                         || 'a row has no namespace (region ''' || region_as_written
                         || '''); every row needs namespace,region,source'
                     )
             when region is null or region not in {{ sql_list(var('attributed_regions') + ['unknown']) }}
-                then error(
+                then {{ error_function() }}(
                         'organization region overrides ({{ region_overrides_path() }}): '
                         || 'namespace ''' || hf_org || ''' has region ''' || region_as_written
                         || ''', which is not one of {{ (var('attributed_regions') + ['unknown']) | join(', ') }}'
                     )
             when rows_for_namespace > 1
-                then error(
+                then {{ error_function() }}(
                         'organization region overrides ({{ region_overrides_path() }}): '
                         || 'namespace ''' || hf_org || ''' is listed ' || rows_for_namespace
                         || ' times; keep one row per namespace'
                     )
             when override_source is null
-                then error(
+                then {{ error_function() }}(
                         'organization region overrides ({{ region_overrides_path() }}): '
                         || 'namespace ''' || hf_org || ''' has no source; say where the region comes from'
                     )

@@ -1,12 +1,12 @@
 with
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-parents_per_child as not materialized (
+parents_per_child as {{ inlined() }} (
 
     select * from {{ ref('int_models_classified') }}
 

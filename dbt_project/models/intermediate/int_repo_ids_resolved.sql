@@ -3,13 +3,13 @@ with
 -- The names a model was listed under come from the built daily downloads (one row per model and snapshot date
 -- where download_date = snapshot_date, the snapshot rows already deduplicated) rather than the snapshots view,
 -- which would type the raw history again.
-daily_downloads as not materialized (
+daily_downloads as {{ inlined() }} (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-organization_aliases as not materialized (
+organization_aliases as {{ inlined() }} (
 
     select * from {{ ref('organization_aliases') }}
 

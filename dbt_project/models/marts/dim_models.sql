@@ -1,24 +1,24 @@
 with
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-benchmarks as not materialized (
+benchmarks as {{ inlined() }} (
 
     select * from {{ ref('int_models_benchmarked') }}
 
 ),
 
-base_models as not materialized (
+base_models as {{ inlined() }} (
 
     select * from {{ ref('int_models_classified') }}
 

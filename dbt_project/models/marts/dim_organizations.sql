@@ -5,32 +5,32 @@
 with
 
 -- The organisations observed come from the model-day facts: the snapshot rows already deduplicated, narrow.
-model_daily as not materialized (
+model_daily as {{ inlined() }} (
 
     select * from {{ ref('fct_model_daily') }}
 
 ),
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
 -- The seed with the user's override file laid over it (one row per namespace).
-organization_regions as not materialized (
+organization_regions as {{ inlined() }} (
 
     select * from {{ ref('int_organization_regions_overridden') }}
 
 ),
 
-organization_aliases as not materialized (
+organization_aliases as {{ inlined() }} (
 
     select * from {{ ref('organization_aliases') }}
 
@@ -69,7 +69,7 @@ legacy as (
     -- under an old name.
     select
         organization_aliases.organization,
-        string_agg(organization_aliases.legacy_namespace, ', ' order by organization_aliases.legacy_namespace)
+        {{ sorted_string_agg('organization_aliases.legacy_namespace', "', '") }}
             as legacy_namespaces,
         min(organization_regions.region) as legacy_region,
         min(organization_regions.notes) as legacy_notes,

@@ -17,31 +17,31 @@
 
 with
 
-daily_downloads as not materialized (
+daily_downloads as {{ inlined() }} (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-lineage as not materialized (
+lineage as {{ inlined() }} (
 
     select * from {{ ref('int_model_lineage') }}
 
 ),
 
-velocity as not materialized (
+velocity as {{ inlined() }} (
 
     select * from {{ ref('fct_download_velocity') }}
 
 ),
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
@@ -58,9 +58,7 @@ observed as (
 
 days as (
 
-    select cast(date_series.generate_series as date) as calendar_date
-    from observed
-    cross join generate_series(observed.first_snapshot_date, observed.last_snapshot_date, interval 1 day) as date_series
+    {{ select_calendar_dates('observed', 'first_snapshot_date', 'last_snapshot_date', 'calendar_date') }}
 
 ),
 

@@ -6,7 +6,7 @@
 
 with
 
-ecosystem_vs_benchmark as not materialized (
+ecosystem_vs_benchmark as {{ inlined() }} (
 
     select * from {{ ref('fct_ecosystem_vs_benchmark') }}
 

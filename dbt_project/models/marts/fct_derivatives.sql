@@ -9,15 +9,17 @@
     beside it.
 -#}
 
+{%- set days_from_parent_to_child = dbt.datediff('lineage.parent_created_date', 'lineage.child_created_date', 'day') %}
+
 with
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('dim_models') }}
 
 ),
 
-lineage as not materialized (
+lineage as {{ inlined() }} (
 
     select * from {{ ref('int_model_lineage') }}
 
@@ -45,7 +47,7 @@ children as (
         ) as derivatives_cross_region,
         min(lineage.child_created_date) as first_derivative_date,
         count(*) filter (
-            where date_diff('day', lineage.parent_created_date, lineage.child_created_date) between 0 and 42
+            where {{ days_from_parent_to_child }} between 0 and 42
         ) as derivatives_within_42_days
     from lineage
     where lineage.parent_model_id is not null
@@ -80,7 +82,7 @@ final as (
                 then children.derivatives_cross_region / children.derivatives_classified_pair
         end as share_cross_region,
         children.first_derivative_date,
-        date_diff('day', models.created_date, children.first_derivative_date) as days_to_first_derivative,
+        {{ dbt.datediff('models.created_date', 'children.first_derivative_date', 'day') }} as days_to_first_derivative,
         case
             when models.created_date is not null then coalesce(children.derivatives_within_42_days, 0)
         end as derivatives_within_42_days

@@ -1,7 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=windowed_incremental_strategy(),
+        partition_by=windowed_partition_by('metric_date'),
         unique_key=['entity_type', 'entity_id', 'metric_date'],
         on_schema_change='fail',
         tags=['daily_partitioned'],
@@ -36,13 +37,13 @@
 
 with
 
-int_daily_downloads as not materialized (
+int_daily_downloads as {{ inlined() }} (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-model_daily as not materialized (
+model_daily as {{ inlined() }} (
 
     select * from {{ ref('fct_model_daily') }}
 
@@ -50,14 +51,14 @@ model_daily as not materialized (
 
 {% if window is not none %}
 -- ST03 (unused CTE): used in the windowed branches below; sqlfluff renders one `if` at a time.
-recompute as not materialized (  -- noqa: ST03
+recompute as {{ inlined() }} (  -- noqa: ST03
 
     select {{ velocity_recompute_from() }} as from_date
 
 ),
 {% endif %}
 
-daily_downloads as not materialized (
+daily_downloads as {{ inlined() }} (
 
     select
         daily.download_date,
@@ -75,7 +76,7 @@ daily_downloads as not materialized (
 
 ),
 
-reported as not materialized (
+reported as {{ inlined() }} (
 
     -- The Hub's own 30-day downloads of each model observed on a snapshot date.
     select
@@ -102,7 +103,7 @@ history as (
 
 ),
 
-entity_days as materialized (
+entity_days as {{ computed_once() }} (
 
     -- The days each entity is in scope. A model has one daily row per day (its snapshot intervals do not
     -- overlap): its days as they are; organisations, regions and the total sum their models' days.
@@ -205,7 +206,7 @@ grid as (
     select
         entity_spans.entity_type,
         entity_spans.entity_id,
-        cast(unnest(generate_series(entity_spans.first_date, entity_spans.last_date, interval 1 day)) as date)
+        {{ unnest_date_series('entity_spans.first_date', 'entity_spans.last_date', 'interval 1 day') }}
             as metric_date
     from entity_spans
 
@@ -217,13 +218,13 @@ series as (
         grid.entity_type,
         grid.entity_id,
         -- Out of scope, the name it had on its last day in scope.
-        last_value(entity_days.entity_name ignore nulls) over (
+        {{ last_value_ignore_nulls('entity_days.entity_name') }} over (
             partition by grid.entity_type, grid.entity_id order by grid.metric_date
         ) as entity_name,
         grid.metric_date,
         entity_days.daily_downloads,
         entity_days.metric_date is not null as is_in_scope,
-        date_diff('day', date '1970-01-01', grid.metric_date) as day_number
+        {{ dbt.datediff("date '1970-01-01'", 'grid.metric_date', 'day') }} as day_number
     from grid
     left join entity_days
         on grid.entity_type = entity_days.entity_type

@@ -12,25 +12,25 @@
 
 with
 
-model_daily as not materialized (
+model_daily as {{ inlined() }} (
 
     select * from {{ ref('fct_model_daily') }}
 
 ),
 
-daily_downloads as not materialized (
+daily_downloads as {{ inlined() }} (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('dim_models') }}
 
 ),
 
-activity as not materialized (
+activity as {{ inlined() }} (
 
     -- Monthly releases and new derivatives per organisation (their one home, shared with the trajectories).
     select * from {{ ref('int_organization_monthly_activity') }}
@@ -70,9 +70,9 @@ month_end_likes as (
 
     -- Each model's last snapshot of the month: its organisation and likes that day.
     select
-        arg_max(organization, snapshot_date) as organization,
+        {{ arg_max('organization', 'snapshot_date') }} as organization,
         cast(date_trunc('month', snapshot_date) as date) as month_start,
-        arg_max_null(likes, snapshot_date) as likes
+        {{ arg_max_null('likes', 'snapshot_date') }} as likes
     from model_daily
     group by model_id, cast(date_trunc('month', snapshot_date) as date)
 
@@ -97,7 +97,7 @@ benchmark_scores as (
         max(models.benchmark_score) as benchmark_score
     from models
     inner join months
-        on coalesce(cast(timezone('UTC', models.created_at) as date), models.first_seen_date) <= months.month_end
+        on coalesce(cast({{ utc_timestamp('models.created_at') }} as date), models.first_seen_date) <= months.month_end
     where models.benchmark_score is not null
     group by months.month_start, models.organization
 

@@ -8,13 +8,13 @@
 
 with
 
-daily as not materialized (
+daily as {{ inlined() }} (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-languages as not materialized (
+languages as {{ inlined() }} (
 
     select * from {{ ref('int_models_licences_languages') }}
 
@@ -24,7 +24,11 @@ model_families as (
 
     select
         model_id,
-        unnest(case when len(language_families) = 0 then ['none'] else language_families end) as language_family
+        {{ unnest(
+            'case when ' ~ list_length('language_families') ~ ' = 0 then ' ~ list_of(["'none'"])
+            ~ ' else language_families end'
+        ) }}
+            as language_family
     from languages
 
 ),

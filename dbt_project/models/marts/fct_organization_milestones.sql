@@ -11,19 +11,19 @@
 
 with
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-lineage as not materialized (
+lineage as {{ inlined() }} (
 
     select * from {{ ref('int_model_lineage') }}
 
 ),
 
-organizations as not materialized (
+organizations as {{ inlined() }} (
 
     select * from {{ ref('dim_organizations') }}
 

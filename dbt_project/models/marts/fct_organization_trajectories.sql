@@ -7,19 +7,19 @@
 
 with
 
-activity as not materialized (
+activity as {{ inlined() }} (
 
     select * from {{ ref('int_organization_monthly_activity') }}
 
 ),
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-organizations as not materialized (
+organizations as {{ inlined() }} (
 
     select * from {{ ref('dim_organizations') }}
 
@@ -50,11 +50,10 @@ organization_months as (
 
     select
         organization,
-        cast(
-            unnest(
-                generate_series(first_month_start, greatest(first_month_start, last_month_start), interval 1 month)
-            ) as date
-        ) as month_start
+        {{ unnest_date_series(
+            'first_month_start', 'greatest(first_month_start, last_month_start)', 'interval 1 month'
+        ) }}
+            as month_start
     from organization_spans
 
 ),

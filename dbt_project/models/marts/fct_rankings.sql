@@ -14,19 +14,19 @@
 
 with
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
 ),
 
-model_daily as not materialized (
+model_daily as {{ inlined() }} (
 
     select * from {{ ref('fct_model_daily') }}
 
@@ -143,7 +143,7 @@ ranked as (
 
 sizes as (
 
-    select unnest({{ var('ranking_top_n') }}) as top_n
+    select {{ unnest(list_of(var('ranking_top_n'))) }} as top_n
 
 ),
 

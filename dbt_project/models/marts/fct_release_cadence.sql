@@ -7,13 +7,13 @@
 
 with
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 
@@ -51,13 +51,11 @@ release_gaps as (
         release_week,
         relation,
         origin,
-        date_diff(
+        {{ dbt.datediff(
+            'lag(release_date) over (partition by entity_type, entity_id order by created_at, model_id)',
+            'release_date',
             'day',
-            lag(release_date) over (
-                partition by entity_type, entity_id order by created_at, model_id
-            ),
-            release_date
-        ) as days_since_previous_release
+        ) }} as days_since_previous_release
     from entity_releases
 
 ),
@@ -101,10 +99,8 @@ entity_weeks as (
     select
         entity_type,
         entity_id,
-        cast(
-            unnest(generate_series(first_week_start, greatest(first_week_start, last_week_start), interval 7 day))
-            as date
-        ) as week_start
+        {{ unnest_date_series('first_week_start', 'greatest(first_week_start, last_week_start)', 'interval 7 day') }}
+            as week_start
     from entity_spans
 
 ),
@@ -151,8 +147,8 @@ final as (
         entity_type,
         entity_id,
         week_start,
-        cast(isoyear(week_start) as integer) as iso_year,
-        cast(week(week_start) as integer) as iso_week,
+        cast({{ iso_year('week_start') }} as integer) as iso_year,
+        cast({{ iso_week('week_start') }} as integer) as iso_week,
         releases,
         releases_original,
         releases_finetune,

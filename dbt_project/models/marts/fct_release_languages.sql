@@ -8,13 +8,13 @@
 
 with
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-languages as not materialized (
+languages as {{ inlined() }} (
 
     select * from {{ ref('int_models_licences_languages') }}
 
@@ -29,7 +29,7 @@ final as (
         count(*) as releases,
         count(*) filter (where not releases.is_post_r1) as releases_before_r1,
         count(*) filter (where releases.is_post_r1) as releases_since_r1,
-        count(*) filter (where len(languages.languages) > 0) as releases_declaring_languages,
+        count(*) filter (where {{ list_length('languages.languages') }} > 0) as releases_declaring_languages,
         count(*) filter (where languages.declares_beyond_english) as releases_beyond_english,
         count(*) filter (where languages.declares_beyond_english and not releases.is_post_r1)
             as releases_beyond_english_before_r1,

@@ -10,19 +10,19 @@
 
 with
 
-releases as not materialized (
+releases as {{ inlined() }} (
 
     select * from {{ ref('int_releases') }}
 
 ),
 
-daily as not materialized (
+daily as {{ inlined() }} (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-licences as not materialized (
+licences as {{ inlined() }} (
 
     select * from {{ ref('int_models_licences_languages') }}
 

@@ -16,19 +16,19 @@
 
 with
 
-lineage as not materialized (
+lineage as {{ inlined() }} (
 
     select * from {{ ref('int_model_lineage') }}
 
 ),
 
-daily_downloads as not materialized (
+daily_downloads as {{ inlined() }} (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-models as not materialized (
+models as {{ inlined() }} (
 
     select * from {{ ref('int_models_profiled') }}
 

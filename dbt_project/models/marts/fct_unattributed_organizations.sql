@@ -12,19 +12,19 @@
 
 with
 
-organizations as not materialized (
+organizations as {{ inlined() }} (
 
     select * from {{ ref('dim_organizations') }}
 
 ),
 
-daily_downloads as not materialized (
+daily_downloads as {{ inlined() }} (
 
     select * from {{ ref('int_models_daily_downloads') }}
 
 ),
 
-lineage as not materialized (
+lineage as {{ inlined() }} (
 
     select * from {{ ref('int_model_lineage') }}
 

@@ -12,7 +12,7 @@
 
 with
 
-velocity as not materialized (
+velocity as {{ inlined() }} (
 
     select * from {{ ref('fct_download_velocity') }}
     where entity_type = 'region'
@@ -66,8 +66,8 @@ pair_history as (
         overtaken_region,
         max(metric_date) filter (where region_value <= overtaken_value) as last_not_ahead_date,
         max(metric_date) as last_date,
-        arg_max(region_value, metric_date) as last_region_value,
-        arg_max(overtaken_value, metric_date) as last_overtaken_value,
+        {{ arg_max('region_value', 'metric_date') }} as last_region_value,
+        {{ arg_max('overtaken_value', 'metric_date') }} as last_overtaken_value,
         count(*) as comparable_days
     from pairs
     group by measure, region, overtaken_region
@@ -82,8 +82,8 @@ overtake_days as (
         pairs.region,
         pairs.overtaken_region,
         min(pairs.metric_date) as overtook_on,
-        arg_min(pairs.region_value, pairs.metric_date) as region_value,
-        arg_min(pairs.overtaken_value, pairs.metric_date) as overtaken_value
+        {{ arg_min('pairs.region_value', 'pairs.metric_date') }} as region_value,
+        {{ arg_min('pairs.overtaken_value', 'pairs.metric_date') }} as overtaken_value
     from pairs
     inner join pair_history
         on pairs.measure = pair_history.measure

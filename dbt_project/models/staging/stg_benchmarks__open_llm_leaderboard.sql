@@ -4,7 +4,7 @@
 
 with
 
-source as not materialized (
+source as {{ inlined() }} (
 
     select * from {{ source('benchmarks', 'open_llm_leaderboard_v2') }}
 

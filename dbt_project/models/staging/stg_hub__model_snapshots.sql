@@ -9,18 +9,16 @@
 
 with
 
-source as not materialized (
+source as {{ inlined() }} (
 
     -- `union all by name` with an empty row of the columns older partitions may all lack (`fetched_at`): the
     -- column exists (null) even when no raw partition has it yet, an existing home from before it.
-    select * from {{ source('hub', 'hub_model_snapshots') }}
-    union all by name
-    select cast(null as timestamptz) as fetched_at
-    where false
+    {%- set fetched_at_null = 'cast(null as ' ~ type_instant() ~ ') as fetched_at' %}
+    {{ select_with_columns(source('hub', 'hub_model_snapshots'), fetched_at_null) }}
 
 ),
 
-final as not materialized (
+final as {{ inlined() }} (
 
     select
         snapshot_date,
@@ -33,7 +31,9 @@ final as not materialized (
         split_part(id, '/', 1) as namespace,
         coalesce(author, split_part(id, '/', 1)) as author,
         created_at,
-        coalesce(created_at = timestamptz '{{ var('placeholder_created_at') }}', false) as is_placeholder_created_at,
+        coalesce(
+            created_at = {{ type_instant() }} '{{ var('placeholder_created_at') }}', false
+        ) as is_placeholder_created_at,
         last_modified as last_modified_at,
         downloads as downloads_30d,
         downloads_all_time,
@@ -50,8 +50,8 @@ final as not materialized (
         tags,
         -- A custom licence's name (`license: other`, the card's `license_name`): parsed only on those rows.
         case
-            when list_contains(tags, 'license:other')
-                then json_extract_string(item_json, '$.cardData.license_name')
+            when {{ list_contains('tags', "'license:other'") }}
+                then {{ json_text('item_json', '$.cardData.license_name') }}
         end as card_license_name,
         base_models_json,
         eval_results_json,

@@ -11,7 +11,7 @@
 
 with
 
-override_file as not materialized (
+override_file as {{ inlined() }} (
 
     select * from {{ region_overrides_relation() }}
 

@@ -2,7 +2,7 @@
 
 with
 
-organization_regions as not materialized (
+organization_regions as {{ inlined() }} (
 
     select * from {{ ref('organization_regions') }}
 
