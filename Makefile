@@ -41,10 +41,11 @@ demo-full: prepare
 test: prepare browser
 	$(PY) -m pytest -q -n 2 --dist loadfile -m "not spark"
 
-# The same marts on Spark (tests/test_spark_engine.py, 15.5 min on 2 cores beside other suites): the `spark`
-# extra and a Java 17 runtime, run after `make test` by .ci/run, so that `make test` keeps its time.
+# The same marts on Spark (tests/test_spark_engine.py, 13-15.5 min on 2 cores beside other suites): the `spark`
+# extra and a Java 17 runtime (.ci/ensure-java installs Debian's when missing), run after `make test` by .ci/run,
+# so that `make test` keeps its time.
 test-spark: prepare
-	@command -v java >/dev/null || { echo "make test-spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@.ci/ensure-java
 	@$(PY) -m pip install --quiet --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	$(PY) -m pytest -q -m spark tests/test_spark_engine.py
 
