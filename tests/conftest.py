@@ -42,8 +42,9 @@ def pytest_configure(config):
 # The longest files, longest first. `make test` hands whole files to two workers in collection order, so these
 # start at once and the many short files fill in around them instead of leaving one long file alone at the end.
 SLOW_FILES_FIRST = ("test_daemon.py", "test_arrival_order.py", "test_pipeline.py", "test_webserver.py",
-                    "test_bench_smoke.py", "test_scenarios_live.py", "test_scenarios_archive.py", "test_bench_demo.py",
-                    "test_warehouse.py", "test_console.py", "test_dashboard_browser.py", "test_crash.py")
+                    "test_bench_smoke.py", "test_scenarios_live.py", "test_object_store.py",
+                    "test_scenarios_archive.py", "test_bench_demo.py", "test_warehouse.py", "test_console.py",
+                    "test_dashboard_browser.py", "test_crash.py")
 
 
 def pytest_collection_modifyitems(config, items):
