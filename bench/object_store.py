@@ -41,7 +41,6 @@ import collections
 import datetime as dt
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -56,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from warehouse import DAILY, build_history, run_dbt  # bench/ is not a package: found through sys.path
+from warehouse import DAILY, bench_history, clear, run_dbt  # bench/ is not a package: found through sys.path
 
 BUCKET = "hubpulse-bench"
 PREFIX = f"s3://{BUCKET}/raw"  # HUBPULSE_RAW_URI of the bucket side
@@ -295,23 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"NOTE: {CAVEAT}.")
     with tempfile.TemporaryDirectory(prefix="hubpulse-bench-") as tmp:
         work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        for name in ("local", "bucket", "moto-requests.log", *(f"listing-{n}" for n in list_at)):
-            target = work / name
-            shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+        clear(work, ("local", "bucket", "moto-requests.log", *(f"listing-{n}" for n in list_at)))
         t_start = time.perf_counter()
-        if args.history:
-            history = args.history / "history" / "raw" / "hub_models"
-            found = sorted(p.name for p in history.glob("snapshot_date=*"))
-            if not found:
-                parser.error(f"--history {args.history}: no raw partitions under {history}")
-            print(f"history: reusing {len(found)} days of {history}")
-            days = [dt.date.fromisoformat(name.split("=")[1]) for name in found]
-        else:
-            if args.keep:
-                shutil.rmtree(work / "history", ignore_errors=True)
-            history = build_history(work, args.days, args.models, args.seed)
-            days = [dt.date.fromisoformat(p.name.split("=")[1]) for p in sorted(history.glob("snapshot_date=*"))]
+        history, days = bench_history(parser, args, work)
         import pyarrow.parquet as pq
 
         last_rows = pq.ParquetFile(history / f"snapshot_date={days[-1].isoformat()}" / "part-0.parquet").metadata.num_rows

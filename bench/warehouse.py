@@ -45,12 +45,14 @@ import argparse
 import datetime as dt
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,6 +137,32 @@ def amplify(raw_root: Path, models: int) -> tuple[int, int, float]:
         counts.append(table.num_rows)
     con.close()
     return counts[0], counts[-1], factor
+
+
+def clear(work: Path, names) -> None:
+    """Make the work folder, removing these outputs of an earlier run kept in it (files or folders)."""
+    work.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        target = work / name
+        shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+
+
+def bench_history(parser: argparse.ArgumentParser, args: argparse.Namespace, work: Path) -> tuple[Path, list[dt.date]]:
+    """The raw root of a bench's history and its snapshot dates: an earlier `--keep` folder's (`--history DIR`, its
+    history/raw/hub_models) or one built in `work` (`--models` x `--days`, `--seed`)."""
+    if args.history:
+        raw_root = args.history / "history" / "raw" / "hub_models"
+        if not any(raw_root.glob("snapshot_date=*")):
+            parser.error(f"--history {args.history}: no raw partitions under {raw_root} (give the folder an "
+                         f"earlier run kept with --keep)")
+    else:
+        if args.keep:
+            shutil.rmtree(work / "history", ignore_errors=True)
+        raw_root = build_history(work, args.days, args.models, args.seed)
+    days = [dt.date.fromisoformat(p.name.split("=")[1]) for p in sorted(raw_root.glob("snapshot_date=*"))]
+    if args.history:
+        print(f"history: reusing {len(days)} days of {raw_root}")
+    return raw_root, days
 
 
 def build_history(work: Path, days: int, models: int, seed: int) -> Path:
@@ -274,8 +302,12 @@ def history_build(raw_root: Path, work: Path, all_days: list[dt.date], rows: lis
                          "; ".join(f"{name.split(' as')[0].split()[-1]} {sec:.1f}s" for name, sec in slowest)))
     secs, cpu, rss = run_dbt(home, "build")  # fresh home: a full refresh (see the docstring)
     rows.append(Measured(f"dbt build, full refresh, days 1..{len(all_days)}", secs, cpu, rss, slowest_nodes(home, 3)))
-    return {"floor": rows[-2], "dbt": rows[-1], "before": before,
-            "marts": compare_marts(home / "warehouse.duckdb", work / "floor.duckdb")}
+    # The comparison in a process of its own: in this one, DuckDB's memory for the marts (GBs at 50k x 365) would
+    # stay this process's, and every later dbt child would report it as its own peak RSS (a child's ru_maxrss
+    # starts from its parent's at fork and exec).
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        marts = pool.submit(compare_marts, home / "warehouse.duckdb", work / "floor.duckdb").result()
+    return {"floor": rows[-2], "dbt": rows[-1], "before": before, "marts": marts}
 
 
 def prepare_leg(raw_root: Path, home: Path, all_days: list[dt.date], index: int, rows: list[Measured]) -> dt.date:
@@ -317,27 +349,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="hubpulse-bench-") as tmp:
         work = args.keep or Path(tmp)
-        if args.keep:
-            work.mkdir(parents=True, exist_ok=True)
-            for name in ("full", "full-baseline", "early", "late", "floor.duckdb", "floor.duckdb.tmp"):
-                target = work / name
-                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+        clear(work, ("full", "full-baseline", "early", "late", "floor.duckdb", "floor.duckdb.tmp"))
         t0 = time.perf_counter()
-        if args.history:
-            raw_root = args.history / "history" / "raw" / "hub_models"
-            found = sorted(p.name for p in raw_root.glob("snapshot_date=*"))
-            if not found:
-                parser.error(f"--history {args.history}: no raw partitions under {raw_root} (give the folder an "
-                             f"earlier run kept with --keep)")
-            print(f"history: reusing {len(found)} days of {raw_root}")
-            args.days = len(found)
-            start = dt.date.fromisoformat(found[0].split("=")[1])
-        else:
-            if args.keep:
-                shutil.rmtree(work / "history", ignore_errors=True)
-            raw_root = build_history(work, args.days, args.models, args.seed)
-            start = START
-        all_days = [start + dt.timedelta(days=i) for i in range(args.days)]
+        raw_root, all_days = bench_history(parser, args, work)
+        args.days = len(all_days)
         rows: list[Measured] = []
 
         full = None
