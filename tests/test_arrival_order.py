@@ -3,8 +3,9 @@
 A daily pipeline's days do not arrive in order: the Hub is down one morning and the day is backfilled later, an
 archive is imported after the schedule started, a day is re-ingested. Each arrival here writes one raw
 partition and runs only that day's window of the daily-partitioned models (what the schedule, a backfill or
-the automation sensor runs); after the last arrival the daily-partitioned incrementals must equal a full
-refresh of the same raw days, row for row. Hypothesis draws the order and the re-runs over a small simulated history.
+the automation sensor runs), then the names' state without a window (Dagster's marts set); after the last
+arrival the daily-partitioned incrementals and the state must equal a full refresh of the same raw days, row for
+row. Hypothesis draws the order and the re-runs over a small simulated history.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from orchestration.localhub.simulator import SimulationConfig, simulate
 START = dt.date(2025, 1, 17)
 DAYS = [START + dt.timedelta(days=i) for i in range(6)]  # spans R1 (2025-01-20)
 
+# The names' state alone (the two models over it also read the tags, which no arrival here rebuilds).
+STATE_MODELS = {"int_model_names_seen": ("intermediate", ["model_id", "repo_id"])}
+
 
 @pytest.fixture(scope="module")
 def arrival_world(tmp_path_factory):
@@ -39,9 +43,9 @@ def arrival_world(tmp_path_factory):
     import_archive(root / "archive", raw / "hub_models", raw / "hub_models_rejects", log=lambda _m: None)
     full = root / "full"
     shutil.copytree(raw, full / "raw")
-    run_dbt(full, "build", "--select", "+tag:daily_partitioned", "--exclude-resource-type", "unit_test",
+    run_dbt(full, "build", "--select", "+tag:daily_partitioned", *STATE_MODELS, "--exclude-resource-type", "unit_test",
             "--exclude-resource-type", "test")
-    expected = read_relations(full, INCREMENTAL_MODELS)
+    expected = read_relations(full, {**INCREMENTAL_MODELS, **STATE_MODELS})
     # The replay home keeps its path across examples (the staging views name it); its seeds and views are
     # built once and the warehouse file is restored from this copy before each example.
     home = root / "replay"
@@ -57,7 +61,7 @@ def arrival_world(tmp_path_factory):
 REPLAY = r"""
 import json, os, shutil, sys
 from dbt.cli.main import dbtRunner
-raw, home, project, days = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+raw, home, project, days, STATE = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), sys.argv[5:]
 os.environ["HUBPULSE_HOME"] = home
 runner = dbtRunner()
 for day in days:
@@ -70,6 +74,13 @@ for day in days:
                             os.path.join(home, "dbt_logs"), "--quiet"])
     if not result.success:
         sys.exit(f"dbt run of the window {day} failed: {result.exception}")
+    # Then the names' state, without a window, as Dagster's marts set runs it: a merge or a recompute each time.
+    del os.environ["HUBPULSE_WINDOW_START"], os.environ["HUBPULSE_WINDOW_END"]
+    result = runner.invoke(["run", "--select", *STATE, "--project-dir", project, "--profiles-dir", project,
+                            "--target-path", os.path.join(home, "dbt_target"), "--log-path",
+                            os.path.join(home, "dbt_logs"), "--quiet"])
+    if not result.success:
+        sys.exit(f"dbt run of the state after the window {day} failed: {result.exception}")
 """
 
 
@@ -96,11 +107,12 @@ def test_any_order_of_arrival_gives_the_full_refresh(arrival_world, order, rerun
     shutil.copy(inputs, home / "warehouse.duckdb")
     days = [day.isoformat() for day in _arrivals(order, reruns)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUBPULSE_WINDOW_")}
-    replay = subprocess.run([sys.executable, "-c", REPLAY, str(raw), str(home), str(PROJECT_DIR), json.dumps(days)],
+    replay = subprocess.run([sys.executable, "-c", REPLAY, str(raw), str(home), str(PROJECT_DIR), json.dumps(days),
+                             *STATE_MODELS],
                             env=env, capture_output=True, text=True, timeout=600, check=False)
     assert replay.returncode == 0, f"{replay.stdout[-4000:]}\n{replay.stderr[-4000:]}"
-    built = read_relations(home, INCREMENTAL_MODELS)
-    for name, (_, keys) in INCREMENTAL_MODELS.items():
+    built = read_relations(home, {**INCREMENTAL_MODELS, **STATE_MODELS})
+    for name, (_, keys) in {**INCREMENTAL_MODELS, **STATE_MODELS}.items():
         assert_same_rows(built[name], expected[name], keys, name)
 
 

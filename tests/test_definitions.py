@@ -90,6 +90,10 @@ def test_the_three_dbt_sets_select_their_models_and_share_the_warehouse_pool():
     # Each model belongs to exactly one set.
     keys = [key for assets_def in sets.values() for key in assets_def.keys]
     assert len(keys) == len(set(keys))
+    # The names' state runs with the marts, without a window (macros/window_log.sql decides merge or recompute).
+    state = dg.AssetKey(["intermediate", "int_model_names_seen"])
+    assert state in sets["dbt_marts"].keys
+    assert state in defs.resolve_asset_graph().get(dg.AssetKey(["intermediate", "int_models_profiled"])).parent_keys
 
 
 def test_the_translator_gives_kinds_automation_and_the_raw_dependency():

@@ -58,6 +58,13 @@ INCREMENTAL_MODELS = {
     "fct_model_daily": ("marts", ["model_id", "snapshot_date"]),
     "fct_download_velocity": ("marts", ["entity_type", "entity_id", "metric_date"]),
 }
+# The state of each model's names the daily run merges its new days into (int_model_names_seen) and the two models
+# built from it: any sequence of windows, then a build without a window (as Dagster's marts run), equals a full refresh.
+STATE_MODELS = {
+    "int_model_names_seen": ("intermediate", ["model_id", "repo_id"]),
+    "int_models_profiled": ("intermediate", ["model_id"]),
+    "int_repo_ids_resolved": ("intermediate", ["canonical_repo_id"]),
+}
 # The daily-partitioned incrementals the reference (tests/warehouse_reference.py) recomputes.
 DAILY_RELATIONS = {name: grain for name, grain in INCREMENTAL_MODELS.items() if name not in COMPACT_MODELS}
 RELATIONS = {
@@ -105,7 +112,7 @@ def read_relations(home: Path, names) -> dict[str, list[dict]]:
     try:
         out = {}
         for name in names:
-            schema = {**INCREMENTAL_MODELS, **RELATIONS}[name][0]
+            schema = {**INCREMENTAL_MODELS, **STATE_MODELS, **RELATIONS}[name][0]
             cursor = con.execute(f"select * from {schema}.{name}")
             columns = [d[0] for d in cursor.description]
             out[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -668,6 +675,75 @@ def test_a_day_recrawled_with_other_listings_and_fewer_models_leaves_nothing_sta
     after = read_relations(home, INCREMENTAL_MODELS)
     for name, (_, keys) in INCREMENTAL_MODELS.items():
         assert_same_rows(after[name], built[name], keys, name)
+
+
+MERGES = "int_model_names_seen: merging the days after its last snapshot date"
+BUILDS_WHOLE = "int_model_names_seen: building whole"
+
+
+def _build_state(home: Path) -> str:
+    """The state and the two models over it, with what else they read outside the daily models (the tags), without
+    a window (as Dagster's marts set builds them); dbt's output."""
+    return run_dbt(home, "run", "--select", *(f"+{name}" for name in STATE_MODELS),
+                   "--exclude", "+tag:daily_partitioned").stdout
+
+
+def _state_of_full_refresh(home: Path, tmp_path: Path) -> dict[str, list[dict]]:
+    """The state models fully refreshed in a copy of `home`: what its windows must have given."""
+    copy = _home_beside(home, tmp_path / f"full_refresh_{len(list(tmp_path.glob('full_refresh_*')))}")
+    run_dbt(copy, "run", "--full-refresh", "--select", *STATE_MODELS)
+    return read_relations(copy, STATE_MODELS)
+
+
+def _assert_state_equal(actual: dict[str, list[dict]], expected: dict[str, list[dict]]) -> None:
+    for name, (_, keys) in STATE_MODELS.items():
+        assert_same_rows(actual[name], expected[name], keys, name)
+
+
+def test_the_names_state_merges_new_days_and_recomputes_after_a_rewritten_day(history, full_home, tmp_path):
+    """int_model_names_seen merges only the days after its last snapshot date, unless a window logged since its
+    last build rewrote a date it merged (macros/window_log.sql). (a) Days appended one by one are merged, and equal
+    a full refresh; (b) a late day (a window in the middle) and (c) the latest day re-crawled with the same models
+    but other counters (the same row count: nothing but the log tells) make it recompute, equal to a full refresh.
+    Without the log's rule (b) and (c) keep the stale state."""
+    home = _home_with_raw(tmp_path, history, set(_days(START, DAILY_FROM - dt.timedelta(days=1))) - {LATE_DAY})
+    run_dbt(home, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+            window=(START, DAILY_FROM - dt.timedelta(days=1)))
+    # (a) the daily schedule: each day's window, then the state without a window
+    for day in _days(DAILY_FROM, END):
+        _arrive(history, home, {day})
+        run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(day, day))
+        assert MERGES in _build_state(home), day
+    _assert_state_equal(read_relations(home, STATE_MODELS), _state_of_full_refresh(home, tmp_path))
+
+    # (b) the late day: its window rewrites a date before the state's last one
+    _arrive(history, home, {LATE_DAY})
+    run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(LATE_DAY, LATE_DAY))
+    assert BUILDS_WHOLE in _build_state(home)
+    full = read_relations(full_home, STATE_MODELS)
+    _assert_state_equal(read_relations(home, STATE_MODELS), full)
+
+    # (c) the latest day re-crawled: the same models, other counters
+    partition = home / "raw" / "hub_models" / f"snapshot_date={END}" / "part-0.parquet"
+    first_crawl = pq.read_table(partition)
+    recrawl = first_crawl
+    for column, more in (("downloads_all_time", 7), ("likes", 1)):
+        index = recrawl.schema.get_field_index(column)
+        recrawl = recrawl.set_column(index, column, pc.add(recrawl.column(column), more).cast(
+            recrawl.schema.field(column).type))
+    pq.write_table(recrawl, partition)
+    run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(END, END))
+    assert BUILDS_WHOLE in _build_state(home)
+    recrawled = read_relations(home, STATE_MODELS)
+    _assert_state_equal(recrawled, _state_of_full_refresh(home, tmp_path))
+    with pytest.raises(AssertionError):  # the re-crawl changed the latest counters
+        _assert_state_equal(recrawled, full)
+    # the first crawl back (a whole build again), then a run with no window since merges (nothing)
+    pq.write_table(first_crawl, partition)
+    run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(END, END))
+    assert BUILDS_WHOLE in _build_state(home)
+    assert MERGES in _build_state(home)
+    _assert_state_equal(read_relations(home, STATE_MODELS), full)
 
 
 def test_window_needs_both_bounds(incremental_home):

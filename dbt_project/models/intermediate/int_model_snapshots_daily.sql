@@ -6,7 +6,11 @@
         unique_key=['model_id', 'snapshot_date'],
         on_schema_change='fail',
         tags=['daily_partitioned'],
-        pre_hook="{{ delete_build_window('snapshot_date') }}",
+        pre_hook=[
+            "{{ create_daily_window_log(this) }}",
+            "{{ log_daily_window() }}",
+            "{{ delete_build_window('snapshot_date') }}",
+        ],
     )
 }}
 
@@ -17,7 +21,9 @@
     columns int_model_listings holds once per distinct listing). Without it every run re-read and re-typed every
     raw partition, JSON included, to find each model's first, last and latest snapshot and its listings: a daily
     cost growing with the history (issue 18). Incremental by snapshot_date like fct_model_daily: a window
-    replaces its days (a day re-ingested with fewer models leaves no stale rows).
+    replaces its days (a day re-ingested with fewer models leaves no stale rows). Each build logs its window first
+    (daily_window_log, macros/window_log.sql): int_model_names_seen, a state folded from these rows, merges
+    only new days unless a window rewrote a day it merged.
 
     No organisation or region: they are the attribution of the author (macros/author_attribution.sql), applied
     where the rows are read, so an edit of the override file shows on the next build without rebuilding days.

@@ -1,8 +1,8 @@
 with
 
-model_days as {{ inlined() }} (
+model_names as {{ inlined() }} (
 
-    select * from {{ ref('int_model_snapshots_daily') }}
+    select * from {{ ref('int_model_names_seen') }}
 
 ),
 
@@ -26,15 +26,16 @@ model_tags as {{ inlined() }} (
 
 seen as (
 
-    -- One pass over the compact daily rows: the first and last snapshot, and the latest snapshot's attributes
-    -- (its organisation and region are the attribution of its author, below).
+    -- One pass over the state of the names each model was listed under (about one row per model, whatever the
+    -- length of the history): the first and last snapshot, and the latest snapshot's attributes (its
+    -- organisation and region are the attribution of its author, below). A model's names never share a date.
     select
         model_id,
-        min(snapshot_date) as first_seen_date,
-        max(snapshot_date) as last_seen_date,
-        count(*) as snapshots_seen,
-        count(distinct repo_id) as repo_ids_seen,
-        {{ arg_min('repo_id', 'snapshot_date') }} as first_repo_id,
+        min(first_seen_date) as first_seen_date,
+        max(last_seen_date) as last_seen_date,
+        cast(sum(snapshots_seen) as bigint) as snapshots_seen,
+        count(*) as repo_ids_seen,
+        {{ arg_min('repo_id', 'first_seen_date') }} as first_repo_id,
         {{ arg_max(struct_of([
                 ['hub_object_id', 'hub_object_id'],
                 ['repo_id', 'repo_id'],
@@ -52,8 +53,8 @@ seen as (
                 ['downloads_30d', 'downloads_30d'],
                 ['likes', 'likes'],
                 ['trending_score', 'trending_score'],
-            ]), 'snapshot_date') }} as latest
-    from model_days
+            ]), 'last_seen_date') }} as latest
+    from model_names
     group by model_id
 
 ),

@@ -1,11 +1,10 @@
 with
 
--- The names a model was listed under come from the built daily downloads (one row per model and snapshot date
--- where download_date = snapshot_date, the snapshot rows already deduplicated) rather than the snapshots view,
--- which would type the raw history again.
-daily_downloads as {{ inlined() }} (
+-- The names a model was listed under, with their first and last snapshot dates: the state the daily run updates
+-- from its new days, rather than the whole history of daily rows.
+model_names as {{ inlined() }} (
 
-    select * from {{ ref('int_models_daily_downloads') }}
+    select * from {{ ref('int_model_names_seen') }}
 
 ),
 
@@ -21,11 +20,9 @@ names_seen as (
         model_id,
         repo_id,
         split_part(repo_id, '/', 1) as namespace,
-        min(snapshot_date) as first_seen_date,
-        max(snapshot_date) as last_seen_date
-    from daily_downloads
-    where download_date = snapshot_date
-    group by model_id, repo_id
+        first_seen_date,
+        last_seen_date
+    from model_names
 
 ),
 
