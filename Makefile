@@ -41,9 +41,9 @@ demo-full: prepare
 test: prepare browser
 	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not spark"
 
-# The same marts on Spark (tests/test_spark_engine.py, 13-15.5 min on 2 cores beside other suites): the `spark`
-# extra and a Java 17 runtime (.ci/ensure-java installs Debian's when missing), run after `make test` by .ci/run,
-# so that `make test` keeps its time.
+# The same marts on Spark (tests/test_spark_engine.py, about 6.5 min on a quiet 2-core machine: 378 s of tests):
+# the `spark` extra and a Java 17 runtime (.ci/ensure-java installs Debian's when missing), run after `make test`
+# by .ci/run, so that `make test` keeps its time.
 # In a venv of its own: with pyspark installed, Great Expectations' import reaches pyspark.sql.connect, whose
 # dependency check calls sys.exit(0) in a process whose __main__ has no file (Dagster's step processes), so the
 # raw checks of `make test`'s Dagster runs would die (measured: test_webserver's three run tests).

@@ -2,8 +2,8 @@
 session method, HUBPULSE_DBT_TARGET=spark) gives the same marts, every dbt data and unit test passes on both, and
 day-by-day windows on Spark equal a full refresh, a window day left without raw rows included.
 
-Opt-in and slow (13-15.5 minutes on 2 cores beside other test suites, most of it Spark): marked `spark`, skipped
-without the `spark` extra or a Java runtime. Run it alone: `make test-spark`.
+Opt-in and slow (about 6.5 minutes on a quiet 2-core machine, most of it Spark): marked `spark`, skipped without
+the `spark` extra or a Java runtime. Run it alone: `make test-spark`.
 
 The Spark tables are Parquet folders under `$HUBPULSE_HOME/spark/warehouse/<schema>.db/<table>`: DuckDB reads
 them beside the DuckDB warehouse and compares the two with `EXCEPT ALL` in both directions, each value
@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -98,16 +99,39 @@ def history(tmp_path_factory) -> list[Path]:
     return days
 
 
-@pytest.fixture(scope="module")
-def duckdb_home(history, tmp_path_factory) -> tuple[Path, dict]:
-    home = new_home(tmp_path_factory.mktemp("duckdb"), "home", history)
-    return home, dbt(home, "duckdb", "build")
+# The daily models and their parents, without tests: the windowed runs' selection.
+MODELS_ONLY = ("build", "--select", "+tag:daily_partitioned", "--exclude-resource-type", "test",
+               "--exclude-resource-type", "unit_test")
+ARRIVING_DAYS = 2  # the history's last days, built one window each after the rest
 
 
 @pytest.fixture(scope="module")
-def spark_home(history, tmp_path_factory) -> tuple[Path, dict]:
-    home = new_home(tmp_path_factory.mktemp("spark"), "home", history)
-    return home, dbt(home, "spark", "build")
+def builds(history, tmp_path_factory) -> dict[str, tuple[Path, dict]]:
+    """The three builds the tests start from, run at once (each in a home of its own, with a Spark session and a
+    Derby metastore each: most of a Spark run is fixed latency per query, which overlaps): the whole history on
+    DuckDB and on Spark, and on Spark the daily models of the history but its last days."""
+    homes = {
+        "duckdb": new_home(tmp_path_factory.mktemp("duckdb"), "home", history),
+        "spark": new_home(tmp_path_factory.mktemp("spark"), "home", history),
+        "spark_windowed": new_home(tmp_path_factory.mktemp("spark-windows"), "home", history[:-ARRIVING_DAYS]),
+    }
+    with ThreadPoolExecutor(max_workers=len(homes)) as pool:
+        futures = {
+            "duckdb": pool.submit(dbt, homes["duckdb"], "duckdb", "build"),
+            "spark": pool.submit(dbt, homes["spark"], "spark", "build"),
+            "spark_windowed": pool.submit(dbt, homes["spark_windowed"], "spark", *MODELS_ONLY),
+        }
+        return {name: (homes[name], future.result()) for name, future in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def duckdb_home(builds) -> tuple[Path, dict]:
+    return builds["duckdb"]
+
+
+@pytest.fixture(scope="module")
+def spark_home(builds) -> tuple[Path, dict]:
+    return builds["spark"]
 
 
 def spark_table(home: Path, table: str) -> str:
@@ -187,21 +211,18 @@ def test_every_mart_is_equal_on_spark(duckdb_home, spark_home):
     assert empty == ["fct_velocity_overtakes"]
 
 
-def test_day_by_day_windows_on_spark_equal_a_full_refresh(history, spark_home, tmp_path_factory):
-    """The daily flow on Spark: the history but its last three days built whole, then one window per arriving
-    day; the daily tables then equal the full build's. Then the last day's raw partition is withdrawn and its
-    window run again: its rows go (no stale partition is kept), leaving what the previous day's window left."""
-    full = spark_home[0]
-    kept, arriving = history[:-3], history[-3:]
-    home = new_home(tmp_path_factory.mktemp("spark-windows"), "home", kept)
-    models_only = ("build", "--select", "+tag:daily_partitioned", "--exclude-resource-type", "test",
-                   "--exclude-resource-type", "unit_test")
-    dbt(home, "spark", *models_only)
+def test_day_by_day_windows_on_spark_equal_a_full_refresh(history, builds):
+    """The daily flow on Spark: the history but its last days built whole, then one window per arriving day; the
+    daily tables then equal the full build's. Then the last day's raw partition is withdrawn and its window run
+    again: its rows go (no stale partition is kept), leaving what the previous day's window left."""
+    full = builds["spark"][0]
+    home = builds["spark_windowed"][0]
+    arriving = history[-ARRIVING_DAYS:]
     con = duckdb.connect()
     for day in arriving:
         date = dt.date.fromisoformat(day.name.split("=")[1])
         add_day(home, day)
-        dbt(home, "spark", *models_only, window=(date, date))
+        dbt(home, "spark", *MODELS_ONLY, window=(date, date))
         if day == arriving[-2]:
             # What the daily tables hold before the last day arrives (copied: Spark rewrites the folders).
             for table in WINDOWED_TABLES:
@@ -214,7 +235,7 @@ def test_day_by_day_windows_on_spark_equal_a_full_refresh(history, spark_home, t
     last = arriving[-1]
     last_date = dt.date.fromisoformat(last.name.split("=")[1])
     shutil.rmtree(home / "raw" / "hub_models" / last.name)
-    dbt(home, "spark", *models_only, window=(last_date, last_date))
+    dbt(home, "spark", *MODELS_ONLY, window=(last_date, last_date))
     for table, column in DAILY_TABLES.items():
         assert con.execute(
             f"select count(*) from {spark_table(home, table)} where {column} >= date '{last_date}'").fetchone()[0] == 0
