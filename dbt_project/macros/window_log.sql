@@ -132,3 +132,17 @@
         {{ insert_daily_window_log(ref('int_model_snapshots_daily'), this.identifier, none, none) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The struct of a snapshot's attributes that int_model_names_seen keeps per name and int_models_profiled per
+    model (its latest name's), plus `extra` columns: one list for both. -#}
+{% macro latest_snapshot_attributes(extra=[]) -%}
+    {%- set pairs = [] -%}
+    {%- for column in extra + [
+            'hub_object_id', 'namespace', 'author', 'created_at', 'created_date', 'is_placeholder_created_at',
+            'pipeline_tag', 'library_name', 'parameter_count', 'is_gated', 'gated_mode', 'downloads_all_time',
+            'downloads_30d', 'likes', 'trending_score'] -%}
+        {%- do pairs.append([column, column]) -%}
+    {%- endfor -%}
+    {{ return(struct_of(pairs)) }}
+{%- endmacro %}

@@ -47,23 +47,7 @@ new_names as (
         min(snapshot_date) as first_seen_date,
         max(snapshot_date) as last_seen_date,
         count(*) as snapshots_seen,
-        {{ arg_max(struct_of([
-                ['hub_object_id', 'hub_object_id'],
-                ['namespace', 'namespace'],
-                ['author', 'author'],
-                ['created_at', 'created_at'],
-                ['created_date', 'created_date'],
-                ['is_placeholder_created_at', 'is_placeholder_created_at'],
-                ['pipeline_tag', 'pipeline_tag'],
-                ['library_name', 'library_name'],
-                ['parameter_count', 'parameter_count'],
-                ['is_gated', 'is_gated'],
-                ['gated_mode', 'gated_mode'],
-                ['downloads_all_time', 'downloads_all_time'],
-                ['downloads_30d', 'downloads_30d'],
-                ['likes', 'likes'],
-                ['trending_score', 'trending_score'],
-            ]), 'snapshot_date') }} as latest
+        {{ arg_max(latest_snapshot_attributes(), 'snapshot_date') }} as latest
     from model_days
     group by model_id, repo_id
 

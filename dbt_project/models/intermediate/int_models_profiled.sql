@@ -36,24 +36,7 @@ seen as (
         cast(sum(snapshots_seen) as bigint) as snapshots_seen,
         count(*) as repo_ids_seen,
         {{ arg_min('repo_id', 'first_seen_date') }} as first_repo_id,
-        {{ arg_max(struct_of([
-                ['hub_object_id', 'hub_object_id'],
-                ['repo_id', 'repo_id'],
-                ['namespace', 'namespace'],
-                ['author', 'author'],
-                ['created_at', 'created_at'],
-                ['created_date', 'created_date'],
-                ['is_placeholder_created_at', 'is_placeholder_created_at'],
-                ['pipeline_tag', 'pipeline_tag'],
-                ['library_name', 'library_name'],
-                ['parameter_count', 'parameter_count'],
-                ['is_gated', 'is_gated'],
-                ['gated_mode', 'gated_mode'],
-                ['downloads_all_time', 'downloads_all_time'],
-                ['downloads_30d', 'downloads_30d'],
-                ['likes', 'likes'],
-                ['trending_score', 'trending_score'],
-            ]), 'last_seen_date') }} as latest
+        {{ arg_max(latest_snapshot_attributes(['repo_id']), 'last_seen_date') }} as latest
     from model_names
     group by model_id
 
