@@ -223,6 +223,7 @@ series as (
         ) as entity_name,
         grid.metric_date,
         entity_days.daily_downloads,
+        entity_reported.downloads_30d,
         entity_days.metric_date is not null as is_in_scope,
         {{ dbt.datediff("date '1970-01-01'", 'grid.metric_date', 'day') }} as day_number
     from grid
@@ -230,6 +231,10 @@ series as (
         on grid.entity_type = entity_days.entity_type
         and grid.entity_id = entity_days.entity_id
         and grid.metric_date = entity_days.metric_date
+    left join entity_reported
+        on grid.entity_type = entity_reported.entity_type
+        and grid.entity_id = entity_reported.entity_id
+        and grid.metric_date = entity_reported.metric_date
 
 ),
 
@@ -258,52 +263,53 @@ kept as (
 
 ),
 
-totals as (
+with_totals as (
 
+    -- The total's row of the same date, taken by a window over the date rather than by joining the kept rows to
+    -- themselves (which made DuckDB keep both sides of a year of model-days in memory at once).
     select
-        kept.metric_date,
-        kept.velocity_28d as total_velocity_28d,
-        entity_reported.downloads_30d as total_downloads_30d
+        *,
+        max(case when entity_type = 'total' then 1 end) over (partition by metric_date) as has_total,
+        max(case when entity_type = 'total' then velocity_28d end) over (
+            partition by metric_date
+        ) as total_velocity_28d,
+        max(case when entity_type = 'total' then downloads_30d end) over (
+            partition by metric_date
+        ) as total_downloads_30d
     from kept
-    left join entity_reported
-        on entity_reported.entity_type = 'total'
-        and kept.metric_date = entity_reported.metric_date
-    where kept.entity_type = 'total'
 
 ),
 
 final as (
 
     select
-        kept.entity_type,
-        kept.entity_id,
-        kept.entity_name,
-        kept.metric_date,
-        kept.daily_downloads,
-        kept.velocity_7d,
-        kept.velocity_28d,
-        kept.velocity_7d - kept.previous_velocity_7d as acceleration,
+        with_totals.entity_type,
+        with_totals.entity_id,
+        with_totals.entity_name,
+        with_totals.metric_date,
+        with_totals.daily_downloads,
+        with_totals.velocity_7d,
+        with_totals.velocity_28d,
+        with_totals.velocity_7d - with_totals.previous_velocity_7d as acceleration,
         case
-            when totals.total_velocity_28d > 0 then kept.velocity_28d / totals.total_velocity_28d
+            when with_totals.total_velocity_28d > 0 then with_totals.velocity_28d / with_totals.total_velocity_28d
         end as share_of_total,
-        entity_reported.downloads_30d,
+        with_totals.downloads_30d,
         case
-            when totals.total_downloads_30d > 0
-                then cast(entity_reported.downloads_30d as double) / totals.total_downloads_30d
+            when with_totals.total_downloads_30d > 0
+                then cast(with_totals.downloads_30d as double) / with_totals.total_downloads_30d
         end as share_of_total_downloads_30d,
-        kept.is_in_scope,
-        coalesce(kept.metric_date >= history.first_snapshot_date + 28, false) as is_window_complete
-    from kept
-    inner join totals
-        on kept.metric_date = totals.metric_date
-    left join entity_reported
-        on kept.entity_type = entity_reported.entity_type
-        and kept.entity_id = entity_reported.entity_id
-        and kept.metric_date = entity_reported.metric_date
+        with_totals.is_in_scope,
+        coalesce(with_totals.metric_date >= history.first_snapshot_date + 28, false) as is_window_complete
+    from with_totals
     cross join history
     {% if window is not none %}
     cross join recompute
-    where kept.metric_date >= recompute.from_date
+    {% endif %}
+    -- The shares need the total's row of the date: a date without one is left out.
+    where with_totals.has_total = 1
+    {% if window is not none %}
+        and with_totals.metric_date >= recompute.from_date
     {% endif %}
 
 )
