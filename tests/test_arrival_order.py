@@ -95,7 +95,7 @@ def _arrivals(order: list[int], reruns: list[tuple[int, int]]) -> list[dt.date]:
     return days
 
 
-@settings(max_examples=4, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(order=st.permutations(range(len(DAYS))),
        reruns=st.lists(st.tuples(st.integers(0, len(DAYS) - 1), st.integers(0, len(DAYS) - 1)), max_size=2))
 @example(order=list(range(len(DAYS))), reruns=[])  # in order: the daily schedule

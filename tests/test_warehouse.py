@@ -706,11 +706,12 @@ def test_the_names_state_merges_new_days_and_recomputes_after_a_rewritten_day(hi
     a full refresh; (b) a late day (a window in the middle) and (c) the latest day re-crawled with the same models
     but other counters (the same row count: nothing but the log tells) make it recompute, equal to a full refresh.
     Without the log's rule (b) and (c) keep the stale state."""
-    home = _home_with_raw(tmp_path, history, set(_days(START, DAILY_FROM - dt.timedelta(days=1))) - {LATE_DAY})
+    merge_from = ENTERS_ON  # merged one by one from the day a long-existing model enters the scope
+    home = _home_with_raw(tmp_path, history, set(_days(START, merge_from - dt.timedelta(days=1))) - {LATE_DAY})
     run_dbt(home, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
-            window=(START, DAILY_FROM - dt.timedelta(days=1)))
+            window=(START, merge_from - dt.timedelta(days=1)))
     # (a) the daily schedule: each day's window, then the state without a window
-    for day in _days(DAILY_FROM, END):
+    for day in _days(merge_from, END):
         _arrive(history, home, {day})
         run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(day, day))
         assert MERGES in _build_state(home), day
