@@ -6,11 +6,21 @@ block taken out and show the history it had.
 """
 
 import json
+import os
+import time
 from pathlib import Path
 
 import dagster as dg
 
-from orchestration.cli.prepare import DAGSTER_YAML, ensure_instance
+from orchestration import settings
+from orchestration.cli.prepare import (
+    DAGSTER_YAML,
+    ensure_instance,
+    keep_partial_parse,
+    manifest_outdated,
+    partial_parse_file,
+    seed_partial_parse,
+)
 
 PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-01-01", end_date="2025-01-08")
 NUMBERS = dg.AssetKey("numbers")
@@ -128,3 +138,36 @@ def test_prepare_keeps_what_a_user_wrote_and_adds_only_missing_pools(tmp_path: P
     ensure_instance(own)
     text = (own / "dagster.yaml").read_text()
     assert text.startswith(custom) and text.count("concurrency:") == 1
+
+
+def test_the_manifest_is_outdated_when_missing_or_older_than_a_dbt_file(tmp_path: Path):
+    manifest = tmp_path / "manifest.json"
+    assert manifest_outdated(manifest)
+    manifest.write_text("{}")
+    assert not manifest_outdated(manifest)  # written after every file of the project
+    newest = max(p.stat().st_mtime_ns for p in settings.DBT_PROJECT_DIR.rglob("*.sql") if "target" not in p.parts)
+    os.utime(manifest, ns=(newest - 1, newest - 1))
+    assert manifest_outdated(manifest)
+
+
+def test_a_dbt_command_leaves_its_parse_to_the_home_only_when_it_parsed(tmp_path: Path):
+    home, target = tmp_path / "home", tmp_path / "target"
+    partial_parse_file(home).parent.mkdir(parents=True)
+    partial_parse_file(home).write_bytes(b"the home's parse")
+    seeded = seed_partial_parse(target, home)
+    assert (target / "partial_parse.msgpack").read_bytes() == b"the home's parse"
+    assert not keep_partial_parse(target, home, seeded)  # dbt did not parse: the file it was given is untouched
+    time.sleep(0.01)
+    (target / "partial_parse.msgpack").write_bytes(b"a new parse")  # dbt parsed and wrote its own
+    assert keep_partial_parse(target, home, seeded)
+    assert partial_parse_file(home).read_bytes() == b"a new parse"
+    assert [p.name for p in partial_parse_file(home).parent.iterdir()] == ["partial_parse.msgpack"]
+    # A home without a parse starts from the prepared one (if any) and keeps whatever dbt wrote.
+    other = tmp_path / "other"
+    seeded = seed_partial_parse(tmp_path / "target2", other)
+    assert not partial_parse_file(other).exists()
+    (tmp_path / "target2").mkdir(exist_ok=True)
+    time.sleep(0.01)
+    (tmp_path / "target2" / "partial_parse.msgpack").write_bytes(b"parsed for the other home")
+    assert keep_partial_parse(tmp_path / "target2", other, seeded)
+    assert partial_parse_file(other).read_bytes() == b"parsed for the other home"

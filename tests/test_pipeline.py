@@ -182,6 +182,17 @@ def test_materializations_are_recorded_per_partition(pipeline_run):
     assert {m.partition for m in second.asset_materializations_for_node("hub_model_snapshots")} == {END.isoformat()}
 
 
+def test_only_the_first_dbt_command_of_a_home_parses_the_project(pipeline_run, pipeline_home):
+    """Every dbt command runs in a target folder of its own; each starts from the home's parse, which the
+    first one (a home without a parse yet) leaves there, so none of the others parses the project again."""
+    home = pipeline_run[0]
+    logs = sorted((pipeline_home / "dbt-target").glob("*/dbt.log"), key=lambda log: log.stat().st_mtime_ns)
+    parsed = [log.parent.name for log in logs if "Unable to do partial parsing" in log.read_text()]
+    assert len(logs) >= 6, [log.parent.name for log in logs]  # three sets in each of the two runs, and more
+    assert parsed == [logs[0].parent.name], parsed
+    assert (home / "dbt" / "parse" / "partial_parse.msgpack").is_file()
+
+
 def test_window_env_is_inclusive_and_ordered():
     assert window_env(START, END) == {"HUBPULSE_WINDOW_START": "2025-01-10", "HUBPULSE_WINDOW_END": "2025-01-24"}
     with pytest.raises(ValueError, match="before its start"):

@@ -154,9 +154,6 @@ def run_build(home: Path, start: dt.date | None = None, end: dt.date | None = No
     """`hubpulse build`: build and publish the warehouse over the raw days in `home`; print the summary."""
     env = use_home(home)
     first, last = raw_window(home, start, end)
-    from orchestration.cli.prepare import use_partial_parse
-
-    use_partial_parse(home)
     log_path = None if verbose else log_file(home, "build")
     print(f"hubpulse build {first} .. {last} in {home}" + (f" (full log: {log_path})" if log_path else ""),
           flush=True)

@@ -130,7 +130,7 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
           + (f"; full log: {log_path}" if log_path else ""), flush=True)
     t0 = time.monotonic()
     # dbt parses the project once for this home, in the background while the Hub is simulated and ingested,
-    # so the three dbt commands of the warehouse run start from that parse (see prepare.use_partial_parse).
+    # so the three dbt commands of the warehouse run start from that parse (see prepare.seed_partial_parse).
     parse = None if partial_parse_file(home).is_file() else start_home_parse(home)
     follow = DbtProgress(steps=4)
     with captured_output(log_path, on_line=follow) as terminal:
@@ -170,8 +170,6 @@ def run_demo(home: Path, start: dt.date, end: dt.date, seed: int = 7, resimulate
 
         if parse is not None and parse.wait() != 0:
             print("(the background dbt parse failed: each dbt command parses the project itself)", flush=True)
-        if partial_parse_file(home).is_file():
-            os.environ["DBT_PARTIAL_PARSE_FILE_PATH"] = str(partial_parse_file(home))
         ok, result = build_step(terminal, "[3/4]", start, end, trigger="demo", verbose=verbose, follow=follow)
         t3 = time.monotonic()
         if not ok:

@@ -103,14 +103,33 @@ def prepare_manifest(target_dir: Path | None = None, home: Path | None = None) -
     return target / "manifest.json"
 
 
+def manifest_outdated(manifest: Path) -> bool:
+    """The manifest is missing, or a file of the dbt project (models, macros, tests, seeds, YAML, profile) was
+    changed after it was written (the rule `make prepare` follows)."""
+    try:
+        written = manifest.stat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+    skip = {"target", "logs", "dbt_packages"}
+    for folder, subfolders, files in os.walk(settings.DBT_PROJECT_DIR):
+        subfolders[:] = [name for name in subfolders if name not in skip and not name.startswith(".")]
+        for name in files:
+            if name.endswith((".sql", ".yml", ".yaml", ".csv", ".md")) and (
+                    Path(folder) / name).stat().st_mtime_ns > written:
+                return True
+    return False
+
+
 # ------------------------------------------------------------------------------------------ partial parse
 #
 # Dagster runs every dbt command in a new target folder, where dbt finds no partial-parse file and parses the
-# whole project again: seconds per command, three commands per warehouse run. `dbt parse` leaves one
-# (`partial_parse.msgpack`), and dbt reads it from any path given as DBT_PARTIAL_PARSE_FILE_PATH (it only reads
-# it, and parses in full whenever it does not match: another home's profile, another dbt version, files
-# changed since are parsed again). It depends on the profile, that is on HUBPULSE_HOME, so each home keeps its
-# own under `<home>/dbt/parse/`.
+# whole project again: about 4 s of CPU per command (7.4 s against 3.5 s for a `dbt parse` here). dbt reads
+# `partial_parse.msgpack` from its target folder (or DBT_PARTIAL_PARSE_FILE_PATH when set), writes a new one there
+# whenever it parsed, and parses in full when the file does not match: another dbt version, changed files (those
+# alone), or another profile. The profile names the warehouse file, that is HUBPULSE_HOME, so each home keeps its
+# own parse under `<home>/dbt/parse/`: `hubpulse prepare` and the demo write it with `dbt parse`, and every dbt
+# command Dagster runs starts from it (`seed_partial_parse`) and leaves its own parse there when it had to parse
+# (`keep_partial_parse`), so a home's first command parses and the next ones do not.
 
 
 def partial_parse_file(home: Path) -> Path:
@@ -126,19 +145,35 @@ def start_home_parse(home: Path) -> subprocess.Popen:
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def use_partial_parse(home: Path | None = None) -> Path | None:
-    """Point dbt at a prepared partial-parse file (unless DBT_PARTIAL_PARSE_FILE_PATH is set); return it.
-
-    The home's own file when there is one, else the one `hubpulse prepare` left beside the manifest.
-    """
-    if os.environ.get("DBT_PARTIAL_PARSE_FILE_PATH"):
-        return Path(os.environ["DBT_PARTIAL_PARSE_FILE_PATH"])
-    for candidate in (partial_parse_file(home or settings.hubpulse_home()),
-                      settings.DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"):
-        if candidate.is_file():
-            os.environ["DBT_PARTIAL_PARSE_FILE_PATH"] = str(candidate)
-            return candidate
+def seed_partial_parse(target: Path, home: Path) -> os.stat_result | None:
+    """Before a dbt command in `home` whose target folder is `target`: copy the best parse there, the home's own
+    (else the one `hubpulse prepare` left beside the manifest). Returns the copy's stat, None when none existed."""
+    for source in (partial_parse_file(home), settings.DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"):
+        if source.is_file():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target / source.name)
+            return (target / source.name).stat()
     return None
+
+
+def keep_partial_parse(target: Path, home: Path, seeded: os.stat_result | None) -> bool:
+    """After the dbt command: if dbt parsed (it wrote another `partial_parse.msgpack` than the one seeded), that
+    parse becomes the home's own, written whole under another name and then renamed over the old one (a command
+    starting meanwhile reads the old or the new file, never half of one). Returns whether it did."""
+    written = target / "partial_parse.msgpack"
+    try:
+        now = written.stat()
+    except FileNotFoundError:
+        return False
+    if seeded is not None and (now.st_mtime_ns, now.st_size, now.st_ino) == (
+            seeded.st_mtime_ns, seeded.st_size, seeded.st_ino):
+        return False
+    destination = partial_parse_file(home)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+    shutil.copyfile(written, partial)
+    os.replace(partial, destination)
+    return True
 
 
 def prepare(home: Path, with_manifest: bool = True) -> None:
@@ -147,7 +182,7 @@ def prepare(home: Path, with_manifest: bool = True) -> None:
     ensure_instance(Path(os.environ.get("DAGSTER_HOME", home / "dagster")))
     if with_manifest:
         manifest = prepare_manifest(home=home)
-        # The parse was made for this home: keep its partial-parse file there too (see use_partial_parse).
+        # The parse was made for this home: keep its partial-parse file there too (see seed_partial_parse).
         parsed = manifest.with_name("partial_parse.msgpack")
         if parsed.is_file():
             partial_parse_file(home).parent.mkdir(parents=True, exist_ok=True)

@@ -12,12 +12,14 @@ import contextlib
 import datetime as dt
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.cli.prepare import keep_partial_parse, partial_parse_file, seed_partial_parse
 from orchestration.dbt.conditions import RAW_ASSET_KEY
 from orchestration.dbt.metadata import with_warehouse_metadata
 from orchestration.dbt.project import hubpulse_dbt_project, manifest_path
@@ -88,16 +90,31 @@ def build(
     previews and charts."""
     if paths.raw_uri is not None:  # the raw layer as the resource resolved it (a relative folder made absolute)
         env = {**env, "HUBPULSE_RAW_URI": str(paths.raw_root)}
-    with patched_environ(env):  # `cli` starts dbt with a copy of this process's environment
-        invocation = dbt.cli(["build"], context=context)
-    yield from with_warehouse_metadata(
-        invocation.stream(),
-        invocation.manifest,
-        paths.warehouse,
-        context.log,
-        window=window,
-        charts_dir=paths.root / "charts",
-    )
+    target = invocation_target_path(context)
+    seeded = seed_partial_parse(target, paths.root)  # the home's parse: dbt parses only what changed since
+    try:
+        with patched_environ(env):  # `cli` starts dbt with a copy of this process's environment
+            invocation = dbt.cli(["build"], context=context, target_path=target)
+        yield from with_warehouse_metadata(
+            invocation.stream(),
+            invocation.manifest,
+            paths.warehouse,
+            context.log,
+            window=window,
+            charts_dir=paths.root / "charts",
+        )
+    finally:  # a failed build parsed all the same
+        if keep_partial_parse(target, paths.root, seeded):
+            context.log.info(f"dbt parsed the project: its parse is now the home's ({partial_parse_file(paths.root)})")
+
+
+def invocation_target_path(context: dg.AssetExecutionContext) -> Path:
+    """A new target folder for one dbt command, named and placed as dagster-dbt names its own (under
+    DBT_TARGET_PATH, default the project's `target`): given explicitly so the home's parse is in it first."""
+    base = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    if not base.is_absolute():
+        base = Path(hubpulse_dbt_project.project_dir) / base
+    return base / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
 
 
 @dbt_assets(

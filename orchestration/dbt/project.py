@@ -1,8 +1,8 @@
 """The dbt project as Dagster sees it: dagster-dbt's `DbtProject` and the `dbt` resource.
 
 The manifest is prepared by `hubpulse prepare` (run by `make demo`, `make test` and `make dev`), never parsed
-when the code location loads outside `dagster dev`; under `dagster dev`, `prepare_if_dev()` parses it again so
-edits show up.
+when the code location loads outside `dagster dev`; under `dagster dev` it is parsed again when a file of the
+dbt project is newer than it, so edits show up.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.cli.prepare import dbt_executable, use_partial_parse
+from orchestration.cli.prepare import dbt_executable, manifest_outdated
 from orchestration.settings import DBT_PROJECT_DIR
 
 hubpulse_dbt_project = DbtProject(
@@ -26,9 +26,11 @@ if hubpulse_dbt_project.preparer.using_dagster_dev():
     # `dagster dev` re-parses through a DbtCliResource that runs `dbt` from PATH, where the venv's bin folder
     # is not when `.venv/bin/dagster` is run without activating the venv.
     os.environ["PATH"] = os.pathsep.join([str(Path(dbt_executable()).parent), os.environ.get("PATH", "")])
-hubpulse_dbt_project.prepare_if_dev()
-# Every dbt command Dagster runs starts from the prepared parse instead of parsing the project again.
-use_partial_parse()
+if hubpulse_dbt_project.preparer.using_dagster_dev() and manifest_outdated(hubpulse_dbt_project.manifest_path):
+    # dagster-dbt's `prepare_if_dev()` parses on every load under `dagster dev`, and every process of a run
+    # loads the code location (the run worker and, with the default executor, each step): 7 s and more each,
+    # on the path of every run. Parsed here when an edit made the manifest older than the project's files.
+    hubpulse_dbt_project.preparer.prepare(hubpulse_dbt_project)
 
 
 def manifest_path() -> Path:
