@@ -104,8 +104,13 @@ def build(
             charts_dir=paths.root / "charts",
         )
     finally:  # a failed build parsed all the same
-        if keep_partial_parse(target, paths.root, seeded):
-            context.log.info(f"dbt parsed the project: its parse is now the home's ({partial_parse_file(paths.root)})")
+        try:
+            kept = keep_partial_parse(target, paths.root, seeded)
+        except OSError as error:  # only a cache: the build's own outcome (or error) stands
+            context.log.warning(f"dbt's parse not kept for the home ({partial_parse_file(paths.root)}): {error}")
+        else:
+            if kept:
+                context.log.info(f"dbt parsed the project: its parse is now the home's ({partial_parse_file(paths.root)})")
 
 
 def invocation_target_path(context: dg.AssetExecutionContext) -> Path:
