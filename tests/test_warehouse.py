@@ -671,12 +671,61 @@ def test_a_day_recrawled_with_other_listings_and_fewer_models_leaves_nothing_sta
         con.close()
     assert (on_the_day, recrawled) == (len(ids) - len(gone), len(retagged))
     pq.write_table(first_crawl, partition)
-    run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(LATE_DAY, LATE_DAY))
+    # The window replaced the day's rows: the listings only the re-crawl showed are deleted (the post-hook runs).
+    assert LISTINGS_CLEANED in run_dbt(home, "run", "--select", "tag:daily_partitioned",
+                                       window=(LATE_DAY, LATE_DAY)).stdout
     after = read_relations(home, INCREMENTAL_MODELS)
     for name, (_, keys) in INCREMENTAL_MODELS.items():
         assert_same_rows(after[name], built[name], keys, name)
 
 
+def _crawl_without(home: Path, day: dt.date, model_id: str) -> None:
+    """Replace `day`'s raw partition in `home` by a crawl of the same models but `model_id`."""
+    partition = home / "raw" / "hub_models" / f"snapshot_date={day}" / "part-0.parquet"
+    crawl = pq.read_table(partition)
+    pq.write_table(crawl.filter(pc.not_equal(crawl.column("id"), model_id)), partition)
+
+
+def test_a_recrawl_without_a_model_whose_gap_reached_back_rebuilds_the_velocities_it_fed(full_home, tmp_path):
+    """A model left out of the day before END's crawl: END's snapshot spreads its downloads over both days. Then
+    END is re-crawled without it too, and only END's window runs: the model's daily rows of both days go, and
+    nothing takes their place. The velocities of the day before END (before the window) counted those downloads:
+    the window's deleted rows are logged and the velocities recompute from their first date
+    (macros/velocity_recompute_from.sql), so every daily model equals a full refresh of the same raw days."""
+    home = _home_beside(full_home, tmp_path / "windows")
+    run_dbt(home, "run", "--select", "+int_model_snapshots_attributed")  # the views name the home's raw folder
+    day_before = END - dt.timedelta(days=1)
+    counts = {}
+    for day in (END - dt.timedelta(days=2), day_before, END):
+        crawl = pq.read_table(home / "raw" / "hub_models" / f"snapshot_date={day}" / "part-0.parquet")
+        counts[day] = dict(zip(crawl.column("id").to_pylist(), crawl.column("downloads_all_time").to_pylist(),
+                               strict=True))
+    # A model listed on all three days whose count grew from the first to the last: known daily downloads.
+    model_id = next(m for m, last in sorted(counts[END].items()) if m in counts[day_before]
+                    and counts[END - dt.timedelta(days=2)].get(m) is not None and last is not None
+                    and last > counts[END - dt.timedelta(days=2)][m])
+    end_crawl = pq.read_table(home / "raw" / "hub_models" / f"snapshot_date={END}" / "part-0.parquet").to_pylist()
+    hub_id = next(row["object_id"] or row["id"] for row in end_crawl if row["id"] == model_id)
+    _crawl_without(home, day_before, model_id)
+    run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(day_before, day_before))
+    _crawl_without(home, END, model_id)
+    run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(END, END))
+
+    full = _home_beside(home, tmp_path / "full_refresh")
+    run_dbt(full, "run", "--select", "+int_model_snapshots_attributed")
+    run_dbt(full, "run", "--full-refresh", "--select", "tag:daily_partitioned")
+    expected = read_relations(full, INCREMENTAL_MODELS)
+    # The model's rows of both days are gone from the full refresh (its last snapshot is two days before END).
+    assert [r for r in expected["int_models_daily_downloads"] if r["model_id"] == hub_id][-1:] and not [
+        r for r in expected["int_models_daily_downloads"] if r["model_id"] == hub_id and r["download_date"] >= day_before]
+    after = read_relations(home, INCREMENTAL_MODELS)
+    for name, (_, keys) in INCREMENTAL_MODELS.items():
+        assert_same_rows(after[name], expected[name], keys, name)
+
+
+# int_model_listings' post-hook: whether a window replaced daily rows since its last build (macros/listings.sql).
+LISTINGS_CLEANED = "int_model_listings: daily rows were replaced, deleting the listings no day references"
+LISTINGS_KEPT = "int_model_listings: no daily row replaced since its last build, no listing to delete"
 MERGES = "int_model_names_seen: merging the days after its last snapshot date"
 BUILDS_WHOLE = "int_model_names_seen: building whole"
 
@@ -710,10 +759,13 @@ def test_the_names_state_merges_new_days_and_recomputes_after_a_rewritten_day(hi
     home = _home_with_raw(tmp_path, history, set(_days(START, merge_from - dt.timedelta(days=1))) - {LATE_DAY})
     run_dbt(home, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
             window=(START, merge_from - dt.timedelta(days=1)))
-    # (a) the daily schedule: each day's window, then the state without a window
+    # (a) the daily schedule: each day's window, then the state without a window. A new day replaces no daily
+    # row, so int_model_listings skips its cleanup's scan of every daily row (and still equals a full refresh:
+    # test_daily_incremental_runs_equal_full_refresh).
     for day in _days(merge_from, END):
         _arrive(history, home, {day})
-        run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(day, day))
+        window_run = run_dbt(home, "run", "--select", "tag:daily_partitioned", window=(day, day)).stdout
+        assert LISTINGS_KEPT in window_run and LISTINGS_CLEANED not in window_run, day
         assert MERGES in _build_state(home), day
     _assert_state_equal(read_relations(home, STATE_MODELS), _state_of_full_refresh(home, tmp_path))
 

@@ -21,13 +21,44 @@
 {#-
     Post-hook of int_model_listings: after a window's delete+insert, remove the listings that no row of
     int_model_snapshots_daily references (that model runs first: int_model_listings refs it here). Only an
-    incremental run can leave any: a full build selects exactly the referenced ones.
+    incremental run can leave any: a full build selects exactly the referenced ones. And only after daily rows
+    were replaced: the anti-join reads every daily row's listing id (N x D rows, a cost growing with the history,
+    issue 18), so it runs only when a window of int_model_snapshots_daily logged since this model's last build
+    replaced rows (a late or re-crawled day, a withdrawn one, a whole build: listings_may_be_unreferenced). A
+    new day's window replaces none, and the listings it adds are its own rows'.
 -#}
 {% macro delete_unreferenced_listings() -%}
-    {%- if execute and is_incremental() and listings_incremental() -%}
+    {%- if execute and is_incremental() and listings_incremental() and listings_may_be_unreferenced() -%}
         delete from {{ this }}
         where listing_id not in (select listing_id from {{ ref('int_model_snapshots_daily') }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Whether a listing may have lost its last reference since int_model_listings was last built: no build of it is
+    logged yet (a warehouse from before the log, or its first incremental run), or a window of
+    int_model_snapshots_daily logged after that build replaced rows, or replaced an unknown number (a whole
+    build; a log row from before `replaced_rows`). The log and its rows: macros/window_log.sql. The daily rows
+    are deleted only by those windows, so with none every listing referenced at the last build still is.
+-#}
+{% macro listings_may_be_unreferenced() -%}
+    {%- set daily = ref('int_model_snapshots_daily') -%}
+    {%- set window_log = daily_window_log(daily) -%}
+    {%- if 'replaced_rows' not in window_log_columns(window_log) -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set needed = run_query(
+        "with built as (select max(log_id) as log_id from " ~ window_log ~ " where relation = '" ~ this.identifier ~ "') "
+        ~ "select built.log_id is null or exists ("
+        ~ "select 1 from " ~ window_log ~ " as windows where windows.relation = '" ~ daily.identifier ~ "' "
+        ~ "and windows.log_id > built.log_id "
+        ~ "and (windows.window_start is null or windows.replaced_rows is null or windows.replaced_rows > 0)) "
+        ~ "from built") -%}
+    {%- set may = needed.columns[0].values()[0] == true -%}
+    {%- do log(this.identifier ~ (': daily rows were replaced, deleting the listings no day references'
+               if may else ': no daily row replaced since its last build, no listing to delete'), info=True) -%}
+    {{ return(may) }}
 {%- endmacro %}
 
 

@@ -17,50 +17,95 @@
     stale state. The rule reads only the log and the state, never the window environment: Dagster builds the
     state in an invocation of its own, without a window, and a ranged backfill logs a multi-day window.
 
+    Each window's row also counts the daily rows it was about to replace (`replaced_rows`, 0 for a new day), and
+    int_model_listings logs its builds here too: its cleanup of unreferenced listings, an anti-join over every daily
+    row, runs only after a window replaced rows (macros/listings.sql).
+
     Spark: the state is a table rebuilt whole on every run (model_names_seen_incremental), and nothing is logged.
 -#}
 
 {#- The log table, in int_model_snapshots_daily's schema (`daily` is that model's relation). -#}
-{% macro daily_window_log(daily) -%}
-    {{ return(api.Relation.create(database=daily.database, schema=daily.schema, identifier='daily_window_log')) }}
+{% macro daily_window_log(daily, name='daily_window_log') -%}
+    {{ return(api.Relation.create(database=daily.database, schema=daily.schema, identifier=name)) }}
+{%- endmacro %}
+
+
+{#- The columns of a log (`daily_window_log(...)`), none when it does not exist: a rule or a post-hook that reads
+    or writes a log it did not create asks first (a warehouse from before the log or one of its columns). -#}
+{% macro window_log_columns(log) -%}
+    {%- set found = run_query(
+        "select column_name from information_schema.columns where table_catalog = '" ~ log.database
+        ~ "' and table_schema = '" ~ log.schema ~ "' and table_name = '" ~ log.identifier ~ "'") -%}
+    {{ return(found.columns[0].values() | list) }}
 {%- endmacro %}
 
 
 {#- Creates the log when missing. A hook: each statement of the log is a hook of its own. -#}
-{% macro create_daily_window_log(daily) -%}
-    {{ return(adapter.dispatch('create_daily_window_log', 'hubpulse')(daily)) }}
+{% macro create_daily_window_log(daily, name='daily_window_log') -%}
+    {{ return(adapter.dispatch('create_daily_window_log', 'hubpulse')(daily, name)) }}
 {%- endmacro %}
 
-{% macro duckdb__create_daily_window_log(daily) -%}
-    create table if not exists {{ daily_window_log(daily) }} (
+{% macro duckdb__create_daily_window_log(daily, name='daily_window_log') -%}
+    create table if not exists {{ daily_window_log(daily, name) }} (
         log_id bigint,
         relation varchar,
         window_start date,
         window_end date,
-        logged_at timestamptz
+        logged_at timestamptz,
+        replaced_rows bigint,
+        replaced_from date
     )
 {%- endmacro %}
 
-{% macro default__create_daily_window_log(daily) -%}
+{% macro default__create_daily_window_log(daily, name='daily_window_log') -%}
 {%- endmacro %}
 
 
-{#- One row of the log: `relation` built for the window [start, end] (none, none: whole), ids in order. -#}
-{% macro insert_daily_window_log(daily, relation, start, end) -%}
-    {%- set log = daily_window_log(daily) -%}
-    insert into {{ log }}
+{#- The hook after create_daily_window_log: a log created before `replaced_rows` and `replaced_from` existed gets
+    them (null on its old rows, which the rules read as "rows replaced"). Runs its statements itself (the log
+    exists: the previous hook ran) and renders none. Only int_model_snapshots_daily's pre-hook creates and alters
+    the log: DuckDB refuses two transactions that both create or alter a table (a catalog write-write conflict),
+    and the models that also write to it run after that one (they depend on it). -#}
+{% macro upgrade_daily_window_log(daily) -%}
+    {{ return(adapter.dispatch('upgrade_daily_window_log', 'hubpulse')(daily)) }}
+{%- endmacro %}
+
+{% macro duckdb__upgrade_daily_window_log(daily) -%}
+    {%- if execute -%}
+        {%- for column, type in [('replaced_rows', 'bigint'), ('replaced_from', 'date')] -%}
+            {%- do run_query("alter table " ~ daily_window_log(daily) ~ " add column if not exists "
+                             ~ column ~ " " ~ type) -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__upgrade_daily_window_log(daily) -%}
+{%- endmacro %}
+
+
+{#- One row of the log: `relation` built for the window [start, end] (none, none: whole), ids in order;
+    `replaced_sql` the rows of the window the build is about to replace and `replaced_from_sql` the earliest date
+    they hold (SQL; not given: null, and the columns are not named, so a log from before them takes the row). -#}
+{% macro insert_daily_window_log(daily, relation, start, end, replaced_sql=none, replaced_from_sql=none,
+                                 name='daily_window_log') -%}
+    {%- set log = daily_window_log(daily, name) -%}
+    insert into {{ log }} (log_id, relation, window_start, window_end, logged_at
+        {{- ', replaced_rows' if replaced_sql is not none }}{{ ', replaced_from' if replaced_from_sql is not none }})
     select
         coalesce(max(log_id), 0) + 1,
         '{{ relation }}',
         {{ "date '" ~ start ~ "'" if start else 'null' }},
         {{ "date '" ~ end ~ "'" if end else 'null' }},
         now()
+        {{- ', ' ~ replaced_sql if replaced_sql is not none -}}
+        {{- ', ' ~ replaced_from_sql if replaced_from_sql is not none }}
     from {{ log }}
 {%- endmacro %}
 
 
 {#- Pre-hook of int_model_snapshots_daily, before its delete: the window about to be rebuilt (null, null when the
-    whole table is, no window or not incremental). -#}
+    whole table is, no window or not incremental) and how many of its rows are already there (0 for a new day:
+    nothing a later model derived from the daily rows can lose). -#}
 {% macro log_daily_window() -%}
     {{ return(adapter.dispatch('log_daily_window', 'hubpulse')()) }}
 {%- endmacro %}
@@ -68,8 +113,13 @@
 {% macro duckdb__log_daily_window() -%}
     {%- if execute -%}
         {%- set window = build_window() if is_incremental() else none -%}
+        {%- set replaced = none -%}
+        {%- if window -%}
+            {%- set replaced = "(select count(*) from " ~ this ~ " where snapshot_date between date '" ~ window.start
+                               ~ "' and date '" ~ window.end ~ "')" -%}
+        {%- endif -%}
         {{ insert_daily_window_log(this, this.identifier, window.start if window else none,
-                                   window.end if window else none) }}
+                                   window.end if window else none, replaced or 'null') }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -126,11 +176,48 @@
 {%- endmacro %}
 
 
-{#- Post-hook of int_model_names_seen: its build, logged after its rows are written, in the same transaction. -#}
-{% macro log_model_names_seen() -%}
-    {%- if execute and model_names_seen_incremental() -%}
-        {{ insert_daily_window_log(ref('int_model_snapshots_daily'), this.identifier, none, none) }}
+{#- Post-hook of a model that follows a log (int_model_names_seen and int_model_listings int_model_snapshots_daily's,
+    fct_download_velocity int_models_daily_downloads'): its build, logged after its rows are written, in the same
+    transaction, when the log exists (`daily` and `name` name it). -#}
+{% macro log_build(daily, name='daily_window_log') -%}
+    {{ return(adapter.dispatch('log_build', 'hubpulse')(daily, name)) }}
+{%- endmacro %}
+
+{% macro duckdb__log_build(daily, name='daily_window_log') -%}
+    {%- if execute and window_log_columns(daily_window_log(daily, name)) -%}
+        {{ insert_daily_window_log(daily, this.identifier, none, none, name=name) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__log_build(daily, name='daily_window_log') -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of int_models_daily_downloads, before its delete: its window (null, null: the whole table), how many
+    rows it is about to replace and the earliest download date they hold. A snapshot's rows reach back before
+    the window (a gap spread over the days since the model's previous snapshot), and a re-crawl without the model
+    deletes them with nothing in their place: fct_download_velocity recomputes from that date
+    (macros/velocity_recompute_from.sql). Not before the first build (nothing to replace). A log of its own,
+    `daily_downloads_window_log` (created by the hook before this one): int_models_daily_downloads may run beside
+    int_model_snapshots_daily, and two transactions creating one table conflict. -#}
+{% macro log_replaced_download_days() -%}
+    {{ return(adapter.dispatch('log_replaced_download_days', 'hubpulse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__log_replaced_download_days() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set window = build_window() -%}
+        {%- set where = "snapshot_date between date '" ~ window.start ~ "' and date '" ~ window.end ~ "'"
+                        if window else "true" -%}
+        {{ insert_daily_window_log(this, this.identifier, window.start if window else none,
+                                   window.end if window else none,
+                                   "(select count(*) from " ~ this ~ " where " ~ where ~ ")",
+                                   "(select min(download_date) from " ~ this ~ " where " ~ where ~ ")",
+                                   name='daily_downloads_window_log') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__log_replaced_download_days() -%}
 {%- endmacro %}
 
 

@@ -5,7 +5,10 @@
         unique_key=['listing_id'],
         on_schema_change='fail',
         tags=['daily_partitioned'],
-        post_hook="{{ delete_unreferenced_listings() }}",
+        post_hook=[
+            "{{ delete_unreferenced_listings() }}",
+            "{{ log_build(ref('int_model_snapshots_daily')) }}",
+        ],
     )
 }}
 
@@ -14,8 +17,9 @@
     under the id int_model_snapshots_daily gives each day's row (macros/listings.sql: listing_id). A
     window adds the listings its days show (an id already there is replaced by the same columns); the post-hook
     then deletes the listings no day references any more (a day re-ingested with another listing), so the table
-    equals a full refresh whatever the order of the windows. A model's listing rarely changes: the table holds
-    about one row per model, whatever the length of the history.
+    equals a full refresh whatever the order of the windows; it runs only after a window replaced daily rows, which
+    the builds logged in daily_window_log tell (macros/listings.sql). A model's listing rarely changes: the table
+    holds about one row per model, whatever the length of the history.
 -#}
 
 -- depends_on: {{ ref('int_model_snapshots_daily') }} (read by the post-hook)

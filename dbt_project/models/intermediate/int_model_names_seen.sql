@@ -7,7 +7,7 @@
         pre_hook="{{ delete_model_names_seen() }}",
         post_hook=[
             "{{ create_daily_window_log(ref('int_model_snapshots_daily')) }}",
-            "{{ log_model_names_seen() }}",
+            "{{ log_build(ref('int_model_snapshots_daily')) }}",
         ],
     )
 }}

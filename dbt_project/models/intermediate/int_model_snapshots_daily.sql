@@ -8,6 +8,7 @@
         tags=['daily_partitioned'],
         pre_hook=[
             "{{ create_daily_window_log(this) }}",
+            "{{ upgrade_daily_window_log(this) }}",
             "{{ log_daily_window() }}",
             "{{ delete_build_window('snapshot_date') }}",
         ],

@@ -6,7 +6,11 @@
         partition_by=windowed_partition_by('snapshot_date'),
         on_schema_change='append_new_columns',
         tags=['daily_partitioned'],
-        pre_hook="{{ delete_build_window('snapshot_date') }}",
+        pre_hook=[
+            "{{ create_daily_window_log(this, 'daily_downloads_window_log') }}",
+            "{{ log_replaced_download_days() }}",
+            "{{ delete_build_window('snapshot_date') }}",
+        ],
     )
 }}
 
@@ -66,23 +70,7 @@ window_snapshots as {{ computed_once() }} (
 
 {% if look_back %}
 -- ST03 (unused CTE): used in the look-back branches below; sqlfluff renders one `if` at a time.
-previous_snapshots as (  -- noqa: ST03
-
-    -- Each model's last snapshot before the window, however old, from the rows already built
-    -- (one observed row per model and snapshot: download_date = snapshot_date).
-    select
-        model_id,
-        max(snapshot_date) as snapshot_date,
-        {{ arg_max_null('downloads_all_time', 'snapshot_date') }} as downloads_all_time
-    from {{ this }}
-    where snapshot_date < date '{{ window.start }}'
-        and download_date = snapshot_date
-        and model_id in (select window_snapshots.model_id from window_snapshots)
-    group by model_id
-
-),
-
-built as {{ inlined() }} (
+built as {{ inlined() }} (  -- noqa: ST03
 
     -- The rows already built, with `snapshot_fetched_at` even in a table built before the column existed (null
     -- there: the default instant).
@@ -90,14 +78,69 @@ built as {{ inlined() }} (
 
 ),
 
+previous_date as (
+
+    -- The dataset's last snapshot date before the window.
+    select max(snapshot_date) as snapshot_date
+    from built
+    where snapshot_date < date '{{ window.start }}'
+
+),
+
+previous_date_snapshots as {{ computed_once() }} (
+
+    -- The models observed on that date (one observed row per model and snapshot: download_date = snapshot_date):
+    -- the previous snapshot of nearly every model of a daily window. Joined on the one date, so DuckDB prunes the
+    -- scan of the built rows to that date instead of reading every day of the history.
+    select
+        built.model_id,
+        built.snapshot_date,
+        built.downloads_all_time,
+        {{ fetched_at_or_default('built.snapshot_fetched_at', 'built.snapshot_date') }} as fetched_at
+    from built
+    inner join previous_date
+        on built.snapshot_date = previous_date.snapshot_date
+    where built.download_date = built.snapshot_date
+
+),
+
+previous_snapshots as (  -- noqa: ST03
+
+    -- Each model's last snapshot before the window, however old: the previous date's row, else (a model absent
+    -- on that date: it entered the scope, or came back after an absence) its last observed row before it.
+    select
+        model_id,
+        snapshot_date,
+        downloads_all_time
+    from previous_date_snapshots
+    where model_id in (select window_snapshots.model_id from window_snapshots)
+    union all
+    select
+        model_id,
+        max(snapshot_date) as snapshot_date,
+        {{ arg_max_null('downloads_all_time', 'snapshot_date') }} as downloads_all_time
+    from {{ this }}
+    where snapshot_date < date '{{ window.start }}'
+        and download_date = snapshot_date
+        and model_id in (
+            select window_snapshots.model_id from window_snapshots
+            where window_snapshots.model_id not in (
+                    select previous_date_snapshots.model_id from previous_date_snapshots
+                )
+        )
+    group by model_id
+
+),
+
 previous_calendar as (  -- noqa: ST03
 
     -- The dataset's previous snapshot date before the window and the instant it was fetched at.
     select
-        max(snapshot_date) as snapshot_date,
-        {{ arg_max(fetched_at_or_default('snapshot_fetched_at', 'snapshot_date'), 'snapshot_date') }} as fetched_at
-    from built
-    where snapshot_date < date '{{ window.start }}'
+        previous_date.snapshot_date,
+        (
+            select max(previous_date_snapshots.fetched_at) as fetched_at from previous_date_snapshots
+        ) as fetched_at
+    from previous_date
 
 ),
 {% endif %}

@@ -7,6 +7,7 @@
         on_schema_change='fail',
         tags=['daily_partitioned'],
         pre_hook="{{ delete_build_window('metric_date', from_sql=velocity_recompute_from()) }}",
+        post_hook="{{ log_build(ref('int_models_daily_downloads'), 'daily_downloads_window_log') }}",
     )
 }}
 
@@ -34,6 +35,8 @@
 -#}
 
 {%- set window = build_window() %}
+{#- The first day rebuilt, a date literal (looked up once here): macros/velocity_recompute_from.sql. #}
+{%- set recompute_from = velocity_recompute_from() if window is not none else none %}
 
 with
 
@@ -49,15 +52,6 @@ model_daily as {{ inlined() }} (
 
 ),
 
-{% if window is not none %}
--- ST03 (unused CTE): used in the windowed branches below; sqlfluff renders one `if` at a time.
-recompute as {{ inlined() }} (  -- noqa: ST03
-
-    select {{ velocity_recompute_from() }} as from_date
-
-),
-{% endif %}
-
 daily_downloads as {{ inlined() }} (
 
     select
@@ -69,8 +63,7 @@ daily_downloads as {{ inlined() }} (
         daily.daily_downloads
     from int_daily_downloads as daily
     {% if window is not none %}
-    cross join recompute
-    where daily.download_date >= recompute.from_date - 27
+    where daily.download_date >= {{ recompute_from }} - 27
         and daily.download_date <= date '{{ window.end }}'
     {% endif %}
 
@@ -87,8 +80,7 @@ reported as {{ inlined() }} (
         model_day.downloads_30d
     from model_daily as model_day
     {% if window is not none %}
-    cross join recompute
-    where model_day.snapshot_date >= recompute.from_date
+    where model_day.snapshot_date >= {{ recompute_from }}
         and model_day.snapshot_date <= date '{{ window.end }}'
     {% endif %}
 
@@ -303,13 +295,10 @@ final as (
         coalesce(with_totals.metric_date >= history.first_snapshot_date + 28, false) as is_window_complete
     from with_totals
     cross join history
-    {% if window is not none %}
-    cross join recompute
-    {% endif %}
     -- The shares need the total's row of the date: a date without one is left out.
     where with_totals.has_total = 1
     {% if window is not none %}
-        and with_totals.metric_date >= recompute.from_date
+        and with_totals.metric_date >= {{ recompute_from }}
     {% endif %}
 
 )
