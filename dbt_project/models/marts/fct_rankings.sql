@@ -100,27 +100,36 @@ cohorts as (
 
 ),
 
+ranking_measures as (
+
+    select 'likes' as ranking_measure
+    union all
+    select 'downloads_30d' as ranking_measure
+
+),
+
 measured as (
 
+    -- Each cohort row once per measure it has, read in one pass over the cohorts (a `union all` of one select per
+    -- measure read them twice, and with them every month's last snapshot: four times the time at a year of
+    -- history, issue 18).
     select
-        period_type,
-        period_start,
-        model_id,
-        region,
-        'likes' as ranking_measure,
-        likes as measure_value
+        cohorts.period_type,
+        cohorts.period_start,
+        cohorts.model_id,
+        cohorts.region,
+        ranking_measures.ranking_measure,
+        case ranking_measures.ranking_measure
+            when 'likes' then cohorts.likes
+            else cohorts.downloads_30d
+        end as measure_value
     from cohorts
-    where likes is not null
-    union all
-    select
-        period_type,
-        period_start,
-        model_id,
-        region,
-        'downloads_30d' as ranking_measure,
-        downloads_30d as measure_value
-    from cohorts
-    where downloads_30d is not null
+    cross join ranking_measures
+    where
+        case ranking_measures.ranking_measure
+            when 'likes' then cohorts.likes
+            else cohorts.downloads_30d
+        end is not null
 
 ),
 
