@@ -171,3 +171,33 @@ def test_a_dbt_command_leaves_its_parse_to_the_home_only_when_it_parsed(tmp_path
     (tmp_path / "target2" / "partial_parse.msgpack").write_bytes(b"parsed for the other home")
     assert keep_partial_parse(tmp_path / "target2", other, seeded)
     assert partial_parse_file(other).read_bytes() == b"parsed for the other home"
+
+
+def test_dbt_command_folders_go_to_the_home_and_only_the_newest_are_kept(tmp_path: Path, monkeypatch):
+    from orchestration.dbt.assets import TARGET_FOLDERS_KEPT, prune_target_folders, target_folders_root
+
+    monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
+    home = tmp_path / "home"
+    assert target_folders_root(home) == home / "dbt" / "target"  # not the checkout's dbt_project/target
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "elsewhere"))
+    assert target_folders_root(home) == tmp_path / "elsewhere"
+    monkeypatch.setenv("DBT_TARGET_PATH", "relative")
+    assert target_folders_root(home) == settings.DBT_PROJECT_DIR / "relative"  # as dbt reads it
+
+    assert prune_target_folders(tmp_path / "missing") == []  # no folder yet: nothing to prune
+    root = tmp_path / "targets"
+    root.mkdir()
+    now = time.time()
+    commands = []
+    for age in range(TARGET_FOLDERS_KEPT + 5):  # one folder a minute, the newest first
+        folder = root / f"{('dbt_inputs', 'dbt_daily_models', 'dbt_marts')[age % 3]}-{age:07x}-abcdef{age % 10}"
+        (folder / "compiled").mkdir(parents=True)
+        os.utime(folder, (now - 60 * age, now - 60 * age))
+        commands.append(folder)
+    others = [root / "logs", root / "my-notes-folder", root / "dbt_marts-kept"]
+    for other in others:
+        other.mkdir()
+        os.utime(other, (now - 86400, now - 86400))
+    deleted = prune_target_folders(root)
+    assert sorted(deleted) == sorted(commands[TARGET_FOLDERS_KEPT:])
+    assert sorted(p for p in root.iterdir()) == sorted(commands[:TARGET_FOLDERS_KEPT] + others)

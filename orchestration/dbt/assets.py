@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,12 @@ from orchestration.settings import get_settings
 DAILY_SELECT = "tag:daily_partitioned"
 INPUTS_SELECT = "+tag:daily_partitioned"
 WINDOW_ENV = ("HUBPULSE_WINDOW_START", "HUBPULSE_WINDOW_END")
+
+# The asset sets below: the names of their ops, which begin the names of their dbt commands' target folders.
+DBT_ASSET_OPS = ("dbt_inputs", "dbt_daily_models", "dbt_marts")
+# The newest dbt command folders kept in a target folder (each holds the command's manifest, run results,
+# compiled SQL and logs, about 6 MB here); older ones go after each build. Dagster keeps the runs' own records.
+TARGET_FOLDERS_KEPT = 30
 
 TRANSLATOR = HubpulseDbtTranslator(gx_checked_models=GX_CHECKED_MODELS, docs_home=get_settings().home)
 MANIFEST = manifest_path()
@@ -90,7 +97,7 @@ def build(
     previews and charts."""
     if paths.raw_uri is not None:  # the raw layer as the resource resolved it (a relative folder made absolute)
         env = {**env, "HUBPULSE_RAW_URI": str(paths.raw_root)}
-    target = invocation_target_path(context)
+    target = invocation_target_path(context, paths.root)
     seeded = seed_partial_parse(target, paths.root)  # the home's parse: dbt parses only what changed since
     try:
         with patched_environ(env):  # `cli` starts dbt with a copy of this process's environment
@@ -111,15 +118,41 @@ def build(
         else:
             if kept:
                 context.log.info(f"dbt parsed the project: its parse is now the home's ({partial_parse_file(paths.root)})")
+        try:
+            prune_target_folders(target.parent)
+        except OSError as error:
+            context.log.warning(f"old dbt target folders not deleted from {target.parent}: {error}")
 
 
-def invocation_target_path(context: dg.AssetExecutionContext) -> Path:
-    """A new target folder for one dbt command, named and placed as dagster-dbt names its own (under
-    DBT_TARGET_PATH, default the project's `target`): given explicitly so the home's parse is in it first."""
-    base = Path(os.environ.get("DBT_TARGET_PATH", "target"))
-    if not base.is_absolute():
-        base = Path(hubpulse_dbt_project.project_dir) / base
-    return base / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+def target_folders_root(home: Path) -> Path:
+    """Where the dbt commands' target folders go: DBT_TARGET_PATH when set (relative to the dbt project, as
+    dbt reads it), else the home's `dbt/target` (not the project's: one checkout may serve several homes, and the
+    folders of a home's daily runs belong with its warehouse)."""
+    configured = os.environ.get("DBT_TARGET_PATH", "").strip()
+    if not configured:
+        return Path(home) / "dbt" / "target"
+    base = Path(configured)
+    return base if base.is_absolute() else Path(hubpulse_dbt_project.project_dir) / base
+
+
+def invocation_target_path(context: dg.AssetExecutionContext, home: Path) -> Path:
+    """A new target folder for one dbt command, named as dagster-dbt names its own (op, run id, a random suffix):
+    given explicitly so the home's parse is in it first."""
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    return target_folders_root(home) / name
+
+
+def prune_target_folders(root: Path, keep: int = TARGET_FOLDERS_KEPT) -> list[Path]:
+    """Delete all but the `keep` newest dbt command folders in `root` (those named `<asset op>-<run>-<suffix>`
+    by invocation_target_path; anything else there is left alone). Returns the deleted folders."""
+    ours = [
+        folder for folder in root.iterdir()
+        if folder.is_dir() and len(parts := folder.name.split("-")) == 3 and parts[0] in DBT_ASSET_OPS
+    ] if root.is_dir() else []
+    ours.sort(key=lambda folder: folder.stat().st_mtime_ns, reverse=True)
+    for folder in ours[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+    return ours[keep:]
 
 
 @dbt_assets(
