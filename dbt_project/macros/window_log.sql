@@ -21,6 +21,9 @@
     int_model_listings logs its builds here too: its cleanup of unreferenced listings, an anti-join over every daily
     row, runs only after a window replaced rows (macros/listings.sql).
 
+    int_models_daily_downloads keeps a log of its own beside it, `daily_downloads_window_log` (the same columns),
+    which fct_download_velocity reads and writes (log_replaced_download_days, below).
+
     Spark: the state is a table rebuilt whole on every run (model_names_seen_incremental), and nothing is logged.
 -#}
 
@@ -63,9 +66,10 @@
 
 {#- The hook after create_daily_window_log: a log created before `replaced_rows` and `replaced_from` existed gets
     them (null on its old rows, which the rules read as "rows replaced"). Runs its statements itself (the log
-    exists: the previous hook ran) and renders none. Only int_model_snapshots_daily's pre-hook creates and alters
-    the log: DuckDB refuses two transactions that both create or alter a table (a catalog write-write conflict),
-    and the models that also write to it run after that one (they depend on it). -#}
+    exists: the previous hook ran) and renders none. Only int_model_snapshots_daily's pre-hook alters the log
+    (int_model_names_seen, which runs after it, creates it when missing; int_model_listings only writes to it):
+    DuckDB refuses two transactions that both create or alter a table (a catalog write-write conflict), and the
+    models that write to it run after that one (they depend on it). -#}
 {% macro upgrade_daily_window_log(daily) -%}
     {{ return(adapter.dispatch('upgrade_daily_window_log', 'hubpulse')(daily)) }}
 {%- endmacro %}
