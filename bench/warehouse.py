@@ -313,6 +313,9 @@ def history_build(raw_root: Path, work: Path, all_days: list[dt.date], rows: lis
     return {"floor": rows[-2], "dbt": rows[-1], "before": before, "marts": marts}
 
 
+PREPARED = "warehouse.prepared.duckdb"  # the warehouse as prepare_leg left it
+
+
 def prepare_leg(raw_root: Path, home: Path, all_days: list[dt.date], index: int, rows: list[Measured]) -> dt.date:
     """Day `index` (1-based): refresh days 1..index-1 (no tests: they change no state), then add day `index`."""
     day = all_days[index - 1]
@@ -322,9 +325,6 @@ def prepare_leg(raw_root: Path, home: Path, all_days: list[dt.date], index: int,
     link_days(raw_root, home, [day])
     shutil.copyfile(home / "warehouse.duckdb", home / PREPARED)
     return day
-
-
-PREPARED = "warehouse.prepared.duckdb"  # the warehouse as prepare_leg left it
 
 
 def restore_leg(home: Path) -> None:

@@ -174,7 +174,12 @@ def test_a_dbt_command_leaves_its_parse_to_the_home_only_when_it_parsed(tmp_path
 
 
 def test_dbt_command_folders_go_to_the_home_and_only_the_newest_are_kept(tmp_path: Path, monkeypatch):
-    from orchestration.dbt.assets import TARGET_FOLDERS_KEPT, prune_target_folders, target_folders_root
+    from orchestration.dbt.assets import (
+        DBT_ASSET_OPS,
+        TARGET_FOLDERS_KEPT,
+        prune_target_folders,
+        target_folders_root,
+    )
 
     monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
     home = tmp_path / "home"
@@ -190,7 +195,7 @@ def test_dbt_command_folders_go_to_the_home_and_only_the_newest_are_kept(tmp_pat
     now = time.time()
     commands = []
     for age in range(TARGET_FOLDERS_KEPT + 5):  # one folder a minute, the newest first
-        folder = root / f"{('dbt_inputs', 'dbt_daily_models', 'dbt_marts')[age % 3]}-{age:07x}-abcdef{age % 10}"
+        folder = root / f"{DBT_ASSET_OPS[age % 3]}-{age:07x}-abcdef{age % 10}"
         (folder / "compiled").mkdir(parents=True)
         os.utime(folder, (now - 60 * age, now - 60 * age))
         commands.append(folder)

@@ -154,10 +154,7 @@
     {%- endif -%}
     {%- set daily = ref('int_model_snapshots_daily') -%}
     {%- set log = daily_window_log(daily) -%}
-    {%- set found = run_query(
-        "select count(*) from information_schema.tables where table_catalog = '" ~ log.database
-        ~ "' and table_schema = '" ~ log.schema ~ "' and table_name = '" ~ log.identifier ~ "'") -%}
-    {%- if found.columns[0].values()[0] == 0 -%}
+    {%- if not window_log_columns(log) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set merges = run_query(

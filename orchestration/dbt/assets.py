@@ -36,7 +36,7 @@ INPUTS_SELECT = "+tag:daily_partitioned"
 WINDOW_ENV = ("HUBPULSE_WINDOW_START", "HUBPULSE_WINDOW_END")
 
 # The asset sets below: the names of their ops, which begin the names of their dbt commands' target folders.
-DBT_ASSET_OPS = ("dbt_inputs", "dbt_daily_models", "dbt_marts")
+DBT_ASSET_OPS = INPUTS_OP, DAILY_OP, MARTS_OP = ("dbt_inputs", "dbt_daily_models", "dbt_marts")
 # The newest dbt command folders kept in a target folder (each holds the command's manifest, run results,
 # compiled SQL and logs, about 6 MB here); older ones go after each build. Dagster keeps the runs' own records.
 TARGET_FOLDERS_KEPT = 30
@@ -161,7 +161,7 @@ def prune_target_folders(root: Path, keep: int = TARGET_FOLDERS_KEPT) -> list[Pa
     select=INPUTS_SELECT,
     exclude=DAILY_SELECT,
     dagster_dbt_translator=TRANSLATOR,
-    name="dbt_inputs",
+    name=INPUTS_OP,
     pool=WAREHOUSE_POOL,
 )
 def dbt_inputs(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
@@ -178,7 +178,7 @@ def dbt_inputs(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: Hu
     partitions_def=daily_snapshot_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=TRANSLATOR,
-    name="dbt_daily_models",
+    name=DAILY_OP,
     pool=WAREHOUSE_POOL,
 )
 def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
@@ -198,7 +198,7 @@ def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pat
     project=hubpulse_dbt_project,
     exclude=INPUTS_SELECT,
     dagster_dbt_translator=TRANSLATOR,
-    name="dbt_marts",
+    name=MARTS_OP,
     pool=WAREHOUSE_POOL,
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: HubpulsePaths):
