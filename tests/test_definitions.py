@@ -52,7 +52,8 @@ def test_dbt_models_are_assets_grouped_by_layer_with_the_raw_source_mapped():
         assert node.group_name == "marts"
     daily = {k.path[-1] for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None}
     assert daily == {"hub_model_snapshots", "int_model_snapshots_daily", "int_model_listings",
-                     "int_models_daily_downloads", "fct_model_daily", "fct_download_velocity"}
+                     "int_models_daily_downloads", "int_models_monthly_downloads", "fct_model_daily",
+                     "fct_download_velocity"}
     staging = graph.get(dg.AssetKey(["staging", "stg_hub__model_snapshots"]))
     assert dg.AssetKey("hub_model_snapshots") in staging.parent_keys
     attributed = graph.get(dg.AssetKey(["intermediate", "int_model_snapshots_attributed"]))

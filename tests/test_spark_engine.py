@@ -43,6 +43,7 @@ START, END, SEED = dt.date(2024, 12, 9), dt.date(2025, 3, 16), 7
 DAILY_TABLES = {
     "intermediate.int_model_snapshots_daily": "snapshot_date",
     "intermediate.int_models_daily_downloads": "snapshot_date",
+    "intermediate.int_models_monthly_downloads": "month_start",
     "marts.fct_model_daily": "snapshot_date",
     "marts.fct_download_velocity": "metric_date",
 }

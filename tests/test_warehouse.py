@@ -50,6 +50,7 @@ ENTERS_ON = dt.date(2025, 2, 7)
 COMPACT_MODELS = {
     "int_model_snapshots_daily": ("intermediate", ["model_id", "snapshot_date"]),
     "int_model_listings": ("intermediate", ["listing_id"]),
+    "int_models_monthly_downloads": ("intermediate", ["model_id", "month_start", "is_post_r1", "organization", "region"]),
 }
 # The daily-partitioned incrementals (tag daily_partitioned): any sequence of windows equals a full refresh.
 INCREMENTAL_MODELS = {
@@ -691,7 +692,7 @@ def test_a_recrawl_without_a_model_whose_gap_reached_back_rebuilds_the_velocitie
     END is re-crawled without it too, and only END's window runs: the model's daily rows of both days go, and
     nothing takes their place. The velocities of the day before END (before the window) counted those downloads:
     the window's deleted rows are logged and the velocities recompute from their first date
-    (macros/velocity_recompute_from.sql), so every daily model equals a full refresh of the same raw days."""
+    (macros/downloads_recompute_from.sql), so every daily model equals a full refresh of the same raw days."""
     home = _home_beside(full_home, tmp_path / "windows")
     run_dbt(home, "run", "--select", "+int_model_snapshots_attributed")  # the views name the home's raw folder
     day_before = END - dt.timedelta(days=1)

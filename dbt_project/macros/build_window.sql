@@ -181,3 +181,11 @@
 {% macro spark__windowed_partition_by(column) -%}
     {{ return([column]) }}
 {%- endmacro %}
+
+
+{#- The last day of the month of `day` ('YYYY-MM-DD'), as 'YYYY-MM-DD'. -#}
+{% macro month_end(day) -%}
+    {%- set first_of_next = (modules.datetime.date.fromisoformat(day).replace(day=28)
+                             + modules.datetime.timedelta(days=4)).replace(day=1) -%}
+    {{ return((first_of_next - modules.datetime.timedelta(days=1)).isoformat()) }}
+{%- endmacro %}

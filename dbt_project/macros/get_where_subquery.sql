@@ -9,7 +9,8 @@
         int_model_snapshots_daily, fct_model_daily: snapshot_date within the window;
       - int_models_daily_downloads: every row on a download date the window's snapshots wrote (old rows on those
         dates too, so a duplicate across the window's start is still found);
-      - fct_download_velocity: every row from the first day the run rebuilt (see velocity_recompute_from).
+      - fct_download_velocity: every row from the first day the run rebuilt (see downloads_recompute_from);
+      - int_models_monthly_downloads: every row of the months from that day's through the window end's.
     Without a window (a full refresh, or `dbt build` alone) every test reads every row, as dbt's own macro does.
 -#}
 {% macro get_where_subquery(relation) -%}
@@ -18,7 +19,8 @@
     {%- set by_snapshot_date = (
         'stg_hub__model_snapshots', 'int_model_snapshots_attributed', 'hub_model_snapshots',
         'int_model_snapshots_daily', 'fct_model_daily') -%}
-    {%- set by_download_date = ('int_models_daily_downloads', 'fct_download_velocity') -%}
+    {%- set by_download_date = (
+        'int_models_daily_downloads', 'fct_download_velocity', 'int_models_monthly_downloads') -%}
     {#- The window only for the relations it narrows: every other test (seeds, marts) skips its look-up. -#}
     {%- set window = build_window() if name in by_snapshot_date or name in by_download_date else none -%}
     {%- set window_filter = none -%}
@@ -35,8 +37,13 @@
                     (select min(download_date) from {{ daily }} where snapshot_date between {{ start }} and {{ end }}),
                     {{ start }}))
             {%- endset -%}
-            {%- set column = 'download_date' if name == 'int_models_daily_downloads' else 'metric_date' -%}
-            {%- set window_filter = column ~ " between " ~ first_day ~ " and " ~ end -%}
+            {%- if name == 'int_models_monthly_downloads' -%}
+                {%- set window_filter = "month_start between cast(date_trunc('month', " ~ first_day ~ ") as date) and "
+                                        ~ end -%}
+            {%- else -%}
+                {%- set column = 'download_date' if name == 'int_models_daily_downloads' else 'metric_date' -%}
+                {%- set window_filter = column ~ " between " ~ first_day ~ " and " ~ end -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {%- if window_filter is not none and where -%}

@@ -6,7 +6,7 @@
         unique_key=['entity_type', 'entity_id', 'metric_date'],
         on_schema_change='fail',
         tags=['daily_partitioned'],
-        pre_hook="{{ delete_build_window('metric_date', from_sql=velocity_recompute_from()) }}",
+        pre_hook="{{ delete_build_window('metric_date', from_sql=downloads_recompute_from()) }}",
         post_hook="{{ log_build(ref('int_models_daily_downloads'), 'daily_downloads_window_log') }}",
     )
 }}
@@ -35,8 +35,8 @@
 -#}
 
 {%- set window = build_window() %}
-{#- The first day rebuilt, a date literal (looked up once here): macros/velocity_recompute_from.sql. #}
-{%- set recompute_from = velocity_recompute_from() if window is not none else none %}
+{#- The first day rebuilt, a date literal (looked up once here): macros/downloads_recompute_from.sql. #}
+{%- set recompute_from = downloads_recompute_from() if window is not none else none %}
 
 with
 

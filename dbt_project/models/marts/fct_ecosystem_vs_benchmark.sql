@@ -18,9 +18,9 @@ model_daily as {{ inlined() }} (
 
 ),
 
-daily_downloads as {{ inlined() }} (
+model_monthly_downloads as {{ inlined() }} (
 
-    select * from {{ ref('int_models_daily_downloads') }}
+    select * from {{ ref('int_models_monthly_downloads') }}
 
 ),
 
@@ -59,10 +59,10 @@ monthly_downloads as (
 
     select
         organization,
-        cast(date_trunc('month', download_date) as date) as month_start,
-        sum(daily_downloads) as downloads
-    from daily_downloads
-    group by organization, cast(date_trunc('month', download_date) as date)
+        month_start,
+        sum(downloads) as downloads
+    from model_monthly_downloads
+    group by organization, month_start
 
 ),
 

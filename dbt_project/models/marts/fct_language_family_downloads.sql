@@ -1,6 +1,7 @@
 {#-
     Grain: one row per region, month and language family with downloads in the month. Downloads are the month's
-    daily downloads (int_models_daily_downloads, the region of the day) of the models whose latest snapshot
+    daily downloads (int_models_monthly_downloads: int_models_daily_downloads per month, the region of the day)
+    of the models whose latest snapshot
     declares a language of the family (int_models_licences_languages; `none`: no language declared,
     `unclassified`: a code the seed does not list). A model declaring languages of several families counts in
     each, so a region's shares of a month add up to 1 or more; its downloads are counted once in the total.
@@ -8,9 +9,9 @@
 
 with
 
-daily as {{ inlined() }} (
+monthly_downloads as {{ inlined() }} (
 
-    select * from {{ ref('int_models_daily_downloads') }}
+    select * from {{ ref('int_models_monthly_downloads') }}
 
 ),
 
@@ -38,11 +39,11 @@ monthly as (
     -- Each model's downloads per region and month, once.
     select
         region,
-        cast(date_trunc('month', download_date) as date) as month_start,
+        month_start,
         model_id,
-        sum(daily_downloads) as downloads
-    from daily
-    group by region, cast(date_trunc('month', download_date) as date), model_id
+        sum(downloads) as downloads
+    from monthly_downloads
+    group by region, month_start, model_id
 
 ),
 

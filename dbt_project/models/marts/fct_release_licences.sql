@@ -1,7 +1,7 @@
 {#-
     Grain: one row per region, month and licence family that has a release in the month or downloads in it.
     Releases are int_releases (a real createdAt) in the month of their release date, under the model's region;
-    downloads are the daily downloads of the month (int_models_daily_downloads, the region of the day) of every
+    downloads are the daily downloads of the month (int_models_monthly_downloads, the region of the day) of every
     model whose latest licence is of the family, whenever it was released: what each licence family carries. The
     family is int_models_licences_languages' (`unknown`: no licence, or one the seed does not list). The `_before_r1`
     / `_since_r1` columns split at the `r1_release_date` var by release date and by download date, so only the
@@ -16,9 +16,9 @@ releases as {{ inlined() }} (
 
 ),
 
-daily as {{ inlined() }} (
+monthly_downloads as {{ inlined() }} (
 
-    select * from {{ ref('int_models_daily_downloads') }}
+    select * from {{ ref('int_models_monthly_downloads') }}
 
 ),
 
@@ -47,21 +47,19 @@ released as (
 downloaded as (
 
     select
-        daily.region,
-        cast(date_trunc('month', daily.download_date) as date) as month_start,
+        monthly_downloads.region,
+        monthly_downloads.month_start,
         licences.license_family,
-        sum(daily.daily_downloads) as downloads,
-        sum(daily.daily_downloads) filter (where daily.download_date < {{ r1_release_date() }})
-            as downloads_before_r1,
-        sum(daily.daily_downloads) filter (where daily.download_date >= {{ r1_release_date() }})
-            as downloads_since_r1
-    from daily
+        sum(monthly_downloads.downloads) as downloads,
+        sum(monthly_downloads.downloads) filter (where not monthly_downloads.is_post_r1) as downloads_before_r1,
+        sum(monthly_downloads.downloads) filter (where monthly_downloads.is_post_r1) as downloads_since_r1
+    from monthly_downloads
     inner join licences
-        on daily.model_id = licences.model_id
+        on monthly_downloads.model_id = licences.model_id
     -- Known downloads only: a day without a known count (a model entering the scope, an archive without
     -- downloadsAllTime) makes no download cell, so no row has neither releases nor downloads.
-    where daily.daily_downloads is not null
-    group by daily.region, cast(date_trunc('month', daily.download_date) as date), licences.license_family
+    where monthly_downloads.downloads is not null
+    group by monthly_downloads.region, monthly_downloads.month_start, licences.license_family
 
 ),
 

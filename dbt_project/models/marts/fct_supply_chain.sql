@@ -22,9 +22,9 @@ lineage as {{ inlined() }} (
 
 ),
 
-daily_downloads as {{ inlined() }} (
+monthly_downloads as {{ inlined() }} (
 
-    select * from {{ ref('int_models_daily_downloads') }}
+    select * from {{ ref('int_models_monthly_downloads') }}
 
 ),
 
@@ -91,11 +91,11 @@ child_month_downloads as (
         cell_children.child_region,
         cell_children.base_region,
         cell_children.relation,
-        sum(daily_downloads.daily_downloads) as derivative_downloads
+        sum(monthly_downloads.downloads) as derivative_downloads
     from cell_children
-    inner join daily_downloads
-        on cell_children.child_model_id = daily_downloads.model_id
-        and cast(date_trunc('month', daily_downloads.download_date) as date) = cell_children.month_start
+    inner join monthly_downloads
+        on cell_children.child_model_id = monthly_downloads.model_id
+        and cell_children.month_start = monthly_downloads.month_start
     group by cell_children.month_start, cell_children.child_region, cell_children.base_region, cell_children.relation
 
 ),

@@ -18,9 +18,9 @@ organizations as {{ inlined() }} (
 
 ),
 
-daily_downloads as {{ inlined() }} (
+monthly_downloads as {{ inlined() }} (
 
-    select * from {{ ref('int_models_daily_downloads') }}
+    select * from {{ ref('int_models_monthly_downloads') }}
 
 ),
 
@@ -58,8 +58,8 @@ downloads as (
 
     select
         organization,
-        sum(daily_downloads) as downloads
-    from daily_downloads
+        sum(downloads) as downloads
+    from monthly_downloads
     group by organization
 
 ),
@@ -67,7 +67,7 @@ downloads as (
 totals as (
 
     select
-        (select sum(daily_downloads.daily_downloads) as downloads from daily_downloads) as downloads,
+        (select sum(monthly_downloads.downloads) as downloads from monthly_downloads) as downloads,
         (select count(*) as derivatives from lineage) as derivatives
 
 ),
