@@ -36,7 +36,8 @@ def test_warehouse_bench_runs_and_the_marts_equal_the_sql_floor(tmp_path):
     assert "marts of dbt and of the floor: all equal" in out
     # Every mart of the dbt project is compared.
     assert out.count(" equal (") == len(list(MARTS.glob("*.sql"))), out
-    assert "day 3 (2024-12-03): daily_partitioned, run 1" in out
+    # The early leg is the history's last three days by default (the last day's scope), or its first three.
+    assert "day 3 of days 4..6 (2024-12-06): daily_partitioned, run 1" in out
     assert "peak RSS of any dbt run" in out
 
 
