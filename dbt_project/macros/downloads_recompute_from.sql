@@ -34,8 +34,9 @@
 
 {#- The earliest download date of the rows int_models_daily_downloads' windows replaced since the running model
     (fct_download_velocity, int_models_monthly_downloads) was last built, from their log daily_downloads_window_log
-    (macros/window_log.sql), or none. DuckDB only; on Spark nothing is logged (a re-crawl there leaves the velocities of the days before the window, and the monthly downloads of the
-    months before its own, as they were). -#}
+    (macros/window_log.sql), or none. DuckDB only; on Spark nothing is logged (a re-crawl there leaves the
+    velocities of the days before the window, and the monthly downloads of the months before its own, as they
+    were). -#}
 {% macro downloads_replaced_from() -%}
     {{ return(adapter.dispatch('downloads_replaced_from', 'hubpulse')()) }}
 {%- endmacro %}

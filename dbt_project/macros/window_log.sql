@@ -197,10 +197,11 @@
 {#- Pre-hook of int_models_daily_downloads, before its delete: its window (null, null: the whole table), how many
     rows it is about to replace and the earliest download date they hold. A snapshot's rows reach back before
     the window (a gap spread over the days since the model's previous snapshot), and a re-crawl without the model
-    deletes them with nothing in their place: fct_download_velocity recomputes from that date
-    (macros/downloads_recompute_from.sql). Not before the first build (nothing to replace). A log of its own,
-    `daily_downloads_window_log` (created by the hook before this one): int_models_daily_downloads may run beside
-    int_model_snapshots_daily, and two transactions creating one table conflict. -#}
+    deletes them with nothing in their place: fct_download_velocity recomputes from that date, and
+    int_models_monthly_downloads from its month (macros/downloads_recompute_from.sql). Not before the first build
+    (nothing to replace). A log of its own, `daily_downloads_window_log` (created by the hook before this one):
+    int_models_daily_downloads may run beside int_model_snapshots_daily, and two transactions creating one table
+    conflict. -#}
 {% macro log_replaced_download_days() -%}
     {{ return(adapter.dispatch('log_replaced_download_days', 'hubpulse')()) }}
 {%- endmacro %}

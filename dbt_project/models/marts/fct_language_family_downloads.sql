@@ -1,10 +1,10 @@
 {#-
     Grain: one row per region, month and language family with downloads in the month. Downloads are the month's
     daily downloads (int_models_monthly_downloads: int_models_daily_downloads per month, the region of the day)
-    of the models whose latest snapshot
-    declares a language of the family (int_models_licences_languages; `none`: no language declared,
-    `unclassified`: a code the seed does not list). A model declaring languages of several families counts in
-    each, so a region's shares of a month add up to 1 or more; its downloads are counted once in the total.
+    of the models whose latest snapshot declares a language of the family (int_models_licences_languages; `none`:
+    no language declared, `unclassified`: a code the seed does not list). A model declaring languages of several
+    families counts in each, so a region's shares of a month add up to 1 or more; its downloads are counted once in
+    the total.
 -#}
 
 with
