@@ -22,7 +22,8 @@
     row, runs only after a window replaced rows (macros/listings.sql).
 
     int_models_daily_downloads keeps a log of its own beside it, `daily_downloads_window_log` (the same columns),
-    which fct_download_velocity reads and writes (log_replaced_download_days, below).
+    which fct_download_velocity and int_models_monthly_downloads read and write (log_replaced_download_days,
+    below).
 
     Spark: the state is a table rebuilt whole on every run (model_names_seen_incremental), and nothing is logged.
 -#}

@@ -110,9 +110,9 @@ ranking_measures as (
 
 measured as (
 
-    -- Each cohort row once per measure it has, read in one pass over the cohorts (a `union all` of one select per
-    -- measure read them twice, and with them every month's last snapshot: four times the time at a year of
-    -- history, issue 18).
+    -- Each cohort row once per measure, read in one pass over the cohorts (a `union all` of one select per measure
+    -- read them twice, and with them every month's last snapshot: four times the time at a year of history, issue
+    -- 18). A row without the measure is not ranked (`ranked` keeps only known values).
     select
         cohorts.period_type,
         cohorts.period_start,
@@ -125,11 +125,6 @@ measured as (
         end as measure_value
     from cohorts
     cross join ranking_measures
-    where
-        case ranking_measures.ranking_measure
-            when 'likes' then cohorts.likes
-            else cohorts.downloads_30d
-        end is not null
 
 ),
 
@@ -147,6 +142,7 @@ ranked as (
         ) as ranking_position,
         count(*) over (partition by period_type, period_start, ranking_measure) as period_models
     from measured
+    where measure_value is not null
 
 ),
 
